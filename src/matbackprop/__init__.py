@@ -1,0 +1,57 @@
+"""matbackprop: fully connected networks trained by backpropagation in matrix form.
+
+The seed's network ``y_hat = f(f(X·W1)·W2)·W3`` is ``Network([2, 2, 2, 1], bias=False)``;
+``forward`` keeps every ``H_k = O_{k-1}·W_k`` and ``O_k = f(H_k)``, ``backward`` carries the
+accumulator ``d`` (``∂L/∂W_k = O_{k-1}ᵀ·d``, ``d = d·W_kᵀ * f'(H_{k-1})``).
+
+``import matbackprop`` loads NumPy only; SymPy and Matplotlib load when first used.
+"""
+
+from ._version import __version__
+from .activations import ACTIVATIONS, Activation
+from .data import demo_data, read_csv
+from .errors import (
+    ConfigError,
+    DataError,
+    DTypeError,
+    MatbackpropError,
+    MissingFileError,
+    ModelFileError,
+    ShapeError,
+    TrainingDivergedError,
+)
+from .gradcheck import check_gradients, numerical_gradients
+from .losses import MSE, CrossEntropy, LogLoss, Loss
+from .network import Cache, Gradients, Network
+from .optimizers import SGD, Adam, Optimizer
+from .training import History, SymmetryWarning
+
+__all__ = [
+    "ACTIVATIONS",
+    "MSE",
+    "SGD",
+    "Activation",
+    "Adam",
+    "Cache",
+    "ConfigError",
+    "CrossEntropy",
+    "DTypeError",
+    "DataError",
+    "Gradients",
+    "History",
+    "LogLoss",
+    "Loss",
+    "MatbackpropError",
+    "MissingFileError",
+    "ModelFileError",
+    "Network",
+    "Optimizer",
+    "ShapeError",
+    "SymmetryWarning",
+    "TrainingDivergedError",
+    "__version__",
+    "check_gradients",
+    "demo_data",
+    "numerical_gradients",
+    "read_csv",
+]

@@ -1,0 +1,111 @@
+"""Checks at the boundary, where data and settings enter. Inner loops trust their inputs."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+from numpy.typing import DTypeLike, NDArray
+
+from .errors import ConfigError, DataError, DTypeError, ShapeError
+
+MAX_LEARNING_RATE = 1e3  # larger is always a typo (1e3 steps past any sensible loss scale)
+
+
+def as_matrix(
+    value: Any, name: str, dtype: DTypeLike, *, width: int | None = None, allow_1d: bool = False
+) -> NDArray[np.floating]:
+    """``value`` as a finite 2-D float array of ``dtype``; integers are converted exactly.
+
+    Booleans, strings, objects and complex numbers are refused: they are nearly always a
+    mistake (a mask, a column read as text) rather than data.
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged nested lists and the like
+        raise ShapeError(f"{name} must be a rectangular array of numbers: {exc}") from None
+    if arr.dtype == object:
+        raise DTypeError(f"{name} must hold numbers, got an array of Python objects")
+    if arr.dtype.kind == "b":
+        raise DTypeError(f"{name} must hold numbers, got booleans (dtype bool)")
+    if arr.dtype.kind not in "iuf":
+        raise DTypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    if arr.ndim == 1 and allow_1d:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ShapeError(f"{name} must be 2-D (rows are samples), got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise DataError(f"{name} must have at least one row, got shape {arr.shape}")
+    if width is not None and arr.shape[1] != width:
+        raise ShapeError(f"{name} must have {width} column(s), got shape {arr.shape}")
+    arr = arr.astype(dtype, copy=False)
+    if not np.all(np.isfinite(arr)):
+        i, j = np.argwhere(~np.isfinite(arr))[0]
+        raise DataError(f"{name} must be finite, got {arr[i, j]} at row {i}, column {j}")
+    return arr
+
+
+def as_target(value: Any, name: str, dtype: DTypeLike, n_rows: int) -> NDArray[np.floating]:
+    """``y`` as a finite float array with ``n_rows`` rows; 1-D stays 1-D (the loss decides)."""
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:
+        raise ShapeError(f"{name} must be a rectangular array of numbers: {exc}") from None
+    if arr.dtype == object or arr.dtype.kind not in "iuf":
+        kind = "booleans" if arr.dtype.kind == "b" else f"dtype {arr.dtype}"
+        raise DTypeError(f"{name} must hold real numbers, got {kind}")
+    if arr.ndim not in (1, 2):
+        raise ShapeError(f"{name} must be 1-D or 2-D, got shape {arr.shape}")
+    if arr.shape[0] != n_rows:
+        raise ShapeError(f"{name} must have {n_rows} rows like X, got shape {arr.shape}")
+    arr = arr.astype(dtype, copy=False)
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise DataError(f"{name} must be finite, got {arr[tuple(bad)]} at index {tuple(bad)}")
+    return arr
+
+
+def positive_int(value: Any, name: str, *, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def learning_rate(value: Any, name: str = "learning_rate") -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{name} must be a number > 0, got {value!r}")
+    lr = float(value)
+    if math.isnan(lr) or lr <= 0:
+        raise ConfigError(f"{name} must be > 0, got {value!r}")
+    if lr > MAX_LEARNING_RATE:
+        raise ConfigError(f"{name} must be at most {MAX_LEARNING_RATE:g}, got {value!r}")
+    return lr
+
+
+def fraction(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= float(value) < 1:
+        raise ConfigError(f"{name} must be in [0, 1), got {value!r}")
+    return float(value)
+
+
+def finite_float(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def rng(seed: Any, name: str = "seed") -> np.random.Generator:
+    """A Generator from a seed, a Generator, or None (fresh entropy)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        return np.random.default_rng()
+    if not isinstance(seed, bool) and isinstance(seed, numbers.Integral):
+        if int(seed) < 0:
+            raise ConfigError(f"{name} must be a non-negative integer, got {seed!r}")
+        return np.random.default_rng(int(seed))
+    raise ConfigError(f"{name} must be an integer, a numpy.random.Generator or None, got {seed!r}")

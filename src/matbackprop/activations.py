@@ -1,0 +1,156 @@
+"""Activation functions, each stored beside its derivative.
+
+An :class:`Activation` is ``O = f(H)`` together with ``f'``. The derivative takes both ``H``
+(the pre-activation) and ``O = f(H)``: several are cheaper and exact from the output
+(sigmoid ``O*(1-O)``, tanh ``1-O²``), and each one says below which it uses.
+
+Every function is element-wise and keeps the shape ``(n, n_k)``, except ``softmax``, which
+normalises each row and so has a row Jacobian instead of an element-wise ``f'``; it is
+allowed as an output activation only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .errors import ConfigError
+
+__all__ = ["ACTIVATIONS", "Activation", "get_activation"]
+
+Array = NDArray[np.floating]
+
+LEAKY_SLOPE = 0.01  # leaky_relu: f(t) = 0.01·t for t <= 0
+
+
+@dataclass(frozen=True)
+class Activation:
+    """``O = f(H)`` and its derivative ``f'(H)``, computed from ``(H, O)``.
+
+    Shapes: ``f``: (n, n_k) -> (n, n_k); ``df``: (n, n_k), (n, n_k) -> (n, n_k).
+    ``df`` is ``None`` for a non-element-wise function (softmax), whose ``vjp`` is used instead.
+    """
+
+    name: str
+    f: Callable[[Array], Array]
+    df: Callable[[Array, Array], Array] | None
+    vjp: Callable[[Array, Array, Array], Array] | None = None
+
+    @property
+    def elementwise(self) -> bool:
+        return self.df is not None
+
+    def backprop(self, d: Array, H: Array, O: Array) -> Array:
+        """∂L/∂H from ``d = ∂L/∂O``: ``d * f'(H)`` element-wise, the row Jacobian for softmax."""
+        if self.df is not None:
+            return d * self.df(H, O)
+        assert self.vjp is not None
+        return self.vjp(d, H, O)
+
+
+def _sigmoid(t: Array) -> Array:
+    # Both branches use exp(-|t|) <= 1, so nothing overflows for large |t|.
+    e = np.exp(-np.abs(t))
+    return np.where(t >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(t.dtype, copy=False)
+
+
+def _d_sigmoid(H: Array, O: Array) -> Array:
+    return O * (1.0 - O)  # from the output: σ'(h) = σ(h)(1 − σ(h))
+
+
+def _d_tanh(H: Array, O: Array) -> Array:
+    return 1.0 - O * O  # from the output: tanh'(h) = 1 − tanh²(h)
+
+
+def _relu(t: Array) -> Array:
+    return np.maximum(t, 0.0).astype(t.dtype, copy=False)
+
+
+def _d_relu(H: Array, O: Array) -> Array:
+    return (H > 0).astype(H.dtype)  # [H > 0]; f'(0) is taken as 0
+
+
+def _leaky_relu(t: Array) -> Array:
+    return np.where(t > 0, t, LEAKY_SLOPE * t).astype(t.dtype, copy=False)
+
+
+def _d_leaky_relu(H: Array, O: Array) -> Array:
+    return np.where(H > 0, 1.0, LEAKY_SLOPE).astype(H.dtype, copy=False)
+
+
+def _softplus(t: Array) -> Array:
+    # log(1 + e^t) = max(t, 0) + log(1 + e^-|t|): no overflow for large t, no loss for small.
+    return (np.maximum(t, 0.0) + np.log1p(np.exp(-np.abs(t)))).astype(t.dtype, copy=False)
+
+
+def _d_softplus(H: Array, O: Array) -> Array:
+    return _sigmoid(H)  # softplus'(h) = σ(h)
+
+
+def _elu(t: Array) -> Array:
+    return np.where(t > 0, t, np.expm1(np.minimum(t, 0.0))).astype(t.dtype, copy=False)
+
+
+def _d_elu(H: Array, O: Array) -> Array:
+    return np.where(H > 0, 1.0, O + 1.0).astype(H.dtype, copy=False)  # from the output: e^h = O + 1
+
+
+def _silu(t: Array) -> Array:
+    return t * _sigmoid(t)
+
+
+def _d_silu(H: Array, O: Array) -> Array:
+    s = _sigmoid(H)
+    return s * (1.0 + H * (1.0 - s))  # (h·σ(h))' = σ + h·σ(1 − σ)
+
+
+def _softmax(t: Array) -> Array:
+    # Subtracting the row maximum leaves softmax unchanged and keeps exp() <= 1.
+    e = np.exp(t - np.max(t, axis=1, keepdims=True))
+    return e / np.sum(e, axis=1, keepdims=True)
+
+
+def _vjp_softmax(d: Array, H: Array, O: Array) -> Array:
+    # Row Jacobian J = diag(o) − o·oᵀ, so d·J = o * (d − (d·o) 1ᵀ), row by row: (n, m)
+    return O * (d - np.sum(d * O, axis=1, keepdims=True))
+
+
+def _identity(t: Array) -> Array:
+    return t
+
+
+def _d_identity(H: Array, O: Array) -> Array:
+    return np.ones_like(H)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("identity", _identity, _d_identity),
+        Activation("sigmoid", _sigmoid, _d_sigmoid),
+        Activation("tanh", np.tanh, _d_tanh),
+        Activation("relu", _relu, _d_relu),
+        Activation("leaky_relu", _leaky_relu, _d_leaky_relu),
+        Activation("softplus", _softplus, _d_softplus),
+        Activation("elu", _elu, _d_elu),
+        Activation("silu", _silu, _d_silu),
+        Activation("softmax", _softmax, None, _vjp_softmax),
+    )
+}
+_ALIASES = {"linear": "identity", "logistic": "sigmoid", "swish": "silu"}
+
+
+def get_activation(name: str | Activation, *, argument: str = "activation") -> Activation:
+    """Look an activation up by name (``"sigmoid"``, ``"relu"``, ...) or pass one through."""
+    if isinstance(name, Activation):
+        return name
+    if not isinstance(name, str):
+        raise ConfigError(f"{argument} must be a name such as 'sigmoid', got {name!r}")
+    key = _ALIASES.get(name.lower(), name.lower())
+    if key not in ACTIVATIONS:
+        known = ", ".join(ACTIVATIONS)
+        raise ConfigError(f"{argument} must be one of {known}; got {name!r}")
+    return ACTIVATIONS[key]

@@ -1,0 +1,298 @@
+"""``matbackprop train``, ``predict`` and ``check``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from typing import Any
+
+import click
+import numpy as np
+
+from ..data import read_csv
+from ..errors import ConfigError, TrainingDivergedError
+from ..gradcheck import check_gradients
+from ..losses import MSE, get_loss
+from ..network import Network
+from ..persistence import atomic_write_bytes
+from ._app import LAYERS, cli
+
+_OUTPUT_FOR_LOSS = {"mse": "identity", "logloss": "sigmoid", "cross_entropy": "softmax"}
+
+
+def _activation_list(value: str) -> str | list[str]:
+    names = [s.strip() for s in value.split(",")]
+    return names[0] if len(names) == 1 else names
+
+
+@cli.command(
+    epilog="""\b
+Example:
+  matbackprop train data.csv --target y --layers 2,8,8,1 --activation tanh \\
+      --optimizer adam --lr 0.01 --epochs 200 --save model.npz --history history.csv"""
+)
+@click.argument("data", type=click.Path(dir_okay=True, path_type=str))
+@click.option(
+    "--target",
+    "-t",
+    "targets",
+    multiple=True,
+    required=True,
+    help="Target column(s); repeat the flag or separate names by commas.",
+)
+@click.option(
+    "--layers", type=LAYERS, required=True, help="Layer sizes from inputs to outputs, e.g. 2,2,2,1."
+)
+@click.option(
+    "--activation",
+    default="sigmoid",
+    show_default=True,
+    help="Hidden activation, or one per hidden layer separated by commas.",
+)
+@click.option(
+    "--output-activation",
+    default=None,
+    help="Output activation [default: from the loss: identity, sigmoid or softmax].",
+)
+@click.option(
+    "--loss",
+    default="mse",
+    show_default=True,
+    type=click.Choice(["mse", "mse_half", "logloss", "cross_entropy"]),
+    help="Loss; mse_half is ½·MSE, the book's 1/(2n)Σ.",
+)
+@click.option(
+    "--optimizer",
+    default="adam",
+    show_default=True,
+    type=click.Choice(["gd", "sgd", "momentum", "nesterov", "adam"]),
+)
+@click.option(
+    "--lr", "learning_rate", default=0.01, show_default=True, type=float, help="Learning rate η."
+)
+@click.option("--epochs", default=100, show_default=True, type=int)
+@click.option("--batch-size", default=None, type=int, help="Rows per step [default: all rows].")
+@click.option("--bias/--no-bias", default=True, show_default=True)
+@click.option(
+    "--init",
+    default="auto",
+    show_default=True,
+    help="auto, zeros, constant, normal, uniform, glorot, glorot_normal, he, he_uniform.",
+)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--dtype", default="float64", show_default=True, type=click.Choice(["float64", "float32"])
+)
+@click.option(
+    "--validation-split",
+    default=0.0,
+    show_default=True,
+    type=float,
+    help="Fraction of rows held out for validation.",
+)
+@click.option("--early-stopping", is_flag=True, help="Stop when the validation loss stalls.")
+@click.option("--patience", default=10, show_default=True, type=int)
+@click.option(
+    "--save",
+    "save_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write the trained model (.npz).",
+)
+@click.option(
+    "--history",
+    "history_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write the loss per epoch (.csv).",
+)
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def train(
+    data: str,
+    targets: tuple[str, ...],
+    layers: list[int],
+    activation: str,
+    output_activation: str | None,
+    loss: str,
+    optimizer: str,
+    learning_rate: float,
+    epochs: int,
+    batch_size: int | None,
+    bias: bool,
+    init: str,
+    seed: int,
+    dtype: str,
+    validation_split: float,
+    early_stopping: bool,
+    patience: int,
+    save_path: str | None,
+    history_path: str | None,
+    progress: bool,
+) -> None:
+    """Train a network on a CSV file with a header row."""
+    target_names = [t.strip() for group in targets for t in group.split(",") if t.strip()]
+    X, y, features = read_csv(data).split(target_names)
+    loss_fn = MSE(half=True) if loss == "mse_half" else get_loss(loss)
+    if layers[0] != X.shape[1]:
+        raise ConfigError(
+            f"--layers must start with {X.shape[1]} (the number of input columns: "
+            f"{', '.join(features)}), got {layers[0]}"
+        )
+    n_out = y.shape[1]
+    if loss_fn.name == "cross_entropy" and n_out == 1:
+        n_out = layers[-1]  # one column of integer class labels
+    if layers[-1] != n_out:
+        raise ConfigError(
+            f"--layers must end with {n_out} (the number of --target columns), got {layers[-1]}"
+        )
+    net = Network(
+        layers,
+        activation=_activation_list(activation),
+        output_activation=output_activation or _OUTPUT_FOR_LOSS[loss_fn.name],
+        bias=bias,
+        init=init,
+        seed=seed,
+        dtype=dtype,
+    )
+    try:
+        history = net.fit(
+            X,
+            y,
+            loss=loss_fn,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=seed,
+            validation_split=validation_split,
+            early_stopping=early_stopping,
+            patience=patience,
+            progress=progress,
+        )
+    except TrainingDivergedError as exc:
+        if history_path and exc.history is not None:
+            exc.history.to_csv(history_path)  # type: ignore[attr-defined]
+        raise  # nothing is saved over a good model file
+    net.metadata.update(features=features, targets=target_names)
+    if save_path:
+        net.save(save_path)
+    if history_path:
+        history.to_csv(history_path)
+    final = f"loss {history.loss[-1]:.6g}" if history.loss else "no complete epoch"
+    if history.val_loss:
+        final += f", validation loss {history.val_loss[-1]:.6g}"
+    click.echo(f"trained {net!r}: {history.epochs} epoch(s), {final} ({history.stop_reason})")
+    if save_path:
+        click.echo(f"model saved to {save_path}")
+    if history.stop_reason == "interrupted":
+        click.echo("matbackprop: interrupted; saved what was asked", err=True)
+        raise click.exceptions.Exit(130)
+
+
+@cli.command(epilog="Example:  matbackprop predict --model model.npz data.csv > predictions.csv")
+@click.argument("data", type=click.Path(path_type=str))
+@click.option(
+    "--model",
+    "model_path",
+    required=True,
+    type=click.Path(path_type=str),
+    help="A model written by train --save.",
+)
+@click.option(
+    "--output",
+    "-o",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write the predictions here instead of stdout.",
+)
+def predict(data: str, model_path: str, output: str | None) -> None:
+    """Predict y_hat for every row of a CSV file (columns as in training)."""
+    net = Network.load(model_path)
+    table = read_csv(data)
+    features = net.metadata.get("features")
+    if features:
+        X = table.select(features)
+    elif len(table.columns) == net.layer_sizes[0]:
+        X = table.values
+    else:
+        raise ConfigError(
+            f"the model takes {net.layer_sizes[0]} input columns and names none; the CSV has "
+            f"{len(table.columns)}"
+        )
+    y_hat = net.predict(X)
+    names = net.metadata.get("targets") or []
+    if len(names) != y_hat.shape[1]:
+        names = [f"y_hat{j + 1}" for j in range(y_hat.shape[1])]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerows([[repr(float(v)) for v in row] for row in y_hat])
+    if output:
+        atomic_write_bytes(output, buf.getvalue().encode())
+    else:
+        sys.stdout.write(buf.getvalue())
+
+
+@cli.command(epilog="Example:  matbackprop check --layers 3,5,5,2 --activation tanh --loss mse")
+@click.option("--layers", type=LAYERS, default="2,2,2,1", show_default=True)
+@click.option("--activation", default="sigmoid", show_default=True)
+@click.option("--output-activation", default=None)
+@click.option(
+    "--loss",
+    default="mse",
+    show_default=True,
+    type=click.Choice(["mse", "logloss", "cross_entropy"]),
+)
+@click.option("--bias/--no-bias", default=True, show_default=True)
+@click.option("--rows", default=5, show_default=True, type=click.IntRange(min=1))
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--dtype", default="float64", show_default=True, type=click.Choice(["float64", "float32"])
+)
+@click.option(
+    "--tolerance",
+    default=None,
+    type=float,
+    help="Fail above this error [default: 1e-6 in float64, 1e-2 in float32].",
+)
+def check(
+    layers: list[int],
+    activation: str,
+    output_activation: str | None,
+    loss: str,
+    bias: bool,
+    rows: int,
+    seed: int,
+    dtype: str,
+    tolerance: float | None,
+) -> None:
+    """Check backprop's gradients against central finite differences on random data."""
+    rng = np.random.default_rng(seed)
+    net = Network(
+        layers,
+        activation=_activation_list(activation),
+        output_activation=output_activation or _OUTPUT_FOR_LOSS[loss],
+        bias=bias,
+        init="normal",
+        init_scale=1.0,
+        seed=rng,
+        dtype=dtype,
+    )
+    X = rng.normal(size=(rows, layers[0]))
+    m = layers[-1]
+    if loss == "mse":
+        y: Any = rng.normal(size=(rows, m))
+    elif loss == "logloss":
+        y = rng.integers(0, 2, size=(rows, m)).astype(float)
+    else:
+        y = rng.integers(0, m, size=rows)
+    error = check_gradients(net, X, y, loss)
+    limit = tolerance if tolerance is not None else (1e-6 if dtype == "float64" else 1e-2)
+    verdict = "OK" if error <= limit else "FAILED"
+    click.echo(
+        f"{net!r}, loss {loss}, {rows} rows: max relative error {error:.3e} "
+        f"(tolerance {limit:g}) {verdict}"
+    )
+    if error > limit:
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,464 @@
+"""The network and its two passes, in the seed's matrix notation.
+
+Notation (``n`` rows = observations, ``n_k = layer_sizes[k]``, ``L`` weight layers):
+
+======  =====================================  ==================
+symbol  meaning                                shape
+======  =====================================  ==================
+X       inputs, one observation per row        (n, n_0)
+W_k     weights of layer k; column j = neuron  (n_{k-1}, n_k)
+b_k     biases of layer k (optional)           (n_k,)
+H_k     pre-activations ``O_{k-1}·W_k + b_k``   (n, n_k)
+O_k     activations ``f_k(H_k)``; ``O_0 = X``    (n, n_k)
+y_hat   ``O_L``, the output                      (n, n_L)
+d       ∂L/∂H_k, the backward accumulator      (n, n_k)
+dW_k    ∂L/∂W_k = O_{k-1}ᵀ·d                    (n_{k-1}, n_k)
+db_k    ∂L/∂b_k = 1ᵀ·d                          (n_k,)
+eta     learning rate η
+======  =====================================  ==================
+
+Indexing: the seed counts layers from 1 and so do :class:`Cache` and
+:class:`Gradients` (``cache.H[k]`` is ``H_k``, ``cache.O[0]`` is ``X``); Python lists of
+parameters count from 0, so ``net.weights[k - 1]`` is ``W_k``.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, SupportsIndex
+
+import numpy as np
+from numpy.typing import DTypeLike, NDArray
+
+from . import _checks
+from .activations import Activation, get_activation
+from .errors import ConfigError, DataError, DTypeError, ShapeError
+from .init import initial_weights, resolve_init
+from .losses import Loss, get_loss
+
+if TYPE_CHECKING:
+    from .training import History
+
+__all__ = ["Cache", "Gradients", "Network"]
+
+Array = NDArray[np.floating]
+_DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+@dataclass
+class Cache:
+    """Every intermediate of a forward pass, indexed like the seed.
+
+    ``O[0] = X``; for ``k = 1..L``: ``H[k] = O[k-1]·W_k (+ b_k)`` and ``O[k] = f_k(H[k])``.
+    ``H[0]`` is ``None``: the input has no pre-activation. ``y_hat`` is ``O[L]``.
+
+    Shapes: ``H[k]``, ``O[k]``: (n, n_k).
+    """
+
+    H: list[Array | None]
+    O: list[Array]
+
+    @property
+    def y_hat(self) -> Array:
+        return self.O[-1]
+
+    @property
+    def X(self) -> Array:
+        return self.O[0]
+
+
+@dataclass
+class Gradients:
+    """``∂L/∂W_k`` and ``∂L/∂b_k``, shaped like the parameters, plus every accumulator ``d``.
+
+    ``weights[k - 1]`` is ``∂L/∂W_k`` (like ``net.weights``); ``d[k]`` is ``∂L/∂H_k`` for
+    ``k = 1..L`` and ``d[0]`` is ``None`` (no ``∂L/∂X`` is computed).
+    """
+
+    weights: list[Array]
+    biases: list[Array]
+    d: list[Array | None] = field(default_factory=list)
+
+    def parameters(self) -> list[Array]:
+        """Weights then biases, in the order of :meth:`Network.parameters`."""
+        return [*self.weights, *self.biases]
+
+
+class ParameterList(list[Array]):
+    """A list of parameter arrays that refuses an array of the wrong shape on assignment.
+
+    The arrays themselves are writable in place: ``net.weights[0][:] = 0`` works.
+    """
+
+    def __init__(
+        self, arrays: Iterable[Array], shapes: Sequence[tuple[int, ...]], dtype: Any, symbol: str
+    ) -> None:
+        self._shapes = list(shapes)
+        self._dtype = dtype
+        self._symbol = symbol
+        super().__init__(self._checked(i, a) for i, a in enumerate(arrays))
+
+    def _checked(self, i: int, value: Any) -> Array:
+        letter = "W" if self._symbol == "weights" else "b"
+        label = f"{self._symbol}[{i}] ({letter}{i + 1})"
+        arr = np.asarray(value)
+        if arr.dtype == object or arr.dtype.kind not in "iuf":
+            raise DTypeError(f"{label} must hold real numbers, got dtype {arr.dtype}")
+        if arr.shape != self._shapes[i]:
+            raise ShapeError(f"{label} expects shape {self._shapes[i]}, got {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise DataError(f"{label} must be finite, got NaN or inf")
+        # A fresh, contiguous array of the network's dtype: never an alias of the caller's.
+        return np.array(arr, dtype=self._dtype, order="C", copy=True)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if isinstance(index, slice):
+            raise TypeError(f"assign {self._symbol} one layer at a time")
+        i = int(index) if isinstance(index, SupportsIndex) else index
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"{self._symbol} has {n} layers, got index {index}")
+        super().__setitem__(i, self._checked(i % n, value))
+
+    def append(self, value: Any) -> None:
+        raise TypeError(f"the number of layers is fixed; {self._symbol} cannot grow")
+
+    def extend(self, values: Any) -> None:
+        raise TypeError(f"the number of layers is fixed; {self._symbol} cannot grow")
+
+
+class Network:
+    """A fully connected network ``y_hat = f_L(...f_2(f_1(X·W_1 + b_1)·W_2 + b_2)...·W_L + b_L)``.
+
+    Args:
+        layer_sizes: widths ``[n_0, n_1, ..., n_L]``: inputs, hidden layers, outputs.
+            Masha's network is ``[2, 2, 2, 1]``.
+        activation: hidden activation, one name for all hidden layers or a list with one
+            name per hidden layer (``identity, sigmoid, tanh, relu, leaky_relu, softplus,
+            elu, silu``).
+        output_activation: ``identity`` (regression), ``sigmoid`` (with ``LogLoss``) or
+            ``softmax`` (with ``CrossEntropy``).
+        bias: add a bias vector ``b_k`` to every layer.
+        init: a scheme (``auto, zeros, constant, normal, uniform, glorot, glorot_normal, he,
+            he_uniform``) or a list of ``L`` weight matrices.
+        init_scale: the constant, std or gain of the scheme (see :mod:`matbackprop.init`).
+        seed: an ``int`` or ``numpy.random.Generator`` for the random schemes.
+        dtype: ``np.float64`` (default) or ``np.float32``.
+
+    Shapes: ``weights[k-1]``: (n_{k-1}, n_k); ``biases[k-1]``: (n_k,).
+    """
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        activation: str | Sequence[str] = "sigmoid",
+        output_activation: str = "identity",
+        bias: bool = True,
+        init: str | Sequence[Any] = "auto",
+        init_scale: float | None = None,
+        seed: int | np.random.Generator | None = None,
+        dtype: DTypeLike = np.float64,
+    ) -> None:
+        self.layer_sizes = _check_layer_sizes(layer_sizes)
+        L = len(self.layer_sizes) - 1
+        self.dtype = _check_dtype(dtype)
+        if not isinstance(bias, (bool, np.bool_)):
+            raise ConfigError(f"bias must be True or False, got {bias!r}")
+        self.bias = bool(bias)
+
+        hidden = [activation] * (L - 1) if isinstance(activation, str) else list(activation)
+        if len(hidden) != L - 1:
+            raise ConfigError(
+                f"activation must be one name or a list of {L - 1} (one per hidden layer), "
+                f"got {len(hidden)} names"
+            )
+        self._f: list[Activation] = [get_activation(a) for a in hidden]
+        self._f.append(get_activation(output_activation, argument="output_activation"))
+        for k, f in enumerate(self._f[:-1], start=1):
+            if not f.elementwise:
+                raise ConfigError(
+                    f"activation of hidden layer {k} must be element-wise; {f.name!r} is "
+                    "allowed only as output_activation"
+                )
+
+        shapes = [(a, b) for a, b in zip(self.layer_sizes[:-1], self.layer_sizes[1:])]
+        if isinstance(init, str):
+            self.init = resolve_init(init, [f.name for f in self._f[:-1]])
+            if init_scale is not None:
+                init_scale = _checks.finite_float(init_scale, "init_scale")
+            W = initial_weights(
+                self.init, self.layer_sizes, _checks.rng(seed), self.dtype, init_scale
+            )
+        else:
+            self.init = "explicit"
+            W = [np.asarray(w) for w in init]
+            if len(W) != L:
+                raise ConfigError(f"init must hold {L} weight matrices, got {len(W)}")
+        self._weights = ParameterList(W, shapes, self.dtype, "weights")
+        self._biases = ParameterList(
+            [np.zeros(b, self.dtype) for _, b in shapes] if self.bias else [],
+            [(b,) for _, b in shapes],
+            self.dtype,
+            "biases",
+        )
+        # How the weights were last trained (loss, optimizer, ...); saved with the model.
+        self.training_info: dict[str, Any] | None = None
+        # The user's own JSON-able notes (column names, ...); saved with the model.
+        self.metadata: dict[str, Any] = {}
+
+    # -- parameters -------------------------------------------------------------------
+
+    @property
+    def weights(self) -> ParameterList:
+        """``weights[k-1]`` is ``W_k``, shape ``(layer_sizes[k-1], layer_sizes[k])``."""
+        return self._weights
+
+    @weights.setter
+    def weights(self, values: Sequence[Any]) -> None:
+        values = list(values)
+        if len(values) != self.n_layers:
+            raise ShapeError(f"weights must hold {self.n_layers} matrices, got {len(values)}")
+        self._weights = ParameterList(values, self._weights._shapes, self.dtype, "weights")
+
+    @property
+    def biases(self) -> ParameterList:
+        """``biases[k-1]`` is ``b_k``, shape ``(layer_sizes[k],)``; empty when ``bias=False``."""
+        return self._biases
+
+    @biases.setter
+    def biases(self, values: Sequence[Any]) -> None:
+        values = list(values)
+        expected = self.n_layers if self.bias else 0
+        if len(values) != expected:
+            raise ShapeError(f"biases must hold {expected} vectors, got {len(values)}")
+        self._biases = ParameterList(values, self._biases._shapes, self.dtype, "biases")
+
+    def parameters(self) -> list[Array]:
+        """Every parameter array, weights then biases (the order optimizers see)."""
+        return [*self._weights, *self._biases]
+
+    @property
+    def n_layers(self) -> int:
+        """``L``, the number of weight layers (hidden layers + 1)."""
+        return len(self.layer_sizes) - 1
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(int(p.size) for p in self.parameters())
+
+    @property
+    def activations(self) -> tuple[str, ...]:
+        """The activation name of each layer ``1..L`` (the last is the output activation)."""
+        return tuple(f.name for f in self._f)
+
+    @property
+    def activation(self) -> str | list[str]:
+        names = [f.name for f in self._f[:-1]]
+        return names[0] if len(set(names)) == 1 else names
+
+    @property
+    def output_activation(self) -> str:
+        return self._f[-1].name
+
+    # -- the two passes ---------------------------------------------------------------
+
+    def forward(self, X: Any) -> Cache:
+        """Run the forward pass and keep every intermediate.
+
+        Shapes: ``X``: (n, n_0) -> ``cache.H[k]``, ``cache.O[k]``: (n, n_k).
+        """
+        return self._forward(self.check_X(X))
+
+    def _forward(self, X: Array) -> Cache:
+        H: list[Array | None] = [None]
+        O: list[Array] = [X]  # O_0 = X
+        b = self._biases
+        for k, (W_k, f_k) in enumerate(zip(self._weights, self._f), start=1):
+            H_k = O[k - 1] @ W_k  # H_k = O_{k-1}·W_k: (n, n_{k-1})·(n_{k-1}, n_k) = (n, n_k)
+            if b:
+                H_k = H_k + b[k - 1]  # + b_k broadcast over rows: (n, n_k)
+            H.append(H_k)
+            O.append(f_k.f(H_k))  # O_k = f_k(H_k): (n, n_k)
+        return Cache(H, O)
+
+    def backward(self, cache: Cache, dL_dyhat: Any) -> Gradients:
+        """The seed's backward pass from ``d = ∂L/∂y_hat``.
+
+        Shapes: ``dL_dyhat``: (n, n_L) -> ``grads.weights[k-1]``: (n_{k-1}, n_k).
+        """
+        y_hat = cache.y_hat
+        g = np.asarray(dL_dyhat, dtype=self.dtype)
+        if g.shape != y_hat.shape:
+            raise ShapeError(f"dL_dyhat must have the shape of y_hat {y_hat.shape}, got {g.shape}")
+        H_L = cache.H[-1]
+        assert H_L is not None
+        # Through the output activation: d = ∂L/∂y_hat * f_L'(H_L), or softmax's row Jacobian.
+        d = self._f[-1].backprop(g, H_L, y_hat)
+        return self._backward(cache, d)
+
+    def _backward(self, cache: Cache, d: Array) -> Gradients:
+        """Backpropagate ``d = ∂L/∂H_L`` (n, n_L) down to layer 1."""
+        H, O, W = cache.H, cache.O, self._weights
+        L = self.n_layers
+        dW: list[Array] = [d] * L  # placeholders, every slot is written below
+        db: list[Array] = [d] * L if self.bias else []
+        ds: list[Array | None] = [None] * (L + 1)
+        for k in range(L, 0, -1):
+            ds[k] = d
+            dW[k - 1] = O[k - 1].T @ d  # ∂L/∂W_k = O_{k-1}ᵀ·d: (n_{k-1}, n)·(n, n_k)
+            if self.bias:
+                db[k - 1] = np.sum(d, axis=0)  # ∂L/∂b_k = 1ᵀ·d: (n_k,)
+            if k > 1:
+                H_prev = H[k - 1]
+                assert H_prev is not None
+                # d = d·W_kᵀ * f'(H_{k-1}): (n, n_k)·(n_k, n_{k-1}) * (n, n_{k-1})
+                d = self._f[k - 2].backprop(d @ W[k - 1].T, H_prev, O[k - 1])
+        return Gradients(dW, db, ds)
+
+    # -- loss, gradients and training -------------------------------------------------
+
+    def gradients(self, X: Any, y: Any, loss: str | Loss = "mse") -> tuple[float, Gradients]:
+        """The loss at ``(X, y)`` and its gradient with respect to every parameter."""
+        loss_fn = get_loss(loss)
+        X_, y_ = self.check_data(X, y, loss_fn)
+        return self._value_and_gradients(X_, y_, loss_fn)
+
+    def _value_and_gradients(self, X: Array, y: Array, loss: Loss) -> tuple[float, Gradients]:
+        cache = self._forward(X)
+        y_hat = cache.y_hat
+        if loss.output_activation == self._f[-1].name:
+            d = loss.grad_H(y_hat, y)  # fused ∂L/∂H_L, exact at saturated outputs
+        else:
+            H_L = cache.H[-1]
+            assert H_L is not None
+            d = self._f[-1].backprop(loss.grad(y_hat, y), H_L, y_hat)
+        return loss.value(y_hat, y), self._backward(cache, d)
+
+    def loss(self, X: Any, y: Any, loss: str | Loss = "mse") -> float:
+        """``L(y, y_hat)`` on these rows."""
+        loss_fn = get_loss(loss)
+        X_, y_ = self.check_data(X, y, loss_fn)
+        return loss_fn.value(self._forward(X_).y_hat, y_)
+
+    def step(self, X: Any, y: Any, loss: str | Loss = "mse", lr: float = 0.1) -> float:
+        """One gradient-descent step ``W_k ← W_k − lr·∂L/∂W_k`` on exactly these rows.
+
+        Returns the loss *before* the step.
+        """
+        eta = _checks.learning_rate(lr, "lr")
+        loss_fn = get_loss(loss)
+        X_, y_ = self.check_data(X, y, loss_fn)
+        value, grads = self._value_and_gradients(X_, y_, loss_fn)
+        for p, g in zip(self.parameters(), grads.parameters()):
+            p -= eta * g
+        return value
+
+    def fit(self, X: Any, y: Any, **settings: Any) -> History:
+        """Train on ``(X, y)``; see :func:`matbackprop.training.fit` for every setting."""
+        from .training import fit
+
+        return fit(self, X, y, **settings)
+
+    def predict(self, X: Any) -> Array:
+        """``y_hat`` for the rows of ``X``. Shapes: (n, n_0) -> (n, n_L)."""
+        return self._forward(self.check_X(X)).y_hat
+
+    # -- checks at the boundary -------------------------------------------------------
+
+    def check_X(self, X: Any) -> Array:
+        """``X`` as a finite (n, n_0) array of the network's dtype, or a clear error."""
+        return _checks.as_matrix(X, "X", self.dtype, width=self.layer_sizes[0])
+
+    def check_data(self, X: Any, y: Any, loss: Loss) -> tuple[Array, Array]:
+        X_ = self.check_X(X)
+        y_ = _checks.as_target(y, "y", self.dtype, X_.shape[0])
+        return X_, loss.prepare_target(y_, self.layer_sizes[-1])
+
+    # -- files and copies -------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str], **metadata: Any) -> None:
+        """Write an ``.npz`` with the parameters and JSON metadata, atomically.
+
+        ``metadata`` (JSON values) is stored beside :attr:`metadata` and comes back in it.
+        """
+        from .persistence import save_network
+
+        save_network(self, path, {**self.metadata, **metadata})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Network:
+        """Read a file written by :meth:`save`; validates everything and never unpickles."""
+        from .persistence import load_network
+
+        return load_network(path)
+
+    def copy(self) -> Network:
+        twin = Network(
+            self.layer_sizes,
+            activation=list(self.activations[:-1]),
+            output_activation=self.output_activation,
+            bias=self.bias,
+            init=list(self._weights),
+            dtype=self.dtype,
+        )
+        twin.init = self.init
+        twin.training_info = dict(self.training_info) if self.training_info else None
+        twin.metadata = dict(self.metadata)
+        if self.bias:
+            twin.biases = list(self._biases)
+        return twin
+
+    def config(self) -> dict[str, Any]:
+        """The architecture as plain JSON-able values."""
+        return {
+            "layer_sizes": list(self.layer_sizes),
+            "activation": list(self.activations[:-1]),
+            "output_activation": self.output_activation,
+            "bias": self.bias,
+            "dtype": np.dtype(self.dtype).name,
+            "init": self.init,
+        }
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(map(str, self.layer_sizes))
+        act = self.activation
+        return (
+            f"Network([{sizes}], activation={act!r}, output_activation="
+            f"{self.output_activation!r}, bias={self.bias}, dtype={np.dtype(self.dtype).name})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Network):
+            return NotImplemented
+        return self.config() == other.config() and all(
+            np.array_equal(a, b) for a, b in zip(self.parameters(), other.parameters())
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _check_layer_sizes(layer_sizes: Any) -> tuple[int, ...]:
+    if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Iterable):
+        raise ConfigError(f"layer_sizes must be a list of positive integers, got {layer_sizes!r}")
+    sizes = list(layer_sizes)
+    if len(sizes) < 2:
+        raise ConfigError(
+            f"layer_sizes must list at least 2 sizes (inputs and outputs), got {sizes!r}"
+        )
+    for i, s in enumerate(sizes):
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral) or s <= 0:
+            raise ConfigError(f"layer_sizes[{i}] must be a positive integer, got {s!r}")
+    return tuple(int(s) for s in sizes)
+
+
+def _check_dtype(dtype: Any) -> Any:
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = str(dtype)
+    if name not in _DTYPES:
+        raise ConfigError(f"dtype must be float64 or float32, got {dtype!r}")
+    return _DTYPES[name]
