@@ -7,6 +7,9 @@ accumulator ``d`` (``∂L/∂W_k = O_{k-1}ᵀ·d``, ``d = d·W_kᵀ * f'(H_{k-1}
 ``import matbackprop`` loads NumPy only; SymPy and Matplotlib load when first used.
 """
 
+from importlib import import_module
+from typing import Any
+
 from ._version import __version__
 from .activations import ACTIVATIONS, Activation
 from .data import demo_data, read_csv
@@ -55,3 +58,19 @@ __all__ = [
     "numerical_gradients",
     "read_csv",
 ]
+
+# Heavier parts load on first use, so that ``import matbackprop`` stays NumPy-only.
+# name -> module that defines it
+_LAZY: dict[str, str] = {}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'matbackprop' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

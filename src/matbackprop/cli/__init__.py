@@ -8,6 +8,7 @@ mistake is one line on stderr, never a traceback.
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 from collections.abc import Sequence
 
 import click
