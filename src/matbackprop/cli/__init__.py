@@ -8,17 +8,18 @@ mistake is one line on stderr, never a traceback.
 from __future__ import annotations
 
 import sys
-from importlib import import_module
 from collections.abc import Sequence
+from importlib import import_module
 
 import click
 
 from ..errors import MatbackpropError
 from ._app import cli
 
-# Each module adds its commands to ``cli`` when imported.
-from . import demo as _demo  # noqa: F401  isort: skip
-from . import train as _train  # noqa: F401  isort: skip
+# Each module adds its commands to ``cli`` when imported; heavy libraries (SymPy,
+# Matplotlib) are imported inside the commands, not here.
+for _module in ("demo", "train"):
+    import_module(f"{__name__}.{_module}")
 
 __all__ = ["cli", "main"]
 
