@@ -129,6 +129,10 @@ class ParameterList(list[Array]):
     def extend(self, values: Any) -> None:
         raise TypeError(f"the number of layers is fixed; {self._symbol} cannot grow")
 
+    def __reduce__(self) -> Any:
+        # pickle and deepcopy rebuild a list subclass with extend(), which is refused above
+        return (type(self), (list(self), self._shapes, self._dtype, self._symbol))
+
 
 class Network:
     """A fully connected network ``y_hat = f_L(...f_2(f_1(X·W_1 + b_1)·W_2 + b_2)...·W_L + b_L)``.
