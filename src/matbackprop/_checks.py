@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from .errors import ConfigError, DataError, DTypeError, ShapeError
+from .errors import ConfigError, DataError, DTypeError, MissingFileError, ShapeError
 
 MAX_LEARNING_RATE = 1e3  # larger is always a typo (1e3 steps past any sensible loss scale)
 
@@ -109,3 +111,23 @@ def rng(seed: Any, name: str = "seed") -> np.random.Generator:
             raise ConfigError(f"{name} must be a non-negative integer, got {seed!r}")
         return np.random.default_rng(int(seed))
     raise ConfigError(f"{name} must be an integer, a numpy.random.Generator or None, got {seed!r}")
+
+
+def boolean(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def file_to_write(value: Any, name: str) -> Path:
+    """A path whose folder exists and which is not itself a folder."""
+    if not isinstance(value, (str, os.PathLike)) or not str(value):
+        raise ConfigError(f"{name} must be a file path, got {value!r}")
+    p = Path(value)
+    if p.is_dir():
+        raise MissingFileError(f"{name} must be a file, got the folder {p}")
+    if not p.parent.is_dir():
+        raise MissingFileError(
+            f"{name} must be in an existing folder, got {p} ({p.parent} does not exist)"
+        )
+    return p

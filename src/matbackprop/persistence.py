@@ -97,32 +97,12 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     from .network import Network
 
     p = Path(path)
-    if not p.exists():
-        raise MissingFileError(f"model file {p} does not exist")
-    if p.is_dir():
-        raise MissingFileError(f"model file {p} is a folder, not a file")
-    try:
-        with np.load(p, allow_pickle=False) as archive:
-            names = set(archive.files)
-            if "metadata" not in names:
-                raise ModelFileError(f"{p} is not a matbackprop model: it has no metadata")
-            meta = _metadata(archive["metadata"], p)
-            arrays = {name: archive[name] for name in names - {"metadata"}}
-    except MatbackpropError:
-        raise
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise ModelFileError(
-                f"{p} holds pickled Python objects; refused without unpickling (loading a "
-                "pickle can run code)"
-            ) from None
-        raise ModelFileError(f"{p} is not a readable model file: {exc}") from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-        raise ModelFileError(f"{p} is truncated or corrupted: {exc}") from None
+    meta, arrays = read_archive(p, "model", FORMAT, FORMAT_VERSION)
 
     config = meta.get("network")
     if not isinstance(config, dict):
         raise ModelFileError(f"{p}: metadata has no 'network' section")
+    _check_shapes_before_allocating(config.get("layer_sizes"), arrays, p)
     try:
         net = Network(
             config["layer_sizes"],
@@ -162,21 +142,83 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     return net
 
 
-def _metadata(raw: np.ndarray[Any, Any], p: Path) -> dict[str, Any]:
+def _check_shapes_before_allocating(
+    sizes: Any, arrays: dict[str, np.ndarray[Any, Any]], p: Path
+) -> None:
+    """Compare the arrays with the metadata's layer sizes before building the network, so a
+    doctored file cannot make us allocate more than it holds."""
+    if not isinstance(sizes, list) or not all(type(s) is int for s in sizes):
+        return  # Network() reports malformed sizes
+    for k in range(1, len(sizes)):
+        if f"W{k}" not in arrays:
+            raise ModelFileError(f"{p} is missing array W{k}")
+        expected = (sizes[k - 1], sizes[k])
+        if arrays[f"W{k}"].shape != expected:
+            raise ModelFileError(
+                f"{p}: array W{k} should have shape {expected}, got {arrays[f'W{k}'].shape}"
+            )
+
+
+def read_archive(
+    p: Path, what: str, file_format: str, version: int
+) -> tuple[dict[str, Any], dict[str, np.ndarray[Any, Any]]]:
+    """The JSON metadata and the arrays of a ``.npz`` written by this package.
+
+    Never unpickles (``allow_pickle=False``), and turns every way that untrusted bytes can
+    fail to parse into a :class:`ModelFileError` naming the file.
+    """
+    if not p.exists():
+        raise MissingFileError(f"{what} file {p} does not exist")
+    if p.is_dir():
+        raise MissingFileError(f"{what} file {p} is a folder, not a file")
+    try:
+        with p.open("rb") as f:
+            magic = f.read(4)
+        if magic != b"PK\x03\x04":
+            pickled = magic[:1] == b"\x80"  # pickle protocols 2+ start with PROTO
+            hint = " (it holds a pickle, refused without unpickling)" if pickled else ""
+            raise ModelFileError(
+                f"{p} is not a matbackprop {what} file: expected an .npz archive{hint}"
+            )
+        with np.load(p, allow_pickle=False) as archive:
+            if "metadata" not in archive.files:
+                raise ModelFileError(f"{p} is not a matbackprop {what} file: it has no metadata")
+            meta = _metadata(archive["metadata"], p, what, file_format, version)
+            arrays = {name: archive[name] for name in archive.files if name != "metadata"}
+    except MatbackpropError:
+        raise
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise ModelFileError(
+                f"{p} holds pickled Python objects; refused without unpickling (loading a "
+                "pickle can run code)"
+            ) from None
+        raise ModelFileError(f"{p} is not a readable {what} file: {exc}") from None
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        raise ModelFileError(f"{p} is truncated or corrupted: {exc}") from None
+    except Exception as exc:  # zlib.error, MemoryError, ...: untrusted bytes fail in many ways
+        reason = f"{type(exc).__name__}: {exc}"
+        raise ModelFileError(f"{p} is truncated or corrupted: {reason}") from None
+    return meta, arrays
+
+
+def _metadata(
+    raw: np.ndarray[Any, Any], p: Path, what: str, file_format: str, version: int
+) -> dict[str, Any]:
     if raw.dtype != np.uint8 or raw.ndim != 1:
         raise ModelFileError(f"{p}: metadata is not JSON bytes")
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ModelFileError(f"{p}: metadata is not valid JSON: {exc}") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelFileError(f"{p} is not a matbackprop model file")
-    version = meta.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ModelFileError(f"{p}: format_version must be an integer, got {version!r}")
-    if version > FORMAT_VERSION:
+    if not isinstance(meta, dict) or meta.get("format") != file_format:
+        raise ModelFileError(f"{p} is not a matbackprop {what} file")
+    found = meta.get("format_version")
+    if not isinstance(found, int) or isinstance(found, bool):
+        raise ModelFileError(f"{p}: format_version must be an integer, got {found!r}")
+    if found > version:
         raise ModelFileError(
-            f"{p} was written by a newer matbackprop (format {version}, this version reads "
-            f"up to {FORMAT_VERSION}); upgrade matbackprop to read it"
+            f"{p} was written by a newer matbackprop (format {found}, this version reads "
+            f"up to {version}); upgrade matbackprop to read it"
         )
     return meta

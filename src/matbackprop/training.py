@@ -21,12 +21,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _checks
-from .errors import ConfigError, TrainingDivergedError
+from .checkpoint import (
+    Checkpoint,
+    check_matches,
+    data_fingerprint,
+    load_checkpoint,
+    save_checkpoint,
+)
+from .errors import ConfigError, ModelFileError, TrainingDivergedError
 from .losses import Loss, get_loss
-from .optimizers import Optimizer, get_optimizer
+from .optimizers import Optimizer, OptimizerState, get_optimizer
 
 if TYPE_CHECKING:
     import os
+    from pathlib import Path
 
     from .network import Network
 
@@ -111,6 +119,9 @@ def fit(
     min_delta: float = 0.0,
     progress: bool = True,
     track_gradients: bool = False,
+    checkpoint: str | os.PathLike[str] | None = None,
+    checkpoint_every: int = 1,
+    resume: bool = True,
 ) -> History:
     """Train ``net`` in place by backpropagation and return a :class:`History`.
 
@@ -118,8 +129,8 @@ def fit(
         loss: ``"mse"``, ``"logloss"``, ``"cross_entropy"`` or a :class:`~matbackprop.Loss`.
         optimizer: ``"gd"``/``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"`` or an
             :class:`~matbackprop.optimizers.Optimizer`.
-        learning_rate: η > 0.
-        epochs: passes over the training rows.
+        learning_rate: η, with 0 < η ≤ 1000.
+        epochs: passes over the training rows (in all, counting those of a resumed run).
         batch_size: rows per step; ``None`` (or anything ≥ n) is full-batch gradient descent.
         shuffle: reshuffle the rows every epoch (mini-batch only), from ``seed``.
         seed: an ``int`` or ``Generator`` for shuffling and the validation split.
@@ -130,10 +141,19 @@ def fit(
             and restore the best weights.
         progress: show a progress bar on stderr.
         track_gradients: record per-layer gradient norms in ``History.grad_norms``.
+        checkpoint: a file to write the whole state of the run to, atomically, every
+            ``checkpoint_every`` epochs, at the end and on Ctrl-C (see
+            :mod:`matbackprop.checkpoint`).
+        resume: when ``checkpoint`` exists, continue from it (the network's weights are
+            replaced by the checkpoint's). It must come from the same network, data and
+            settings (``epochs`` may grow), else :class:`ConfigError`. The result is
+            bitwise identical to a run that never stopped. ``False`` starts over and
+            overwrites the checkpoint.
 
     A non-finite loss or weight stops training, restores the last finite weights (those at
-    the end of the last good epoch) and raises :class:`TrainingDivergedError`. Ctrl-C stops
-    at the end of the current step and returns with ``stop_reason == "interrupted"``.
+    the end of the last good epoch) and raises :class:`TrainingDivergedError`; the
+    checkpoint keeps its last good state. Ctrl-C stops at the end of the current step,
+    writes the checkpoint (mid-epoch) and returns with ``stop_reason == "interrupted"``.
 
     Shapes: ``X``: (n, n_0); ``y``: (n, n_L), or (n,) for one output or class labels.
     """
@@ -145,18 +165,53 @@ def fit(
     patience_ = int(_checks.positive_int(patience, "patience") or 0)
     min_delta_ = _checks.finite_float(min_delta, "min_delta")
     split = _checks.fraction(validation_split, "validation_split")
+    every = int(_checks.positive_int(checkpoint_every, "checkpoint_every") or 0)
+    for flag, setting in (
+        ("shuffle", shuffle),
+        ("early_stopping", early_stopping),
+        ("track_gradients", track_gradients),
+        ("resume", resume),
+    ):
+        _checks.boolean(setting, flag)
+    ck_path = None if checkpoint is None else _checks.file_to_write(checkpoint, "checkpoint")
     if validation_data is not None and split:
         raise ConfigError("give validation_data or validation_split, not both")
     rng = _checks.rng(seed)
+    rng_start = dict(rng.bit_generator.state)  # replays the validation split on resume
 
     X_, y_ = net.check_data(X, y, loss_fn)
     Xv: Array | None = None
     yv: Array | None = None
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ConfigError("validation_data must be a pair (X_val, y_val)")
+            raise ConfigError(
+                "validation_data must be a pair (X_val, y_val), got "
+                f"{type(validation_data).__name__}"
+            )
         Xv, yv = net.check_data(*validation_data, loss_fn)
-    elif split:
+
+    settings = {
+        "loss": loss_fn.to_config(),
+        "optimizer": opt.to_config(),
+        "learning_rate": eta,
+        "batch_size": batch,
+        "shuffle": bool(shuffle),
+        "seed": seed if seed is None or isinstance(seed, int) else type(seed).__name__,
+        "validation_split": split,
+        "early_stopping": bool(early_stopping),
+        "patience": patience_,
+        "min_delta": min_delta_,
+        "track_gradients": bool(track_gradients),
+    }
+    ck: Checkpoint | None = None
+    fingerprint = ""
+    if ck_path is not None:
+        fingerprint = data_fingerprint(X_, y_, Xv, yv)
+        if resume and ck_path.exists():
+            ck = _resumable(ck_path, net, settings, fingerprint, n_epochs)
+            _set_rng_state(rng, ck.rng_start, ck_path)
+
+    if split:
         n_val = round(split * X_.shape[0])
         if n_val < 1 or n_val >= X_.shape[0]:
             raise ConfigError(
@@ -167,72 +222,90 @@ def fit(
         Xv, yv = X_[order[-n_val:]], y_[order[-n_val:]]
         X_, y_ = X_[order[:-n_val]], y_[order[:-n_val]]
 
-    _warn_if_symmetric(net)
     n = X_.shape[0]
     if batch is None or batch >= n:
         batch = n  # full batch
     params = net.parameters()
     state = opt.init_state(params)
-    history = History()
-    last_good = [p.copy() for p in params]
-    best: tuple[float, list[Array]] | None = None
-    bad_epochs = 0
+    run = _Run(
+        history=History(), last_good=[p.copy() for p in params], norms=np.zeros(net.n_layers)
+    )
+    if ck is None:
+        _warn_if_symmetric(net)
+    else:
+        _set_rng_state(rng, ck.rng_now, ck_path)
+        run.restore(ck, params, state, ck_path)
+
+    def save(stop_reason: str) -> None:
+        if ck_path is not None:
+            run.history.stop_reason = stop_reason
+            save_checkpoint(
+                ck_path, run.checkpoint(net, settings, fingerprint, params, state, rng_start, rng)
+            )
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=n_epochs, disable=not progress, unit="epoch", leave=False, dynamic_ncols=True)
-    with bar, _sigint_stops() as interrupted:
-        for epoch in range(n_epochs):
-            perm = rng.permutation(n) if shuffle and batch < n else None
-            total, norms = 0.0, np.zeros(net.n_layers)
-            for start in range(0, n, batch):
-                if perm is None:
+    bar = tqdm(
+        total=n_epochs,
+        initial=run.epoch,
+        disable=not progress,
+        unit="epoch",
+        leave=False,
+        dynamic_ncols=True,
+    )
+    # Overflow is expected when a run diverges; it is caught below, not printed.
+    quiet = np.errstate(over="ignore", invalid="ignore")
+    history = run.history
+    with bar, _sigint_stops() as interrupted, quiet:
+        while run.epoch < n_epochs and history.stop_reason != "early_stopping":
+            if run.position == 0:  # a fresh epoch; else continue the interrupted one
+                run.perm = rng.permutation(n) if shuffle and batch < n else None
+                run.total, run.norms = 0.0, np.zeros(net.n_layers)
+            for start in range(run.position, n, batch):
+                if run.perm is None:
                     Xb, yb = X_[start : start + batch], y_[start : start + batch]
                 else:
-                    rows = perm[start : start + batch]
+                    rows = run.perm[start : start + batch]
                     Xb, yb = X_[rows], y_[rows]
                 value, grads = net._value_and_gradients(Xb, yb, loss_fn)
                 if not math.isfinite(value):
-                    _restore(params, last_good)
+                    _restore(params, run.last_good)
                     history.stop_reason = "diverged"
-                    raise TrainingDivergedError(_diverged_message(epoch, value, eta), history)
+                    raise TrainingDivergedError(_diverged_message(run.epoch, value, eta), history)
                 if track_gradients:
-                    norms += [float(np.linalg.norm(g)) for g in grads.weights]
+                    run.norms += [float(np.linalg.norm(g)) for g in grads.weights]
                 opt.update(params, grads.parameters(), state, eta)
-                total += value * Xb.shape[0]
+                run.total += value * Xb.shape[0]
+                run.position = start + Xb.shape[0]
                 if interrupted():
                     break
             if interrupted():
-                history.stop_reason = "interrupted"
-                break  # a partial epoch is not recorded
+                save("interrupted")  # mid-epoch: a partial epoch is not in the history
+                break
             if not all(np.all(np.isfinite(p)) for p in params):
-                _restore(params, last_good)
+                _restore(params, run.last_good)
                 history.stop_reason = "diverged"
-                raise TrainingDivergedError(_diverged_message(epoch, math.inf, eta), history)
-            history.loss.append(total / n)
-            if track_gradients:
-                history.grad_norms.append(list(norms / math.ceil(n / batch)))
+                raise TrainingDivergedError(_diverged_message(run.epoch, math.inf, eta), history)
+            run.end_epoch(params, n, batch, track_gradients)
             if Xv is not None and yv is not None:
                 history.val_loss.append(loss_fn.value(net._forward(Xv).y_hat, yv))
-            for p, keep in zip(params, last_good):
-                np.copyto(keep, p)
 
             monitored = history.val_loss[-1] if history.val_loss else history.loss[-1]
-            if best is None or monitored < best[0] - min_delta_:
-                best, bad_epochs = (monitored, [p.copy() for p in params]), 0
-                history.best_epoch = epoch + 1
+            if run.best_value is None or monitored < run.best_value - min_delta_:
+                run.best_value, run.best, run.bad_epochs = monitored, [p.copy() for p in params], 0
+                history.best_epoch = run.epoch
             else:
-                bad_epochs += 1
+                run.bad_epochs += 1
             postfix = {"loss": f"{history.loss[-1]:.4g}"}
             if history.val_loss:
                 postfix["val"] = f"{history.val_loss[-1]:.4g}"
             bar.set_postfix(postfix, refresh=False)
             bar.update(1)
-            if early_stopping and bad_epochs >= patience_:
-                history.stop_reason = "early_stopping"
-                break
-    if early_stopping and best is not None:
-        _restore(params, best[1])  # keep the best weights seen, not the last
+            stop = early_stopping and run.bad_epochs >= patience_
+            if stop or run.epoch % every == 0 or run.epoch == n_epochs:
+                save("early_stopping" if stop else "completed")
+    if early_stopping and run.best is not None:
+        _restore(params, run.best)  # keep the best weights seen, not the last
     net.training_info = {
         "loss": loss_fn.to_config(),
         "optimizer": opt.to_config(),
@@ -242,6 +315,135 @@ def fit(
         "stop_reason": history.stop_reason,
     }
     return history
+
+
+@dataclass
+class _Run:
+    """Where the loop stands, between two steps: what a checkpoint saves."""
+
+    history: History
+    last_good: list[Array]  # parameters at the end of the last complete epoch
+    norms: Array  # Σ ‖∂L/∂W_k‖ over this epoch's steps, (L,)
+    epoch: int = 0  # complete epochs
+    position: int = 0  # next row of this epoch
+    perm: NDArray[np.intp] | None = None  # this epoch's row order (mini-batch, shuffled)
+    total: float = 0.0  # Σ loss·rows over this epoch's steps
+    best_value: float | None = None
+    best: list[Array] | None = None
+    bad_epochs: int = 0
+
+    def end_epoch(self, params: list[Array], n: int, batch: int, track: bool) -> None:
+        self.history.loss.append(self.total / n)
+        if track:
+            self.history.grad_norms.append(list(self.norms / math.ceil(n / batch)))
+        for p, keep in zip(params, self.last_good):
+            np.copyto(keep, p)
+        self.epoch += 1
+        self.position = 0
+        self.perm = None
+
+    def checkpoint(
+        self,
+        net: Network,
+        settings: dict[str, Any],
+        fingerprint: str,
+        params: list[Array],
+        state: OptimizerState,
+        rng_start: dict[str, Any],
+        rng: np.random.Generator,
+    ) -> Checkpoint:
+        h = self.history
+        return Checkpoint(
+            network=net.config(),
+            settings=settings,
+            data=fingerprint,
+            params=params,
+            last_good=self.last_good,
+            best=self.best,
+            best_value=self.best_value,
+            bad_epochs=self.bad_epochs,
+            opt_t=state.t,
+            opt_slots=state.slots,
+            rng_start=rng_start,
+            rng_now=dict(rng.bit_generator.state),
+            epoch=self.epoch,
+            position=self.position,
+            perm=self.perm,
+            partial_total=self.total,
+            partial_norms=self.norms,
+            loss=h.loss,
+            val_loss=h.val_loss,
+            grad_norms=h.grad_norms,
+            stop_reason=h.stop_reason,
+            best_epoch=h.best_epoch,
+        )
+
+    def restore(
+        self, ck: Checkpoint, params: list[Array], state: OptimizerState, path: Path | None
+    ) -> None:
+        _copy_into(params, ck.params, "parameters", path)
+        _copy_into(self.last_good, ck.last_good, "last good parameters", path)
+        if set(ck.opt_slots) != set(state.slots):
+            raise ModelFileError(
+                f"checkpoint {path}: optimizer state should hold {sorted(state.slots)}, got "
+                f"{sorted(ck.opt_slots)}"
+            )
+        for name, slot in state.slots.items():
+            _copy_into(slot, ck.opt_slots[name], f"optimizer slot {name!r}", path)
+        state.t = ck.opt_t
+        if ck.best is not None:
+            self.best = [p.copy() for p in params]
+            _copy_into(self.best, ck.best, "best parameters", path)
+        self.best_value, self.bad_epochs = ck.best_value, ck.bad_epochs
+        self.epoch, self.position, self.total = ck.epoch, ck.position, ck.partial_total
+        self.perm = None if ck.perm is None else np.asarray(ck.perm, dtype=np.intp)
+        self.norms = np.array(ck.partial_norms, dtype=np.float64)
+        h = self.history
+        h.loss, h.val_loss, h.grad_norms = list(ck.loss), list(ck.val_loss), ck.grad_norms
+        h.best_epoch = ck.best_epoch
+        # an interrupted run carries on; an early-stopped one stays stopped
+        h.stop_reason = "early_stopping" if ck.stop_reason == "early_stopping" else "completed"
+
+
+def _resumable(
+    path: Path, net: Network, settings: dict[str, Any], fingerprint: str, n_epochs: int
+) -> Checkpoint:
+    ck = load_checkpoint(path)
+    check_matches(ck, path, net.config(), settings)
+    if ck.data != fingerprint:
+        raise ConfigError(
+            f"checkpoint {path} was written for other data (X, y or validation rows differ); "
+            "give the same data to resume, or resume=False (CLI: --no-resume) to start over"
+        )
+    if ck.epoch > n_epochs:
+        raise ConfigError(
+            f"checkpoint {path} has already run {ck.epoch} epochs; epochs must be at least "
+            f"{ck.epoch} to resume it, got {n_epochs}"
+        )
+    return ck
+
+
+def _set_rng_state(rng: np.random.Generator, value: dict[str, Any], path: Path | None) -> None:
+    try:
+        rng.bit_generator.state = value
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ConfigError(
+            f"checkpoint {path} holds the state of a {value.get('bit_generator')} generator; "
+            f"the seed given cannot take it: {exc}"
+        ) from None
+
+
+def _copy_into(dst: list[Array], src: list[Any], what: str, path: Path | None) -> None:
+    if len(dst) != len(src) or any(d.shape != s.shape for d, s in zip(dst, src)):
+        expected = [d.shape for d in dst]
+        actual = [getattr(s, "shape", None) for s in src]
+        raise ModelFileError(
+            f"checkpoint {path}: {what} should have shapes {expected}, got {actual}"
+        )
+    for d, s in zip(dst, src):
+        if not np.all(np.isfinite(s)):
+            raise ModelFileError(f"checkpoint {path}: {what} hold NaN or inf")
+        np.copyto(d, s)
 
 
 def _restore(params: list[Array], saved: list[Array]) -> None:
