@@ -98,9 +98,7 @@ def save_checkpoint(path: str | os.PathLike[str], ck: Checkpoint) -> None:
     # floats as arrays, not JSON text, so that every bit comes back
     arrays["loss"] = np.asarray(ck.loss, dtype=np.float64)
     arrays["val_loss"] = np.asarray(ck.val_loss, dtype=np.float64)
-    arrays["grad_norms"] = np.asarray(ck.grad_norms, dtype=np.float64).reshape(
-        len(ck.grad_norms), -1
-    )
+    arrays["grad_norms"] = np.array(ck.grad_norms or np.zeros((0, 0)), dtype=np.float64)
     arrays["scalars"] = np.asarray(
         [ck.partial_total, np.nan if ck.best_value is None else ck.best_value]
     )

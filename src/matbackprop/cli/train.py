@@ -10,6 +10,7 @@ from typing import Any
 import click
 import numpy as np
 
+from .. import _checks
 from ..data import read_csv
 from ..errors import ConfigError, TrainingDivergedError
 from ..gradcheck import check_gradients
@@ -69,10 +70,21 @@ Example:
     type=click.Choice(["gd", "sgd", "momentum", "nesterov", "adam"]),
 )
 @click.option(
-    "--lr", "learning_rate", default=0.01, show_default=True, type=float, help="Learning rate η."
+    "--lr",
+    "learning_rate",
+    default=0.01,
+    show_default=True,
+    type=float,
+    callback=lambda ctx, param, v: _checks.learning_rate(v, "--lr"),
+    help="Learning rate η, 0 < η ≤ 1000.",
 )
-@click.option("--epochs", default=100, show_default=True, type=int)
-@click.option("--batch-size", default=None, type=int, help="Rows per step [default: all rows].")
+@click.option("--epochs", default=100, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--batch-size",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Rows per step [default: all rows].",
+)
 @click.option("--bias/--no-bias", default=True, show_default=True)
 @click.option(
     "--init",
@@ -89,10 +101,11 @@ Example:
     default=0.0,
     show_default=True,
     type=float,
+    callback=lambda ctx, param, v: _checks.fraction(v, "--validation-split"),
     help="Fraction of rows held out for validation.",
 )
 @click.option("--early-stopping", is_flag=True, help="Stop when the validation loss stalls.")
-@click.option("--patience", default=10, show_default=True, type=int)
+@click.option("--patience", default=10, show_default=True, type=click.IntRange(min=1))
 @click.option(
     "--save",
     "save_path",
@@ -106,6 +119,26 @@ Example:
     default=None,
     type=click.Path(dir_okay=False),
     help="Write the loss per epoch (.csv).",
+)
+@click.option(
+    "--checkpoint",
+    "checkpoint_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Save the whole run here (atomically) and continue from it if it exists.",
+)
+@click.option(
+    "--checkpoint-every",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Epochs between checkpoints (also written at the end and on Ctrl-C).",
+)
+@click.option(
+    "--resume/--no-resume",
+    default=True,
+    show_default=True,
+    help="Continue from an existing --checkpoint; --no-resume starts over.",
 )
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def train(
@@ -128,10 +161,20 @@ def train(
     patience: int,
     save_path: str | None,
     history_path: str | None,
+    checkpoint_path: str | None,
+    checkpoint_every: int,
+    resume: bool,
     progress: bool,
 ) -> None:
     """Train a network on a CSV file with a header row."""
     target_names = [t.strip() for group in targets for t in group.split(",") if t.strip()]
+    for flag, path in (
+        ("--save", save_path),
+        ("--history", history_path),
+        ("--checkpoint", checkpoint_path),
+    ):
+        if path:  # before training, not after an hour of it
+            _checks.file_to_write(path, flag)
     X, y, features = read_csv(data).split(target_names)
     loss_fn = MSE(half=True) if loss == "mse_half" else get_loss(loss)
     if layers[0] != X.shape[1]:
@@ -169,6 +212,9 @@ def train(
             early_stopping=early_stopping,
             patience=patience,
             progress=progress,
+            checkpoint=checkpoint_path,
+            checkpoint_every=checkpoint_every,
+            resume=resume,
         )
     except TrainingDivergedError as exc:
         if history_path and exc.history is not None:
@@ -186,7 +232,12 @@ def train(
     if save_path:
         click.echo(f"model saved to {save_path}")
     if history.stop_reason == "interrupted":
-        click.echo("matbackprop: interrupted; saved what was asked", err=True)
+        saved = [p for p in (save_path, history_path, checkpoint_path) if p]
+        what = f"saved {', '.join(saved)}" if saved else "nothing was asked to be saved"
+        again = "; run the same command to resume" if checkpoint_path else ""
+        click.echo(
+            f"matbackprop: interrupted after {history.epochs} epoch(s); {what}{again}", err=True
+        )
         raise click.exceptions.Exit(130)
 
 
