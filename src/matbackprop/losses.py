@@ -124,7 +124,7 @@ class LogLoss(Loss):
         if np.any(bad):
             i, j = np.argwhere(bad)[0]
             raise DataError(
-                f"y must hold only 0 and 1 for loss 'logloss', got {y[i, j]!r} at row {i}, "
+                f"y must hold only 0 and 1 for loss 'logloss', got {float(y[i, j])!r} at row {i}, "
                 f"column {j}"
             )
         return y
@@ -158,7 +158,7 @@ class CrossEntropy(Loss):
                 bad = labels[(labels != np.round(labels)) | (labels < 0) | (labels >= n_outputs)]
                 raise DataError(
                     f"y labels must be integers in 0..{n_outputs - 1} for loss 'cross_entropy', "
-                    f"got {bad[0]!r}"
+                    f"got {float(bad[0])!r}"
                 )
             one_hot = np.zeros((labels.shape[0], n_outputs), dtype=y.dtype)
             one_hot[np.arange(labels.shape[0]), labels.astype(np.intp)] = 1
