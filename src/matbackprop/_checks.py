@@ -36,13 +36,18 @@ def as_matrix(
         raise DTypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
     if arr.ndim == 1 and allow_1d:
         arr = arr[:, None]
+    if arr.ndim >= 1 and arr.shape[0] == 0:
+        raise DataError(f"{name} must have at least one row, got shape {arr.shape}")
+    if arr.ndim == 1:
+        raise ShapeError(
+            f"{name} must be 2-D (rows are samples), got shape {arr.shape}; use "
+            f"{name}.reshape(-1, 1) for one feature or {name}.reshape(1, -1) for one sample"
+        )
     if arr.ndim != 2:
         raise ShapeError(f"{name} must be 2-D (rows are samples), got shape {arr.shape}")
-    if arr.shape[0] == 0:
-        raise DataError(f"{name} must have at least one row, got shape {arr.shape}")
     if width is not None and arr.shape[1] != width:
         raise ShapeError(f"{name} must have {width} column(s), got shape {arr.shape}")
-    arr = arr.astype(dtype, copy=False)
+    arr = _to_float(arr, name, dtype)
     if not np.all(np.isfinite(arr)):
         i, j = np.argwhere(~np.isfinite(arr))[0]
         raise DataError(f"{name} must be finite, got {arr[i, j]} at row {i}, column {j}")
@@ -62,11 +67,28 @@ def as_target(value: Any, name: str, dtype: DTypeLike, n_rows: int) -> NDArray[n
         raise ShapeError(f"{name} must be 1-D or 2-D, got shape {arr.shape}")
     if arr.shape[0] != n_rows:
         raise ShapeError(f"{name} must have {n_rows} rows like X, got shape {arr.shape}")
-    arr = arr.astype(dtype, copy=False)
+    arr = _to_float(arr, name, dtype)
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise DataError(f"{name} must be finite, got {arr[tuple(bad)]} at index {tuple(bad)}")
     return arr
+
+
+def _to_float(arr: NDArray[Any], name: str, dtype: DTypeLike) -> NDArray[np.floating]:
+    """Convert to ``dtype``; integers must come through exactly (all |v| ≤ 2^53 in float64)."""
+    out = arr.astype(dtype, copy=False)
+    if arr.dtype.kind in "iu" and out.size:
+        with np.errstate(invalid="ignore"):
+            back = out.astype(arr.dtype)  # float -> int: only exact values come back equal
+        lost = back != arr
+        if np.any(lost):
+            where = tuple(int(i) for i in np.argwhere(lost)[0])
+            raise DataError(
+                f"{name} must hold integers that {np.dtype(dtype).name} represents exactly "
+                f"(as every |v| ≤ 2^{np.finfo(out.dtype).nmant + 1} is), got {arr[where]} at "
+                f"index {where}"
+            )
+    return out
 
 
 def positive_int(value: Any, name: str, *, allow_none: bool = False) -> int | None:
