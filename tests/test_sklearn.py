@@ -1,0 +1,272 @@
+"""matbackprop.sklearn: scikit-learn's own estimator checks, and the same SGD trajectory."""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+from unittest import SkipTest
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_iris, make_multilabel_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import MLPRegressor as SkMLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import matbackprop as mb
+from matbackprop.sklearn import MLPClassifier, MLPRegressor
+
+# Checks that raise SkipTest themselves, for a feature these estimators do not claim.
+# A check that skips and is not listed here fails the test.
+SELF_SKIPPING = {
+    "check_array_api_input": (
+        "runs only with SCIPY_ARRAY_API=1 set before SciPy is imported; the engine is NumPy "
+        "only and does not claim array-API support"
+    ),
+    "check_classifiers_multilabel_output_format_decision_function": (
+        "there is no decision_function, as in scikit-learn's own MLPClassifier"
+    ),
+}
+
+ESTIMATORS = [
+    MLPRegressor(random_state=0),
+    MLPClassifier(random_state=0),
+    # the extras scikit-learn's MLP refuses: one activation per layer, no biases, plain SGD
+    MLPRegressor((16, 8), activation=["tanh", "relu"], bias=False, solver="sgd", random_state=0),
+    MLPClassifier((16, 8), activation=["tanh", "silu"], init="he", random_state=0),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_sklearn_estimator_checks(estimator: Any, check: Any) -> None:
+    name = getattr(check, "func", check).__name__
+    try:
+        check(estimator)
+    except SkipTest as exc:
+        skipped = f"{name} skipped itself without a listed reason: {exc}"
+    else:
+        return
+    assert name in SELF_SKIPPING, skipped
+
+
+# -- the same math as scikit-learn ------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:Got `batch_size`:UserWarning")  # the 1-row set-up call
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
+@pytest.mark.parametrize("batch_size", [7, 40], ids=["minibatch7", "fullbatch"])
+def test_sgd_follows_sklearn_trajectory(activation: str, batch_size: int) -> None:
+    """From the same weights, plain SGD (no momentum, alpha=0, no shuffling) makes the same
+    steps as scikit-learn's MLPRegressor, epoch after epoch, to 1e-10.
+
+    scikit-learn's ``squared_error`` is ½·mean((y_hat − y)²) and its step uses
+    ``(y_hat − y)/n``, which is the gradient of ``MSE(half=True)`` for one output.
+    """
+    X, y = make_regression(n_samples=40, n_features=3, noise=0.5, random_state=1)
+    y = y / np.std(y)
+    settings: dict[str, Any] = dict(
+        hidden_layer_sizes=(5, 4),
+        activation=activation,
+        solver="sgd",
+        momentum=0.0,
+        alpha=0.0,
+        shuffle=False,
+        batch_size=batch_size,
+        learning_rate="constant",
+        learning_rate_init=0.05,
+        random_state=0,
+    )
+    theirs = SkMLPRegressor(**settings).partial_fit(X[:1], y[:1])  # allocates the weights
+    ours = MLPRegressor(**settings, loss=mb.MSE(half=True)).partial_fit(X[:1], y[:1])
+    # Copy their weights into ours in place (their optimizer holds references to its arrays).
+    for mine, start in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        mine[...] = start
+    for _ in range(15):
+        theirs.partial_fit(X, y)
+        ours.partial_fit(X, y)
+        for k, (W_ours, W_theirs) in enumerate(zip(ours.coefs_, theirs.coefs_), start=1):
+            np.testing.assert_allclose(W_ours, W_theirs, rtol=0, atol=1e-10, err_msg=f"W{k}")
+        for b_ours, b_theirs in zip(ours.intercepts_, theirs.intercepts_):
+            np.testing.assert_allclose(b_ours, b_theirs, rtol=0, atol=1e-10)
+    # [0] is the set-up call, taken from different starting weights
+    np.testing.assert_allclose(ours.loss_curve_[1:], theirs.loss_curve_[1:], rtol=1e-10)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=0, atol=1e-10)
+    assert ours.coefs_[0] is not theirs.coefs_[0]  # two engines, not one array
+
+
+@pytest.mark.filterwarnings("ignore:Got `batch_size`:UserWarning")
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_warm_started_adam_with_l2_matches_too() -> None:
+    """Adam (same betas, epsilon) with the L2 penalty alpha, over a warm-started fit."""
+    X, y = make_regression(n_samples=30, n_features=4, random_state=2)
+    y = y / np.std(y)
+    settings: dict[str, Any] = dict(
+        hidden_layer_sizes=(6,), solver="adam", alpha=0.01, shuffle=False, batch_size=10,
+        learning_rate_init=0.01, max_iter=10, n_iter_no_change=100, warm_start=True,
+        random_state=0,
+    )  # fmt: skip
+    theirs = SkMLPRegressor(**settings).partial_fit(X[:1], y[:1])
+    ours = MLPRegressor(**settings).partial_fit(X[:1], y[:1])
+    for mine, start in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        mine[...] = start
+    theirs.fit(X, y)  # warm start: these weights, a fresh optimizer, 10 epochs
+    ours.fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == 10
+    for W_ours, W_theirs in zip(ours.coefs_, theirs.coefs_):
+        np.testing.assert_allclose(W_ours, W_theirs, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(ours.loss_curve_[1:], theirs.loss_curve_[1:], rtol=1e-10)
+
+
+# -- scikit-learn's ecosystem -----------------------------------------------------------
+
+
+def test_pipeline_and_grid_search() -> None:
+    X, y = load_iris(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), MLPClassifier((8,), max_iter=300, random_state=0))
+    search = GridSearchCV(
+        pipe, {"mlpclassifier__learning_rate_init": [0.001, 0.01]}, cv=3, error_score="raise"
+    )
+    with pytest.warns(ConvergenceWarning):
+        search.fit(X, y)
+    assert search.best_params_["mlpclassifier__learning_rate_init"] == 0.01
+    assert search.best_score_ > 0.9
+    assert search.best_estimator_.predict_proba(X).shape == (150, 3)
+
+
+def test_pandas_dataframe_keeps_feature_names() -> None:
+    X, y = make_regression(n_samples=50, n_features=3, random_state=3)
+    frame = pd.DataFrame(X, columns=["area", "rooms", "age"])
+    model = MLPRegressor((5,), max_iter=20, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(frame, pd.Series(y / np.std(y)))
+    assert list(model.feature_names_in_) == ["area", "rooms", "age"]
+    twin = MLPRegressor((5,), max_iter=20, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        twin.fit(X, y / np.std(y))
+    np.testing.assert_array_equal(model.predict(frame), twin.predict(X))
+    with pytest.raises(ValueError, match="feature names"):
+        model.predict(frame.rename(columns={"age": "year"}))
+
+
+# -- what the classifier does with its targets ------------------------------------------
+
+
+def test_binary_classifier_uses_one_sigmoid_output() -> None:
+    X, y = load_iris(return_X_y=True)
+    labels = np.where(y == 0, "setosa", "other")
+    model = MLPClassifier((4,), max_iter=200, learning_rate_init=0.01, random_state=0)
+    model.fit(X, labels)
+    assert model.out_activation_ == "sigmoid"
+    assert model.coefs_[-1].shape == (4, 1)
+    assert list(model.classes_) == ["other", "setosa"]
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert model.score(X, labels) == 1.0
+
+
+def test_multilabel_classifier_uses_sigmoid_per_label() -> None:
+    X, Y = make_multilabel_classification(n_samples=60, n_classes=3, random_state=0)
+    model = MLPClassifier((10,), max_iter=50, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, Y)
+    assert model.out_activation_ == "sigmoid"
+    assert model.predict(X).shape == (60, 3)
+    assert set(np.unique(model.predict(X))) <= {0, 1}
+
+
+def test_partial_fit_needs_classes_first() -> None:
+    X, y = load_iris(return_X_y=True)
+    model = MLPClassifier((4,), random_state=0)
+    with pytest.raises(mb.ConfigError, match="classes must be passed"):
+        model.partial_fit(X, y)
+    model.partial_fit(X[:10], y[:10], classes=[0, 1, 2])  # only class 0 in this batch
+    assert model.coefs_[-1].shape == (4, 3)
+    with pytest.raises(mb.DataError, match="classes not in classes_"):
+        model.partial_fit(X, y + 1)
+
+
+# -- the extras ---------------------------------------------------------------------------
+
+
+def test_extras_reach_the_network() -> None:
+    X, y = make_regression(n_samples=30, n_features=2, random_state=4)
+    model = MLPRegressor(
+        (3, 3), activation=["tanh", "softplus"], bias=False, init="normal", init_scale=0.3,
+        loss="mse", output_activation="identity", alpha=0.0, max_iter=5, random_state=0,
+    )  # fmt: skip
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y / np.std(y))
+    net = model._network()
+    assert net.activations == ("tanh", "softplus", "identity")
+    assert model.intercepts_ == []
+    assert [W.shape for W in model.coefs_] == [(2, 3), (3, 3), (3, 1)]
+    # same random_state, same start: the book's ½ halves the first epoch's loss
+    half = clone(model).set_params(loss=mb.MSE(half=True))
+    with pytest.warns(ConvergenceWarning):
+        half.fit(X, y / np.std(y))
+    assert half.loss_curve_[0] == pytest.approx(0.5 * model.loss_curve_[0], rel=1e-12)
+
+
+def test_replaced_coefs_are_used_for_predictions() -> None:
+    X = np.array([[1.0, 2.0], [3.0, -1.0]])
+    model = MLPRegressor((2,), activation="identity", max_iter=1, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, [1.0, 2.0])
+    # y_hat = (X·W1 + b1)·W2 + b2 with W1 = I, W2 = [1, 1]ᵀ, biases 0: the row sums
+    model.coefs_ = [np.eye(2), np.ones((2, 1))]
+    model.intercepts_ = [np.zeros(2), np.zeros(1)]
+    np.testing.assert_allclose(model.predict(X), [3.0, 2.0])
+
+
+def test_pickle_round_trip_predicts_the_same() -> None:
+    X, y = load_iris(return_X_y=True)
+    model = MLPClassifier((5,), max_iter=20, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y)
+    twin = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(twin.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("solver", "lbfgs", "solver must be one of sgd, adam, got 'lbfgs'"),
+        ("learning_rate_init", 0.0, "learning_rate_init must be a number > 0, got 0.0"),
+        ("hidden_layer_sizes", (3, 0), r"hidden_layer_sizes\[1\] must be a positive integer"),
+        ("batch_size", 0, "batch_size must be 'auto' or a positive integer, got 0"),
+        ("max_iter", -1, "max_iter must be a positive integer, got -1"),
+        ("validation_fraction", 1.0, r"validation_fraction must be in \(0, 1\), got 1.0"),
+        ("activation", "gelu", "activation must be one of"),
+        ("loss", "hinge", "loss must be one of"),
+        ("learning_rate", "cosine", "learning_rate must be one of constant"),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None,
+)
+def test_bad_settings_name_the_parameter(setting: str, value: Any, message: str) -> None:
+    X, y = make_regression(n_samples=10, n_features=2, random_state=0)
+    with pytest.raises(mb.ConfigError, match=message):
+        MLPRegressor(**{setting: value}).fit(X, y)
+
+
+def test_bad_input_is_a_project_error_with_sklearns_message() -> None:
+    model = MLPRegressor((2,), max_iter=1)
+    with pytest.raises(mb.DataError, match="Input X contains NaN"):
+        model.fit([[np.nan, 1.0], [1.0, 2.0]], [1.0, 2.0])
+
+
+def test_import_matbackprop_does_not_load_sklearn_but_the_module_does() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, matbackprop; a = 'sklearn' in sys.modules\n"
+        "import matbackprop.sklearn; print(a, 'sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
