@@ -302,6 +302,8 @@ def fit(
             bar.set_postfix(postfix, refresh=False)
             bar.update(1)
             stop = early_stopping and run.bad_epochs >= patience_
+            if stop:
+                history.stop_reason = "early_stopping"  # ends the loop, checkpoint or not
             if stop or run.epoch % every == 0 or run.epoch == n_epochs:
                 save("early_stopping" if stop else "completed")
     if early_stopping and run.best is not None:
@@ -335,7 +337,7 @@ class _Run:
     def end_epoch(self, params: list[Array], n: int, batch: int, track: bool) -> None:
         self.history.loss.append(self.total / n)
         if track:
-            self.history.grad_norms.append(list(self.norms / math.ceil(n / batch)))
+            self.history.grad_norms.append((self.norms / math.ceil(n / batch)).tolist())
         for p, keep in zip(params, self.last_good):
             np.copyto(keep, p)
         self.epoch += 1
