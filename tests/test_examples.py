@@ -1,0 +1,56 @@
+"""Every script in examples/ runs as a user would run it, and prints what it promises."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run_example(name: str, cwd: Path) -> str:
+    out = subprocess.run(
+        [sys.executable, str(EXAMPLES / name)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert list(cwd.iterdir()) == []  # examples print; they write no files
+    return out.stdout
+
+
+def test_every_example_is_tested() -> None:
+    tested = {"digits.py", "xor_symmetry.py", "masha_by_hand.py"}
+    assert {p.name for p in EXAMPLES.glob("*.py")} == tested
+
+
+def test_digits_prints_a_good_held_out_accuracy(tmp_path: Path) -> None:
+    out = run_example("digits.py", tmp_path)
+    match = re.search(r"held-out accuracy: ([0-9.]+)", out)
+    assert match, out
+    assert float(match.group(1)) > 0.9  # 10 classes: chance is 0.1
+
+
+def test_xor_zero_init_stays_stuck_and_random_init_solves_it(tmp_path: Path) -> None:
+    out = run_example("xor_symmetry.py", tmp_path)
+    assert "XOR solved: zeros False, constant False, glorot True" in out
+    assert out.count("hidden neurons identical (columns of W1 equal): True") == 2
+    assert "starts identical" in out  # the SymmetryWarning is shown to the reader
+
+
+def test_masha_by_hand_matches_the_library(tmp_path: Path) -> None:
+    out = run_example("masha_by_hand.py", tmp_path)
+    gaps = {
+        "forward": r"forward: ([0-9.e+-]+)",
+        "backward": r"backward: ([0-9.e+-]+)",
+        "step": r"weights differ from by-hand by ([0-9.e+-]+)",
+    }
+    for phase, pattern in gaps.items():
+        found = re.search(pattern, out)
+        assert found, f"{phase} not printed:\n{out}"
+        assert float(found.group(1)) < 1e-12, phase
