@@ -27,7 +27,8 @@ __all__ = ["cli", "main"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code (the console script exits with it)."""
     try:
-        cli.main(
+        # Without standalone mode click *returns* the code of a command's Exit(...)
+        code = cli.main(
             args=list(argv) if argv is not None else None,
             prog_name="matbackprop",
             standalone_mode=False,
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # a disk full, a permission denied: not a bug, not a traceback
         _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def _fail(message: str) -> None:
