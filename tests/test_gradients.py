@@ -326,3 +326,44 @@ def test_fused_output_gradient_is_exact_when_saturated() -> None:
     assert d is not None
     np.testing.assert_array_equal(d, (p - y) / 2)
     assert np.all(np.isfinite(grads.weights[0]))
+
+
+def _worst_errors() -> None:
+    """Print the worst errors over the grids: ``python tests/test_gradients.py``."""
+
+    def rel(ours: list[Array], ref: list[Array]) -> float:
+        scale = max(float(np.max(np.abs(r))) for r in ref)
+        return max(
+            float(np.max(np.abs(a.astype(np.float64) - b) / (np.abs(b) + scale)))
+            for a, b in zip(ours, ref)
+        )
+
+    worst64 = worst32 = worst_fd = 0.0
+    for p in GRID:
+        act, case, bias, depth = p.values
+        net, X, y = _problem(act, case, bias, depth, seed=depth * 100 + len(act))
+        _, g = net.gradients(X, y, case.loss)
+        worst64 = max(
+            worst64, rel(g.parameters(), _oracle(net, X, y, case)[1][: len(g.parameters())])
+        )
+    for p in F32_GRID:
+        act, case = p.values
+        net, X, y = _problem(act, case, True, 3, seed=7, dtype=np.float32)
+        _, g = net.gradients(X, y, case.loss)
+        worst32 = max(
+            worst32, rel(g.parameters(), _oracle(net, X, y, case)[1][: len(g.parameters())])
+        )
+    for p in FD_GRID:
+        act, case, bias = p.values
+        net, X, y = _problem(act, case, bias, 3, seed=11)
+        _, g = net.gradients(X, y, case.loss)
+        worst_fd = max(worst_fd, rel(g.parameters(), _central_differences(net, X, y, case.loss)))
+    print(f"float64 backprop vs autograd, {len(GRID)} cases: worst relative error {worst64:.1e}")
+    print(
+        f"float32 backprop vs autograd, {len(F32_GRID)} cases: worst relative error {worst32:.1e}"
+    )
+    print(f"float64 backprop vs central differences, {len(FD_GRID)} cases: worst {worst_fd:.1e}")
+
+
+if __name__ == "__main__":
+    _worst_errors()
