@@ -1,0 +1,277 @@
+"""The command line end to end: exit codes, stdout, and one-line errors on stderr.
+
+A few runs go through a real subprocess (the installed entry point, as a user types it);
+the many bad-input cases call ``matbackprop.cli.main`` in-process, which is the same code
+path minus the interpreter start-up.
+"""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import matbackprop as mb
+from matbackprop.cli import cli, main
+
+
+def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "matbackprop", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def _assert_one_line_error(stderr: str, *fragments: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("matbackprop: error:") or lines[0].startswith("Error:"), stderr
+    assert "Traceback" not in stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+@pytest.fixture
+def data_csv(tmp_path: Path) -> Path:
+    X, y = mb.demo_data(n=40)
+    path = tmp_path / "data.csv"
+    rows = ["x1,x2,y", *(",".join(repr(float(v)) for v in row) for row in np.hstack([X, y]))]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+# -- end to end, through a subprocess ---------------------------------------------------
+
+
+def test_demo_end_to_end() -> None:
+    out = _run("demo", "--epochs", "300", "--no-progress")
+    assert out.returncode == 0, out.stderr
+    assert "Masha's network" in out.stdout
+    assert "2-2-2-1" in out.stdout
+    before, after = (float(w) for w in out.stdout.split("before")[1].split()[:3:2])
+    assert after < before
+    assert "predictions" in out.stdout
+    assert out.stderr == ""
+
+
+def test_train_then_predict_end_to_end(tmp_path: Path, data_csv: Path) -> None:
+    model, history = tmp_path / "model.npz", tmp_path / "history.csv"
+    out = _run(
+        "train", str(data_csv), "--target", "y", "--layers", "2,3,1", "--activation", "tanh",
+        "--epochs", "20", "--lr", "0.05", "--seed", "1", "--save", str(model),
+        "--history", str(history), "--no-progress",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "20 epoch(s)" in out.stdout
+    assert f"model saved to {model}" in out.stdout
+    with history.open() as f:
+        assert len(list(csv.reader(f))) == 21  # header + one row per epoch
+
+    net = mb.Network.load(model)
+    assert net.layer_sizes == (2, 3, 1)
+    assert net.metadata["features"] == ["x1", "x2"]
+
+    out = _run("predict", "--model", str(model), str(data_csv))
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.reader(out.stdout.splitlines()))
+    assert rows[0] == ["y"]
+    X = mb.read_csv(data_csv).select(["x1", "x2"])
+    np.testing.assert_array_equal([[float(r[0])] for r in rows[1:]], net.predict(X))
+
+
+def test_check_end_to_end() -> None:
+    out = _run("check", "--layers", "3,4,1,2", "--activation", "tanh")
+    assert out.returncode == 0, out.stderr
+    assert "OK" in out.stdout
+    error = float(out.stdout.split("max relative error")[1].split()[0])
+    assert error < 1e-6
+
+
+def test_user_mistake_is_one_line_and_exit_2() -> None:
+    out = _run("train", "missing.csv", "--target", "y", "--layers", "2,1")
+    assert out.returncode == 2
+    _assert_one_line_error(out.stderr, "missing.csv", "does not exist")
+    assert out.stdout == ""
+
+
+def test_bad_data_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("x,y\n1,2\n3,four\n")
+    out = _run("train", str(path), "--target", "y", "--layers", "1,1")
+    assert out.returncode == 1
+    _assert_one_line_error(out.stderr, "line 3", "'four' is not a number")
+
+
+# -- in-process: every command's mistakes -----------------------------------------------
+
+
+def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+BAD_TRAIN = [
+    pytest.param(["--layers", "2,x,1"], 2, ["--layers", "2,x,1"], id="layers-not-numbers"),
+    pytest.param(["--layers", "2"], 2, ["at least two"], id="layers-one-size"),
+    pytest.param(["--layers", "3,1"], 2, ["--layers must start with 2", "got 3"], id="layers-in"),
+    pytest.param(["--layers", "2,2"], 2, ["--layers must end with 1", "got 2"], id="layers-out"),
+    pytest.param(["--activation", "gelu"], 2, ["activation must be one of", "'gelu'"],
+                 id="unknown-activation"),
+    pytest.param(["--loss", "hinge"], 2, ["--loss", "hinge"], id="unknown-loss"),
+    pytest.param(["--lr", "-1"], 2, ["--lr", "-1"], id="negative-lr"),
+    pytest.param(["--epochs", "0"], 2, ["--epochs", "0"], id="zero-epochs"),
+    pytest.param(["--target", "z"], 2, ["--target column 'z' is not in the CSV header"],
+                 id="unknown-target"),
+    pytest.param(["--init", "gaussian"], 2, ["init must be one of", "'gaussian'"],
+                 id="unknown-init"),
+    pytest.param(["--lr", "1000", "--activation", "identity", "--optimizer", "gd",
+                  "--epochs", "50"], 1, ["diverged", "smaller learning rate"], id="diverges"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("extra", "code", "fragments"), BAD_TRAIN)
+def test_train_mistakes(
+    capsys: pytest.CaptureFixture[str],
+    data_csv: Path,
+    extra: list[str],
+    code: int,
+    fragments: list[str],
+) -> None:
+    args = {"--target": "y", "--layers": "2,3,1", "--epochs": "3"}
+    for flag, value in zip(extra[::2], extra[1::2]):
+        args[flag] = value
+    argv = ["train", str(data_csv), "--no-progress", *(s for kv in args.items() for s in kv)]
+    got, _, err = _main(capsys, *argv)
+    assert got == code
+    _assert_one_line_error(err, *fragments)
+
+
+def test_diverged_run_does_not_overwrite_a_model(
+    capsys: pytest.CaptureFixture[str], data_csv: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / "m.npz"
+    mb.Network([2, 3, 1], init="zeros").save(model)
+    before = model.read_bytes()
+    code, _, err = _main(
+        capsys, "train", str(data_csv), "--target", "y", "--layers", "2,3,1", "--lr", "1000",
+        "--activation", "identity", "--optimizer", "gd", "--epochs", "50", "--save", str(model),
+        "--no-progress",
+    )  # fmt: skip
+    assert code == 1
+    assert "diverged" in err
+    assert model.read_bytes() == before
+
+
+def test_predict_mistakes(
+    capsys: pytest.CaptureFixture[str], data_csv: Path, tmp_path: Path
+) -> None:
+    code, _, err = _main(capsys, "predict", "--model", str(tmp_path / "nope.npz"), str(data_csv))
+    assert code == 2
+    _assert_one_line_error(err, "nope.npz", "does not exist")
+
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"this is not a zip file")
+    code, _, err = _main(capsys, "predict", "--model", str(junk), str(data_csv))
+    assert code == 1
+    _assert_one_line_error(err, "junk.npz")
+
+    model = tmp_path / "m.npz"
+    net = mb.Network([2, 1])
+    net.metadata["features"] = ["x1", "x3"]
+    net.save(model)
+    code, _, err = _main(capsys, "predict", "--model", str(model), str(data_csv))
+    assert code == 1
+    _assert_one_line_error(err, "lacks column 'x3'")
+
+
+def test_predict_to_a_file(
+    capsys: pytest.CaptureFixture[str], data_csv: Path, tmp_path: Path
+) -> None:
+    model, out_csv = tmp_path / "m.npz", tmp_path / "pred.csv"
+    net = mb.Network([2, 1], seed=0)
+    net.metadata.update(features=["x1", "x2"], targets=["y"])
+    net.save(model)
+    code, out, err = _main(
+        capsys, "predict", "--model", str(model), str(data_csv), "-o", str(out_csv)
+    )
+    assert (code, out, err) == (0, "", "")
+    rows = list(csv.reader(out_csv.read_text().splitlines()))
+    assert rows[0] == ["y"]
+    assert len(rows) == 41
+
+
+def test_check_reports_failure_with_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _main(capsys, "check", "--tolerance", "1e-30")
+    assert code == 1
+    assert "FAILED" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["check", "--loss", "hinge"], ["--loss"]),
+        (["check", "--layers", "0,1"], ["--layers"]),
+        (["check", "--rows", "0"], ["--rows"]),
+        (["demo", "--epochs", "0"], ["--epochs"]),
+        (["nonsense"], ["nonsense"]),
+    ],
+    ids=["check-loss", "check-layers", "check-rows", "demo-epochs", "unknown-command"],
+)
+def test_usage_errors_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], fragments: list[str]
+) -> None:
+    code, _, err = _main(capsys, *args)
+    assert code == 2
+    _assert_one_line_error(err, *fragments)
+
+
+@pytest.mark.parametrize("command", ["demo", "train", "predict", "check"])
+def test_every_help_has_an_example(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert f"matbackprop {command}" in result.output.split("Example:")[1]
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert mb.__version__ in result.output
+
+
+def test_check_in_float32(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _main(capsys, "check", "--dtype", "float32", "--loss", "cross_entropy",
+                         "--layers", "2,3,3")  # fmt: skip
+    assert code == 0
+    assert "OK" in out
+    assert "dtype=float32" in out
+
+
+def test_train_classifier_with_label_column(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    labels = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0).astype(int)
+    path = tmp_path / "classes.csv"
+    path.write_text(
+        "a,b,label\n" + "".join(f"{float(p)!r},{float(q)!r},{c}\n" for (p, q), c in zip(X, labels))
+    )
+    model = tmp_path / "clf.npz"
+    code, _, err = _main(
+        capsys, "train", str(path), "--target", "label", "--layers", "2,4,3",
+        "--loss", "cross_entropy", "--epochs", "5", "--save", str(model), "--no-progress",
+    )  # fmt: skip
+    assert code == 0, err
+    net: Any = mb.Network.load(model)
+    assert net.output_activation == "softmax"
