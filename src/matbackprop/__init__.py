@@ -61,7 +61,12 @@ __all__ = [
 
 # Heavier parts load on first use, so that ``import matbackprop`` stays NumPy-only.
 # name -> module that defines it
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "diagram": ".draw",
+    "plot_function": ".draw",
+    "plot_gradient_norms": ".draw",
+    "plot_history": ".draw",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -40,6 +40,8 @@ from .init import initial_weights, resolve_init
 from .losses import Loss, get_loss
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from .training import History
 
 __all__ = ["Cache", "Gradients", "Network"]
@@ -433,6 +435,19 @@ class Network:
             f"Network([{sizes}], activation={act!r}, output_activation="
             f"{self.output_activation!r}, bias={self.bias}, dtype={np.dtype(self.dtype).name})"
         )
+
+    def draw(self, what: str = "network", **options: Any) -> Figure:
+        """A diagram of this network: ``"network"``, ``"forward"`` or ``"backward"``, as a
+        Matplotlib Figure (inline in Jupyter); see :func:`matbackprop.draw.draw`."""
+        from .draw import draw
+
+        return draw(self, what, **options)
+
+    def _repr_svg_(self) -> str:
+        """Jupyter's rich display: the network diagram."""
+        from .draw import diagram
+
+        return diagram(self)._repr_svg_()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Network):

@@ -1,0 +1,337 @@
+"""The forward chain ``X —W1→ H1 —f→ O1 … → y_hat → L`` and the backward chain under it.
+
+Forward: a shape ``[n×n_k]`` under every matrix and ``W_k [a×b]`` or ``f`` on every edge.
+Backward: dashed arrows running right to left, each labelled with its derivative
+(``∂L/∂y_hat``, ``∂y_hat/∂O_2 = W_3ᵀ``, ``∂O_2/∂H_2 = f'(H_2)`` …), the accumulator
+``d = ∂L/∂H_k`` above every ``H_k``, and a branch from every ``H_k`` down to ``W_k`` labelled
+``∂H_k/∂W_k = O_{k-1}ᵀ``, where the gradient ``∂L/∂W_k = O_{k-1}ᵀ·d`` comes out.
+
+With a :class:`~matbackprop.Cache` (and :class:`~matbackprop.Gradients`) the diagrams
+also carry the numbers of that step: the first rows of every matrix, ``d`` and ``∂L/∂W_k``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..network import Cache, Gradients
+from ._arch import Arch
+from ._tex import FONT_SIZE, measure, shape_tex
+from .scene import Diagram, Edge, Label, MatrixBlock, Node, matrix_size
+
+NODE_H = 0.46
+LINE = 0.24
+BRANCH = 1.45  # inches from the chain down to the W_k boxes
+BRANCH_STEP = 0.5  # inches between the labels along a branch
+
+
+@dataclass
+class _Item:
+    """One matrix of the chain: ``X``, ``H_k``, ``O_k``, ``y_hat`` or ``L``."""
+
+    key: str
+    tex: str
+    k: int  # layer
+    kind: str  # X | H | O | L
+    is_H: bool  # carries d = ∂L/∂H_k (``y_hat`` is H_L when the output is linear)
+    width: int | None  # n_k; None for the scalar L
+
+
+def _chain(arch: Arch) -> list[_Item]:
+    L = arch.L
+    items = [_Item("X", "X", 0, "X", False, arch.sizes[0])]
+    for k in range(1, L):
+        items.append(_Item(f"H{k}", f"H_{{{k}}}", k, "H", True, arch.sizes[k]))
+        items.append(_Item(f"O{k}", f"O_{{{k}}}", k, "O", False, arch.sizes[k]))
+    if arch.output_is_identity:
+        items.append(_Item("yhat", r"\hat{y}", L, "O", True, arch.sizes[L]))
+    else:
+        items.append(_Item(f"H{L}", f"H_{{{L}}}", L, "H", True, arch.sizes[L]))
+        items.append(_Item("yhat", r"\hat{y}", L, "O", False, arch.sizes[L]))
+    items.append(_Item("L", "L", L, "L", False, None))
+    return items
+
+
+def _forward_label(arch: Arch, b: _Item) -> str:
+    """The label of the edge that makes ``b``."""
+    if b.kind == "L":
+        return r"L(y,\,\hat{y})"
+    if b.is_H:
+        return f"W_{{{b.k}}}\\ {shape_tex(arch.sizes[b.k - 1], arch.sizes[b.k])}" + (
+            f",\\ b_{{{b.k}}}" if arch.bias else ""
+        )
+    return arch.f(b.k)
+
+
+def _prev(k: int) -> str:
+    return "X" if k == 1 else f"O_{{{k - 1}}}"
+
+
+def _backward_label(arch: Arch, a: _Item, b: _Item) -> str:
+    """The derivative on the dashed arrow from ``b`` back to ``a``: ``∂b/∂a = ...``."""
+    frac = rf"\dfrac{{\partial {b.tex}}}{{\partial {a.tex}}}"
+    if b.kind == "L":
+        return frac
+    if b.is_H:
+        return rf"{frac} = W_{{{b.k}}}^{{\top}}"
+    return rf"{frac} = {arch.f(b.k)}'({a.tex})"
+
+
+def _branch_labels(arch: Arch, item: _Item) -> list[str]:
+    k = item.k
+    out = [rf"\dfrac{{\partial {item.tex}}}{{\partial W_{{{k}}}}} = {_prev(k)}^{{\top}}"]
+    if arch.bias:
+        out.append(rf"\dfrac{{\partial {item.tex}}}{{\partial b_{{{k}}}}} = 1^{{\top}}")
+    return out
+
+
+def _gradient_captions(arch: Arch, k: int) -> list[str]:
+    a, b = arch.sizes[k - 1], arch.sizes[k]
+    out = [
+        rf"\dfrac{{\partial L}}{{\partial W_{{{k}}}}} = {_prev(k)}^{{\top}} d\ {shape_tex(a, b)}"
+    ]
+    if arch.bias:
+        out.append(rf"\dfrac{{\partial L}}{{\partial b_{{{k}}}}} = 1^{{\top}} d\ [{b}]")
+    return out
+
+
+def pass_diagram(
+    arch: Arch,
+    what: str,
+    cache: Cache | None = None,
+    gradients: Gradients | None = None,
+    max_rows: int = 4,
+) -> Diagram:
+    """The forward (``what="forward"``) or backward (``"backward"``) chain of ``arch``."""
+    backward = what == "backward"
+    _check_numbers(arch, cache, gradients)
+    items = _chain(arch)
+    d = Diagram(what, f"{what} pass {'-'.join(map(str, arch.sizes))}")
+
+    # Text and matrices of each column, to size the columns and the gaps between them.
+    nodes_w = [max(0.52, measure(f"${it.tex}$")[0] + 0.3) for it in items]
+    below: list[list[str]] = []  # captions under each node
+    blocks: list[MatrixBlock | None] = []  # numbers under (forward) or above (backward)
+    for it in items:
+        caption = [] if it.width is None else [shape_tex("n", it.width)]
+        values = _values(it, cache, gradients, backward)
+        if backward:
+            caption = [] if it.is_H else caption
+            if it.is_H:
+                caption = []
+        below.append(caption)
+        cap = "d" if backward else ""
+        blocks.append(
+            None if values is None else MatrixBlock(0, 0, _cells(values, max_rows), caption=cap)
+        )
+    above: list[list[str]] = [[] for _ in items]
+
+    def col_width(i: int) -> float:
+        ws = [nodes_w[i]] + [measure(f"${t}$")[0] for t in below[i] + above[i]]
+        block = blocks[i]
+        if block is not None:
+            ws.append(matrix_size(block)[0])
+        return max(ws)
+
+    cols = [col_width(i) for i in range(len(items))]
+    labels = [
+        _backward_label(arch, a, b) if backward else _forward_label(arch, b)
+        for a, b in itertools.pairwise(items)
+    ]
+    w_blocks: list[MatrixBlock | None] = [None] * len(labels)
+    if cache is not None and not backward and arch.net is not None:
+        for i, b in enumerate(items[1:]):
+            if b.is_H:
+                W = arch.net.weights[b.k - 1]
+                w_blocks[i] = MatrixBlock(0, 0, _cells(W, max_rows))
+    gaps = []
+    for i, tex in enumerate(labels):
+        need = measure(f"${tex}$")[0] + 0.3
+        if backward:  # the d matrices sit above the nodes, beside these labels
+            need += (cols[i] - nodes_w[i]) / 2 + (cols[i + 1] - nodes_w[i + 1]) / 2 + 0.1
+        wb = w_blocks[i]
+        if wb is not None:
+            need = max(need, matrix_size(wb)[0] + 0.3)
+        # The wider of the two columns' captions must not reach the other's.
+        gaps.append(
+            max(0.75, need, 0.2 + (cols[i] - nodes_w[i]) / 2 + (cols[i + 1] - nodes_w[i + 1]) / 2)
+        )
+
+    # In the backward pass, each branch's labels run right of its arrow and its gradient
+    # captions sit under its W_k box: the next branch must start beyond both.
+    h_idx = [i for i, it in enumerate(items) if it.is_H]
+    if backward:
+        for i1, i2 in itertools.pairwise(h_idx):
+            need = _branch_reach(arch, items[i1], items[i2])
+            have = sum(gaps[i1:i2]) + nodes_w[i1] / 2 + nodes_w[i2] / 2 + sum(nodes_w[i1 + 1 : i2])
+            if have < need:
+                for g in range(i1, i2):
+                    gaps[g] += (need - have) / (i2 - i1)
+        i_last = h_idx[-1]  # the last branch's labels must not run past L's column either
+        reach = max(measure(f"${t}$")[0] for t in _branch_labels(arch, items[i_last])) + 0.15
+        have = sum(gaps[i_last:]) + sum(nodes_w[i_last + 1 :]) + nodes_w[i_last] / 2
+        if have < reach:
+            gaps[-1] += reach - have
+
+    x = 0.0
+    xs: list[float] = []
+    for i, it in enumerate(items):
+        if i:
+            x += nodes_w[i - 1] / 2 + gaps[i - 1] + nodes_w[i] / 2
+        xs.append(x)
+        note = shape_tex("n", it.width) if it.width else ""
+        d.nodes.append(Node(it.key, x, 0.0, it.tex, "box", nodes_w[i], NODE_H, rank=i, note=note))
+        y = -NODE_H / 2 - 0.2
+        for t in below[i]:
+            d.labels.append(Label(x, y, t))
+            y -= LINE
+        block = blocks[i]
+        if block is not None and not backward:
+            block.x, block.y = x, y + 0.05
+            d.matrices.append(block)
+        ya = NODE_H / 2 + 0.2
+        for t in above[i]:
+            d.labels.append(Label(x, ya, t))
+            ya += LINE
+        if block is not None and backward:
+            block.x, block.y = x, ya - 0.08 + matrix_size(block)[1]
+            d.matrices.append(block)
+
+    label_y = NODE_H / 2 + 0.24
+    for i, (a, b) in enumerate(itertools.pairwise(items)):
+        # Centred in the free space: between the d matrices (backward) or the nodes.
+        wa, wb_ = (cols[i], cols[i + 1]) if backward else (nodes_w[i], nodes_w[i + 1])
+        xm = (xs[i] + wa / 2 + xs[i + 1] - wb_ / 2) / 2
+        tex = labels[i]
+        tall = r"\dfrac" in tex
+        y = label_y + (0.14 if tall else 0.0)
+        faint = backward and a.kind == "X"  # ∂L/∂X is never needed for training
+        lab = Label(xm, y, tex, color="#888888" if faint else "black")
+        if backward:
+            d.edges.append(Edge(b.key, a.key, lab, dashed=True, color=lab.color))
+        else:
+            d.edges.append(Edge(a.key, b.key, lab))
+        wb = w_blocks[i]
+        if wb is not None:
+            wb.x, wb.y = xm, y + 0.2 + matrix_size(wb)[1]
+            d.matrices.append(wb)
+
+    y_bottom = -NODE_H / 2 - 0.2 - LINE + 0.15
+    if backward:
+        y_bottom = _branches(d, arch, items, xs, gradients, max_rows)
+    for block in d.matrices:
+        y_bottom = min(y_bottom, block.y - matrix_size(block)[1])
+    d.legend = arch.legend()
+    if d.legend:
+        d.labels.append(Label(xs[-1] / 2, y_bottom - 0.35, arch.legend(), FONT_SIZE - 1))
+    return d
+
+
+def _branch_reach(arch: Arch, a: _Item, b: _Item) -> float:
+    """How far right of branch ``a`` the next branch ``b`` must be."""
+    right = max(measure(f"${t}$")[0] for t in _branch_labels(arch, a)) + 0.1
+    left = measure(f"${_d_label(b)}$")[0] + 0.1
+    caps_a = max(measure(f"${t}$")[0] for t in _gradient_captions(arch, a.k))
+    caps_b = max(measure(f"${t}$")[0] for t in _gradient_captions(arch, b.k))
+    return max(right + left + 0.3, caps_a / 2 + caps_b / 2 + 0.3)
+
+
+def _d_label(item: _Item) -> str:
+    """What runs down a branch: the accumulator ``d = ∂L/∂H_k``."""
+    return f"d\\ {shape_tex('n', item.width or 1)}"
+
+
+def _branches(
+    d: Diagram,
+    arch: Arch,
+    items: list[_Item],
+    xs: list[float],
+    gradients: Gradients | None,
+    max_rows: int,
+) -> float:
+    """Add the branches ``H_k ⇢ W_k``; return the lowest y used."""
+    lowest = 0.0
+    branch = BRANCH + (BRANCH_STEP if arch.bias else 0.0)
+    for i, (it, x) in enumerate(zip(items, xs)):
+        if not it.is_H:
+            continue
+        k = it.k
+        tex = f"W_{{{k}}}" + (f",\\ b_{{{k}}}" if arch.bias else "")
+        w = max(0.6, measure(f"${tex}$")[0] + 0.3)
+        key = f"P{k}"
+        d.nodes.append(Node(key, x, -branch, tex, "box", w, NODE_H, "param", rank=i))
+        d.edges.append(Edge(it.key, key, None, dashed=True))
+        # Below the shape captions of the chain, so that neither reaches the other.
+        y = -NODE_H / 2 - 0.62
+        d.labels.append(Label(x - 0.1, y, _d_label(it), ha="right"))
+        for t in _branch_labels(arch, it):
+            d.labels.append(Label(x + 0.1, y, t, ha="left"))
+            y -= BRANCH_STEP
+        y = -branch - NODE_H / 2 - 0.3
+        for t in _gradient_captions(arch, k):
+            d.labels.append(Label(x, y, t))
+            y -= BRANCH_STEP
+        y += BRANCH_STEP - 0.3
+        lowest = min(lowest, y)
+        if gradients is not None:
+            block = MatrixBlock(x, y, _cells(gradients.weights[k - 1], max_rows))
+            d.matrices.append(block)
+            lowest = min(lowest, block.y - matrix_size(block)[1])
+    return lowest
+
+
+def _values(it: _Item, cache: Cache | None, gradients: Gradients | None, backward: bool) -> Any:
+    if backward:
+        if gradients is None or not it.is_H:
+            return None
+        return gradients.d[it.k]
+    if cache is None or it.kind == "L":
+        return None
+    if it.kind == "X":
+        return cache.O[0]
+    return cache.H[it.k] if it.is_H and it.key != "yhat" else cache.O[it.k]
+
+
+def _fmt(v: float) -> str:
+    if v == 0 or 1e-3 <= abs(v) < 1e4:
+        return f"{v:.3f}"
+    return f"{v:.2e}"
+
+
+def _cells(values: Any, max_rows: int) -> list[list[str]]:
+    """The first ``max_rows`` rows as strings; a row of dots says that more were left out."""
+    A = np.atleast_2d(np.asarray(values, dtype=float))
+    cells = [[_fmt(float(v)) for v in row] for row in A[:max_rows]]
+    if A.shape[0] > max_rows:
+        cells.append(["..."] * A.shape[1])
+    return cells
+
+
+def _check_numbers(arch: Arch, cache: Cache | None, gradients: Gradients | None) -> None:
+    """A Cache or Gradients from another network is refused with the shapes that differ."""
+    L = arch.L
+    if cache is not None:
+        if not isinstance(cache, Cache):
+            raise ShapeError(f"cache must be a matbackprop Cache, got {type(cache).__name__}")
+        got = [None if O is None else np.shape(O)[1] for O in cache.O]
+        if len(cache.O) != L + 1 or got != list(arch.sizes):
+            raise ShapeError(
+                f"cache must come from a {'-'.join(map(str, arch.sizes))} network, got "
+                f"layer widths {got}"
+            )
+    if gradients is not None:
+        if not isinstance(gradients, Gradients):
+            raise ShapeError(
+                f"gradients must be a matbackprop Gradients, got {type(gradients).__name__}"
+            )
+        want = [(a, b) for a, b in zip(arch.sizes[:-1], arch.sizes[1:])]
+        shapes = [tuple(np.shape(g)) for g in gradients.weights]
+        if shapes != want or len(gradients.d) != L + 1:
+            raise ShapeError(
+                f"gradients must hold dW of shapes {want} and d for {L} layers, got {shapes}"
+            )

@@ -1,0 +1,88 @@
+"""TikZ source: the same scene as the Matplotlib figure, as a ``standalone`` document.
+
+Coordinates are the layout's inches (``x=1in, y=1in``), so the TeX figure has the
+proportions of the PNG; labels are the same math strings between ``$...$``.
+"""
+
+from __future__ import annotations
+
+from .scene import Diagram, Label, MatrixBlock, Node
+
+_PREAMBLE = r"""\documentclass[border=4pt]{standalone}
+\usepackage{amsmath}
+\usepackage{tikz}
+\usetikzlibrary{arrows.meta}
+\begin{document}
+\begin{tikzpicture}[x=1in, y=1in, >={Stealth[length=6pt, width=4pt]},
+  neuron/.style={circle, draw, thick, inner sep=0pt},
+  box/.style={rectangle, rounded corners=3pt, draw, thick, inner sep=0pt},
+  bias/.style={fill=black!7, draw=black!60},
+  param/.style={fill=blue!4, draw=blue!50!black},
+  faint/.style={draw=black!40, text=black!55},
+  lbl/.style={inner sep=1.5pt}]
+"""
+
+_END = "\\end{tikzpicture}\n\\end{document}\n"
+
+
+def _c(v: float) -> str:
+    return f"{v:.3f}"
+
+
+def _name(key: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in key)
+
+
+def _node(n: Node) -> str:
+    style = ["neuron" if n.shape == "circle" else "box"]
+    if n.style != "normal":
+        style.append(n.style)
+    size = (
+        f"minimum size={_c(n.w)}in"
+        if n.shape == "circle"
+        else f"minimum width={_c(n.w - 0.1)}in, minimum height={_c(n.h - 0.1)}in"
+    )
+    return (
+        f"\\node[{', '.join(style)}, {size}] ({_name(n.key)}) at ({_c(n.x)}, {_c(n.y)}) "
+        f"{{${n.tex}$}};"
+    )
+
+
+def _label(lab: Label) -> str:
+    anchor = {"center": "", "left": ", anchor=west", "right": ", anchor=east"}[lab.ha]
+    opts = "lbl" + anchor
+    if lab.boxed:
+        opts += ", fill=white"
+    if lab.color != "black":
+        opts += ", text=black!50"
+    text = lab.text.replace("×", r"$\times$").replace("%", r"\%")
+    return f"\\node[{opts}] at ({_c(lab.x)}, {_c(lab.y)}) {{{text}}};"
+
+
+def _matrix(m: MatrixBlock) -> str:
+    spec = "r" * len(m.cells[0])
+    rows = r" \\ ".join(" & ".join(c.replace("...", r"\vdots") for c in row) for row in m.cells)
+    body = rf"$\left[\begin{{array}}{{{spec}}}{rows}\end{{array}}\right]$"
+    out = f"\\node[lbl, anchor=north, font=\\scriptsize] at ({_c(m.x)}, {_c(m.y)}) {{{body}}};"
+    if m.caption:
+        out = f"\\node[lbl, anchor=south] at ({_c(m.x)}, {_c(m.y)}) {{${m.caption}$}};\n" + out
+    return out
+
+
+def to_tikz(diagram: Diagram) -> str:
+    """A complete LaTeX document (``pdflatex`` with TikZ) drawing ``diagram``."""
+    lines = [f"% matbackprop: {diagram.title}", _PREAMBLE.rstrip("\n")]
+    lines += [_node(n) for n in diagram.nodes]
+    for e in diagram.edges:
+        opts = ["->" if e.arrow else "-"]
+        if e.dashed:
+            opts.append("dashed")
+        if e.color != "black":
+            opts.append("draw=black!50")
+        if e.width < 0.8:
+            opts.append("thin")
+        lines.append(f"\\draw[{', '.join(opts)}] ({_name(e.src)}) -- ({_name(e.dst)});")
+    lines += [_label(e.label) for e in diagram.edges if e.label is not None]
+    lines += [_label(lab) for lab in diagram.labels]
+    lines += [_matrix(m) for m in diagram.matrices]
+    return "\n".join(lines) + "\n" + _END
