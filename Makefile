@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench docs clean
 
 demo: $(VENV)/.base  ## Train Masha's network on the built-in data
 	$(BIN)/matbackprop demo
@@ -34,6 +34,13 @@ $(VENV)/.base: $(VENV)/.created pyproject.toml
 
 $(VENV)/.test: $(VENV)/.base
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+docs: $(VENV)/.docs  ## HTML docs in docs/_build/html; a warning fails the build
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+$(VENV)/.docs: $(VENV)/.base
+	$(BIN)/python -m pip install --quiet -e '.[docs,sklearn]'
 	touch $@
 
 clean:
