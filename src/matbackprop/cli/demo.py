@@ -36,7 +36,17 @@ from ._app import cli
 @click.option(
     "--progress/--no-progress", default=True, show_default=True, help="Show a progress bar."
 )
-def demo(epochs: int, learning_rate: float, seed: int, progress: bool) -> None:
+@click.option(
+    "--figures",
+    default="matbackprop-demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the figures (diagrams, loss, learned function, gradient norms).",
+)
+@click.option("--no-figures", is_flag=True, help="Write no figures.")
+def demo(
+    epochs: int, learning_rate: float, seed: int, progress: bool, figures: str, no_figures: bool
+) -> None:
     """Train Masha's network y_hat = f(f(X·W1)·W2)·W3 and report what it learned.
 
     The data are 256 points on [-2, 2]² labelled by a fixed 2-2-2-1 sigmoid network
@@ -59,6 +69,7 @@ def demo(epochs: int, learning_rate: float, seed: int, progress: bool) -> None:
         batch_size=None,
         seed=seed,
         progress=progress,
+        track_gradients=not no_figures,
     )
     after = net.loss(X, y, "mse")
     click.echo(f"  trained {history.epochs} full-batch Adam steps, learning rate {learning_rate:g}")
@@ -73,3 +84,9 @@ def demo(epochs: int, learning_rate: float, seed: int, progress: bool) -> None:
     np.set_printoptions(precision=4, suppress=True)
     for k, W in enumerate(net.weights, start=1):
         click.echo(f"  W{k} =\n" + "\n".join("    " + line for line in str(W).splitlines()))
+    if not no_figures:
+        from ..draw.figures import write_figures
+
+        paths = write_figures(figures, net, X, y, history, seed=seed)
+        names = ", ".join(p.name for p in paths)
+        click.echo(f"  {len(paths)} figures in {figures.rstrip('/') or '/'}/: {names}")

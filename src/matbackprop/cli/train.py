@@ -121,6 +121,13 @@ Example:
     help="Write the loss per epoch (.csv).",
 )
 @click.option(
+    "--plot",
+    "plot_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write the loss curve (.png, .svg or .pdf).",
+)
+@click.option(
     "--checkpoint",
     "checkpoint_path",
     default=None,
@@ -161,6 +168,7 @@ def train(
     patience: int,
     save_path: str | None,
     history_path: str | None,
+    plot_path: str | None,
     checkpoint_path: str | None,
     checkpoint_every: int,
     resume: bool,
@@ -171,10 +179,15 @@ def train(
     for flag, path in (
         ("--save", save_path),
         ("--history", history_path),
+        ("--plot", plot_path),
         ("--checkpoint", checkpoint_path),
     ):
         if path:  # before training, not after an hour of it
             _checks.file_to_write(path, flag)
+    if plot_path:
+        from ..draw.scene import figure_format
+
+        figure_format(plot_path, "--plot")
     X, y, features = read_csv(data).split(target_names)
     loss_fn = MSE(half=True) if loss == "mse_half" else get_loss(loss)
     if layers[0] != X.shape[1]:
@@ -225,12 +238,18 @@ def train(
         net.save(save_path)
     if history_path:
         history.to_csv(history_path)
+    if plot_path and history.loss:
+        from ..draw import plot_history, save_figure
+
+        save_figure(plot_history(history), plot_path)
     final = f"loss {history.loss[-1]:.6g}" if history.loss else "no complete epoch"
     if history.val_loss:
         final += f", validation loss {history.val_loss[-1]:.6g}"
     click.echo(f"trained {net!r}: {history.epochs} epoch(s), {final} ({history.stop_reason})")
     if save_path:
         click.echo(f"model saved to {save_path}")
+    if plot_path and history.loss:
+        click.echo(f"loss curve written to {plot_path}")
     if history.stop_reason == "interrupted":
         saved = [p for p in (save_path, history_path, checkpoint_path) if p]
         what = f"saved {', '.join(saved)}" if saved else "nothing was asked to be saved"

@@ -297,16 +297,19 @@ def _values(it: _Item, cache: Cache | None, gradients: Gradients | None, backwar
     return cache.H[it.k] if it.is_H and it.key != "yhat" else cache.O[it.k]
 
 
-def _fmt(v: float) -> str:
-    if v == 0 or 1e-3 <= abs(v) < 1e4:
-        return f"{v:.3f}"
-    return f"{v:.2e}"
-
-
 def _cells(values: Any, max_rows: int) -> list[list[str]]:
-    """The first ``max_rows`` rows as strings; a row of dots says that more were left out."""
+    """The first ``max_rows`` rows as strings, in one format per matrix (fixed point, or
+    scientific when every entry is tiny or huge); a row of dots says more were left out."""
     A = np.atleast_2d(np.asarray(values, dtype=float))
-    cells = [[_fmt(float(v)) for v in row] for row in A[:max_rows]]
+    top = float(np.max(np.abs(A))) if A.size else 0.0
+    scientific = top != 0.0 and not 1e-2 <= top < 1e4
+    fmt = "{:.2e}" if scientific else "{:.3f}"
+    cells = [[fmt.format(float(v) + 0.0) for v in row] for row in A[:max_rows]]
+    # "-0.000" only says that the value is tiny and negative: print it as 0.000.
+    cells = [
+        [c[1:] if c.startswith("-") and set(c[1:]) <= set("0.") else c for c in row]
+        for row in cells
+    ]
     if A.shape[0] > max_rows:
         cells.append(["..."] * A.shape[1])
     return cells

@@ -98,7 +98,14 @@ def plot_gradient_norms(history: History, *, title: str = "") -> Figure:
     ax.set_xlabel("epoch")
     ax.set_ylabel("gradient norm (Frobenius)")
     ax.grid(True, which="major", color="0.9")
-    ax.legend(frameon=False, ncols=1 if L <= 6 else 2, fontsize="small")
+    # Beside the axes: the curves fill the whole plot.
+    ax.legend(
+        frameon=False,
+        fontsize="small",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        ncols=1 if L <= 12 else 2,
+    )
     ax.set_title(title or "gradient norm per layer")
     return fig
 

@@ -192,6 +192,14 @@ def resolve_format(path: Path, format: str | None) -> str:
     return _SUFFIXES[suffix]
 
 
+def figure_format(path: str | os.PathLike[str], name: str = "path") -> str:
+    """The image format (png, svg, pdf) named by the suffix of ``path``, or a ConfigError."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in ("png", "svg", "pdf"):
+        raise ConfigError(f"{name} must end in .png, .svg or .pdf, got {str(path)!r}")
+    return suffix
+
+
 def save_figure(fig: Figure, path: str | os.PathLike[str], format: str | None = None) -> Path:
     """Write a Matplotlib figure as PNG, SVG or PDF (SVG text stays text, not paths)."""
     import matplotlib as mpl
