@@ -102,14 +102,24 @@ def test_sgd_follows_sklearn_trajectory(activation: str, batch_size: int) -> Non
 
 @pytest.mark.filterwarnings("ignore:Got `batch_size`:UserWarning")
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_warm_started_adam_with_l2_matches_too() -> None:
-    """Adam (same betas, epsilon) with the L2 penalty alpha, over a warm-started fit."""
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        dict(solver="adam"),
+        dict(solver="sgd", momentum=0.9, nesterovs_momentum=True),
+        dict(solver="sgd", momentum=0.5, nesterovs_momentum=False, learning_rate="invscaling"),
+    ],
+    ids=["adam", "nesterov", "momentum-invscaling"],
+)
+def test_warm_started_optimizers_with_l2_match_too(optimizer: dict[str, Any]) -> None:
+    """Adam, momentum and Nesterov, a decaying learning rate and the L2 penalty alpha,
+    over a warm-started fit (which starts a fresh optimizer on both sides)."""
     X, y = make_regression(n_samples=30, n_features=4, random_state=2)
     y = y / np.std(y)
     settings: dict[str, Any] = dict(
-        hidden_layer_sizes=(6,), solver="adam", alpha=0.01, shuffle=False, batch_size=10,
+        hidden_layer_sizes=(6,), alpha=0.01, shuffle=False, batch_size=10,
         learning_rate_init=0.01, max_iter=10, n_iter_no_change=100, warm_start=True,
-        random_state=0,
+        random_state=0, **optimizer,
     )  # fmt: skip
     theirs = SkMLPRegressor(**settings).partial_fit(X[:1], y[:1])
     ours = MLPRegressor(**settings).partial_fit(X[:1], y[:1])
@@ -152,6 +162,20 @@ def test_pandas_dataframe_keeps_feature_names() -> None:
     np.testing.assert_array_equal(model.predict(frame), twin.predict(X))
     with pytest.raises(ValueError, match="feature names"):
         model.predict(frame.rename(columns={"age": "year"}))
+
+
+def test_early_stopping_keeps_the_best_validation_score() -> None:
+    X, y = load_iris(return_X_y=True)
+    model = MLPClassifier(
+        (8,), early_stopping=True, validation_fraction=0.2, n_iter_no_change=3,
+        learning_rate_init=0.05, max_iter=500, random_state=0,
+    )  # fmt: skip
+    model.fit(X, y)
+    assert model.n_iter_ < 500  # stopped on the validation score, not max_iter
+    assert len(model.validation_scores_) == model.n_iter_ == len(model.loss_curve_)
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    with pytest.raises(mb.ConfigError, match="partial_fit does not support early_stopping"):
+        model.partial_fit(X, y)
 
 
 # -- what the classifier does with its targets ------------------------------------------

@@ -13,9 +13,9 @@ Conventions that match scikit-learn (so both follow the same trajectory, see the
   softmax + ``CrossEntropy`` for multiclass, sigmoid + ``LogLoss`` for binary and multilabel;
 - the L2 penalty ``alpha`` adds ``alpha·W_k / n_batch`` to ``∂L/∂W_k`` (biases are not
   penalised) and ``½·alpha·Σ‖W_k‖² / n_batch`` to the loss;
-- one epoch is one pass over the rows in ``batch_size`` chunks; training stops after
-  ``n_iter_no_change`` epochs that improve the training loss (or, with ``early_stopping``,
-  the validation score) by less than ``tol``.
+- one epoch is one pass over the rows in ``batch_size`` chunks; training stops once more
+  than ``n_iter_no_change`` epochs in a row improve the training loss (or, with
+  ``early_stopping``, the validation score) by less than ``tol``.
 
 Where they differ: the biases start at zero and the weights from ``init`` (``auto``: Glorot,
 He for ReLU), and for several outputs scikit-learn's step is ``n_outputs`` times the gradient
