@@ -83,13 +83,18 @@ def read_table(raw: bytes, source: str = "<data>") -> Table:
     if header_line is None:
         raise DataError(f"{source} is empty; a header row and data rows are needed")
     delimiter = max(_DELIMITERS, key=header_line.count)
-    rows = [
-        (number, row)
-        for number, row in enumerate(
-            csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
-        )
-        if any(cell.strip() for cell in row)
-    ]
+    try:
+        rows = [
+            (number, row)
+            for number, row in enumerate(
+                csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
+            )
+            if any(cell.strip() for cell in row)
+        ]
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise DataError(f"{source} is not a readable CSV file: {exc}") from None
+    if not rows:  # e.g. only a quoted blank: lines of text, but no cell with content
+        raise DataError(f"{source} is empty; a header row and data rows are needed")
     (_, header), body = rows[0], rows[1:]
     columns = tuple(c.strip() for c in header)
     if all(_is_number(c) for c in columns):
