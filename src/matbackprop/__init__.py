@@ -55,13 +55,17 @@ __all__ = [
     "__version__",
     "check_gradients",
     "demo_data",
+    "explain",
     "numerical_gradients",
     "read_csv",
+    "solve",
 ]
 
 # Heavier parts load on first use, so that ``import matbackprop`` stays NumPy-only.
 # name -> module that defines it
 _LAZY: dict[str, str] = {
+    "explain": ".explain",
+    "solve": ".explain",
     "diagram": ".draw",
     "plot_function": ".draw",
     "plot_gradient_norms": ".draw",

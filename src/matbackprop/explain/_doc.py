@@ -1,0 +1,391 @@
+"""A tiny document model and its three renderers: plain text, LaTeX (amsmath), Markdown.
+
+Every piece of math is an :class:`M`, which carries both its LaTeX and its plain-text form,
+so one document prints in a terminal, compiles with ``pdflatex`` and renders in Jupyter
+or MyST from the same blocks.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+Value = Fraction | float
+
+WIDTH = 92  # text paragraphs wrap here
+MAX_ROWS = 8  # a matrix with more rows shows its first ones and says how many are left
+
+
+@dataclass(frozen=True)
+class M:
+    """Inline math. ``latex`` may hold one ``&`` (the alignment point inside ``align*``)."""
+
+    latex: str
+    text: str
+
+
+Inline = str | M
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    parts: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Para:
+    parts: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Eqs:
+    """Displayed equations, one row per line; the cells of a row line up in columns."""
+
+    rows: tuple[tuple[M, ...], ...]
+
+
+@dataclass(frozen=True)
+class Mat:
+    """``lhs = <matrix>``, for a worked number."""
+
+    lhs: M
+    values: tuple[tuple[Value, ...], ...]
+    exact: bool
+    precision: int
+    note: M | None = None
+
+
+@dataclass(frozen=True)
+class Items:
+    items: tuple[tuple[Inline, ...], ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A diagram: verbatim lines in text, one display formula in LaTeX and Markdown."""
+
+    text: tuple[str, ...]
+    latex: str
+
+
+Block = Heading | Para | Eqs | Mat | Items | Figure
+
+
+_MARKUP = re.compile(r"⟦([^|⟧]*)\|([^⟧]*)⟧")
+
+
+def rich(*parts: Inline) -> tuple[Inline, ...]:
+    """Prose with math spans ``⟦text|latex⟧`` (how the i18n strings mark math) as parts."""
+    out: list[Inline] = []
+    for p in parts:
+        if isinstance(p, M):
+            out.append(p)
+            continue
+        pos = 0
+        for m in _MARKUP.finditer(p):
+            if m.start() > pos:
+                out.append(p[pos : m.start()])
+            out.append(M(m.group(2), m.group(1)))
+            pos = m.end()
+        if pos < len(p):
+            out.append(p[pos:])
+    return tuple(out)
+
+
+def plain(s: str) -> str:
+    """The text form of a string with ``⟦text|latex⟧`` spans."""
+    return _inline_text(rich(s))
+
+
+def tex_text(s: str) -> str:
+    """``\\text{…}`` of a string with math spans (amsmath allows ``$…$`` inside)."""
+    return r"\text{" + _inline_latex(rich(s)) + "}"
+
+
+def heading(level: int, *parts: Inline) -> Heading:
+    return Heading(level, rich(*parts))
+
+
+def para(*parts: Inline) -> Para:
+    return Para(rich(*parts))
+
+
+def eqs(*rows: Sequence[M]) -> Eqs:
+    return Eqs(tuple(tuple(r) for r in rows))
+
+
+# -- numbers ---------------------------------------------------------------------------
+
+
+def num_text(v: Value, exact: bool, precision: int) -> str:
+    if isinstance(v, Fraction) and exact:
+        return str(v)
+    x = float(v)
+    s = f"{x:.{precision}f}"
+    return "0" if float(s) == 0 else s
+
+
+def num_latex(v: Value, exact: bool, precision: int) -> str:
+    if isinstance(v, Fraction) and exact:
+        if v.denominator == 1:
+            return str(v.numerator)
+        sign = "-" if v < 0 else ""
+        return f"{sign}\\frac{{{abs(v.numerator)}}}{{{v.denominator}}}"
+    return num_text(v, exact, precision)
+
+
+def _shown_rows(values: tuple[tuple[Value, ...], ...]) -> tuple[tuple[tuple[Value, ...], ...], int]:
+    if len(values) <= MAX_ROWS:
+        return values, 0
+    return values[: MAX_ROWS - 1], len(values) - (MAX_ROWS - 1)
+
+
+# -- plain text ------------------------------------------------------------------------
+
+
+def _inline_text(parts: Sequence[Inline]) -> str:
+    return "".join(p if isinstance(p, str) else p.text for p in parts)
+
+
+def _columns(rows: Sequence[Sequence[str]], indent: str = "    ") -> list[str]:
+    widths: dict[int, int] = {}
+    for row in rows:
+        for i, cell in enumerate(row[:-1]):
+            widths[i] = max(widths.get(i, 0), len(cell))
+    return [
+        (
+            indent
+            + "   ".join(c.ljust(widths[i]) if i < len(r) - 1 else c for i, c in enumerate(r))
+        ).rstrip()
+        for r in rows
+    ]
+
+
+def _mat_text(block: Mat) -> list[str]:
+    shown, more = _shown_rows(block.values)
+    cells = [[num_text(v, block.exact, block.precision) for v in row] for row in shown]
+    ncol = max((len(r) for r in cells), default=0)
+    widths = [max(len(r[j]) for r in cells) for j in range(ncol)]
+    lines = ["[ " + "  ".join(c.rjust(widths[j]) for j, c in enumerate(r)) + " ]" for r in cells]
+    if more:
+        lines.append(f"  … {more} more rows")
+    head = f"    {block.lhs.text} = "
+    pad = " " * len(head)
+    out = [(head if i == 0 else pad) + line for i, line in enumerate(lines)]
+    if block.note is not None:
+        out[0] += "   " + block.note.text
+    return out
+
+
+def to_text(blocks: Sequence[Block]) -> str:
+    out: list[str] = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            title = _inline_text(b.parts)
+            out += [title, ("=" if b.level == 1 else "-") * len(title)] if b.level <= 2 else [title]
+        elif isinstance(b, Para):
+            out += textwrap.wrap(_inline_text(b.parts), WIDTH, break_on_hyphens=False)
+        elif isinstance(b, Eqs):
+            out += _columns([[c.text for c in row] for row in b.rows])
+        elif isinstance(b, Mat):
+            out += _mat_text(b)
+        elif isinstance(b, Items):
+            for item in b.items:
+                wrapped = textwrap.wrap(_inline_text(item), WIDTH - 4, break_on_hyphens=False)
+                out += ["  • " + wrapped[0], *("    " + w for w in wrapped[1:])]
+        else:
+            out += ["    " + line for line in b.text]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+# -- LaTeX -----------------------------------------------------------------------------
+
+_TEX_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "—": "---",
+    "–": "--",
+    "«": "<<",
+    "»": ">>",
+}
+
+
+def tex_escape(s: str) -> str:
+    return "".join(_TEX_ESCAPES.get(ch, ch) for ch in s)
+
+
+def _inline_latex(parts: Sequence[Inline]) -> str:
+    return "".join(
+        tex_escape(p) if isinstance(p, str) else f"${p.latex.replace('&', '')}$" for p in parts
+    )
+
+
+def _row_latex(row: Sequence[M]) -> str:
+    return " & ".join(c.latex if "&" in c.latex else "& " + c.latex for c in row)
+
+
+def _matrix_latex(block: Mat) -> str:
+    shown, more = _shown_rows(block.values)
+    body = r" \\ ".join(
+        " & ".join(num_latex(v, block.exact, block.precision) for v in row) for row in shown
+    )
+    if more:
+        body += r" \\ " + r" & ".join([r"\vdots"] * len(shown[0]))
+    return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
+
+
+def _mat_formula(block: Mat, align: bool = False) -> str:
+    note = rf" \qquad {block.note.latex.replace('&', '')}" if block.note is not None else ""
+    eq = "&=" if align else "="
+    return f"{block.lhs.latex.replace('&', '')} {eq} {_matrix_latex(block)}{note}"
+
+
+def _runs(blocks: Sequence[Block]) -> list[Block | list[Mat]]:
+    """Consecutive matrices grouped, so that they share one aligned display."""
+    out: list[Block | list[Mat]] = []
+    for b in blocks:
+        if isinstance(b, Mat) and out and isinstance(out[-1], list):
+            out[-1].append(b)
+        else:
+            out.append([b] if isinstance(b, Mat) else b)
+    return out
+
+
+def to_latex_body(blocks: Sequence[Block]) -> str:
+    out: list[str] = []
+    for b in _runs(blocks):
+        if isinstance(b, list):
+            rows = " \\\\[1ex]\n".join("  " + _mat_formula(m, align=True) for m in b)
+            out.append("\\begin{align*}\n" + rows + "\n\\end{align*}")
+        elif isinstance(b, Heading):
+            cmd = {1: "section*", 2: "subsection*", 3: "subsubsection*"}.get(b.level, "paragraph*")
+            out.append(f"\\{cmd}{{{_inline_latex(b.parts)}}}")
+        elif isinstance(b, Para):
+            out.append(_inline_latex(b.parts))
+        elif isinstance(b, Eqs):
+            rows = " \\\\\n".join("  " + _row_latex(r) for r in b.rows)
+            out.append("\\begin{align*}\n" + rows + "\n\\end{align*}")
+        elif isinstance(b, Items):
+            items = "\n".join("  \\item " + _inline_latex(i) for i in b.items)
+            out.append("\\begin{itemize}\n" + items + "\n\\end{itemize}")
+        elif isinstance(b, Figure):
+            out.append("\\[\n  " + b.latex + "\n\\]")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def latex_document(body: str, lang: str, title: str) -> str:
+    babel = (
+        "\\usepackage[T2A]{fontenc}\n\\usepackage[utf8]{inputenc}\n\\usepackage[russian]{babel}\n"
+        if lang == "ru"
+        else "\\usepackage[T1]{fontenc}\n\\usepackage[utf8]{inputenc}\n"
+    )
+    return (
+        "\\documentclass[11pt]{article}\n"
+        + babel
+        + "\\usepackage{amsmath,amssymb}\n"
+        + "\\usepackage[margin=2cm]{geometry}\n"
+        + "\\setlength{\\parindent}{0pt}\n\\setlength{\\parskip}{0.6em}\n"
+        + "\\allowdisplaybreaks\n\\renewcommand{\\arraystretch}{1.3}\n"
+        + "\\begin{document}\n\n"
+        + body
+        + "\\end{document}\n"
+    )
+
+
+def to_mathjax(blocks: Sequence[Block]) -> str:
+    """Every formula of the document as one ``$$…$$`` block, for ``_repr_latex_``."""
+    lines: list[str] = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            lines.append(r"&\textbf{" + tex_escape(_inline_text(b.parts)) + "}")
+        elif isinstance(b, Eqs):
+            lines += [_row_latex(r) for r in b.rows]
+        elif isinstance(b, Mat):
+            lines.append("& " + _mat_formula(b))
+        elif isinstance(b, Figure):
+            lines.append("& " + b.latex)
+    return "$$\n\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}\n$$"
+
+
+# -- Markdown (MyST / Jupyter) ---------------------------------------------------------
+
+
+def _inline_md(parts: Sequence[Inline]) -> str:
+    return "".join(p if isinstance(p, str) else f"${p.latex.replace('&', '')}$" for p in parts)
+
+
+def to_markdown(blocks: Sequence[Block]) -> str:
+    out: list[str] = []
+    for b in _runs(blocks):
+        if isinstance(b, list):
+            rows = " \\\\[1ex]\n".join(_mat_formula(m, align=True) for m in b)
+            out.append("$$\n\\begin{aligned}\n" + rows + "\n\\end{aligned}\n$$")
+        elif isinstance(b, Heading):
+            out.append("#" * b.level + " " + _inline_md(b.parts))
+        elif isinstance(b, Para):
+            out.append(_inline_md(b.parts))
+        elif isinstance(b, Eqs):
+            rows = " \\\\\n".join(_row_latex(r) for r in b.rows)
+            out.append("$$\n\\begin{aligned}\n" + rows + "\n\\end{aligned}\n$$")
+        elif isinstance(b, Items):
+            out.append("\n".join("- " + _inline_md(i) for i in b.items))
+        elif isinstance(b, Figure):
+            out.append("$$\n" + b.latex + "\n$$")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+class Document:
+    """Base of :class:`Explanation` and :class:`Solution`: one set of blocks, three formats."""
+
+    blocks: list[Block]
+    lang: str
+    title: str
+
+    def to_text(self) -> str:
+        """Plain text for a terminal."""
+        return to_text(self.blocks)
+
+    def to_latex(self, standalone: bool = True) -> str:
+        """LaTeX with amsmath; ``standalone=False`` gives the body without the preamble."""
+        body = to_latex_body(self.blocks)
+        return latex_document(body, self.lang, self.title) if standalone else body
+
+    def to_markdown(self) -> str:
+        """Markdown with ``$…$`` and ``$$…$$`` math (Jupyter, MyST / Jupyter Book)."""
+        return to_markdown(self.blocks)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        return to_mathjax(self.blocks)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def render(self, format: str = "text") -> str:
+        """``format`` is ``"text"``, ``"latex"`` or ``"markdown"``."""
+        from ..errors import ConfigError
+
+        if format == "text":
+            return self.to_text()
+        if format == "latex":
+            return self.to_latex()
+        if format in ("markdown", "md"):
+            return self.to_markdown()
+        raise ConfigError(f"format must be one of text, latex, markdown; got {format!r}")

@@ -1,0 +1,225 @@
+"""The prose of explanations and solutions, in English and in Russian.
+
+The Russian wording follows the seed's original text (``problem_05_backprop_matrix_form.ru.md``):
+«прямой проход», «обратный проход», «функция активации», «наблюдение», «сложная функция»,
+«граф вычислений», «накопленное значение производной», «поэлементно».
+"""
+
+from __future__ import annotations
+
+from ..errors import ConfigError
+
+LANGS = ("en", "ru")
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Backpropagation in matrix form: the {arch} network",
+        "intro": "A fully connected network with layers {arch} ({L} weight layers), {acts}, "
+        "{bias}. Each neuron is a column of a weight matrix, each observation a row of X.",
+        "acts_same": "activation f = {f} on the hidden layers",
+        "acts_each": "activations {names}",
+        "acts_none": "no hidden layers",
+        "out_identity": "a linear output",
+        "out_act": "output activation {g} = {name}",
+        "bias_on": "with biases",
+        "bias_off": "no biases",
+        "legend": "where",
+        "a_title": "(a) The network as a composite function",
+        "a1": "1. Scalar equations",
+        "a1_text": "For observation i, ⟦h^k_ij|h^k_{ij}⟧ is the output of neuron j of layer k "
+        "before the "
+        "activation function and ⟦o^k_ij|o^k_{ij}⟧ the same after it.",
+        "layer": "Layer {k}:",
+        "output_layer": "Output layer {k}:",
+        "a2": "2. The nested function",
+        "a2_text": "Substituting every layer into the next gives one composite function:",
+        "a2_big": "The nested formula for this network would hold {count} weight symbols "
+        "(the limit is {limit}), too many to read; the scalar equations above and the matrix "
+        "form below say the same thing.",
+        "a3": "3. The matrix form",
+        "a3_text": "Row ⟦i|i⟧ of ⟦H_k|H_k⟧ is the row ⟦(h^k_i1, …)|(h^k_{i1}, \\dots)⟧ of scalar "
+        "equations: ⟦H_k = O_(k−1)·W_k|H_k = O_{k-1} \\cdot W_k⟧, "
+        "with ⟦O_0 = X|O_0 = X⟧. The activation acts element-wise and never changes a shape.",
+        "a3_bias": "The row ⟦b_k|b_k⟧ is added to each of the n rows of ⟦O_(k−1)·W_k|O_{k-1} "
+        "\\cdot W_k⟧.",
+        "softmax_row": "softmax normalises each row: it is the one activation that is not "
+        "element-wise.",
+        "a3_composite": "Altogether:",
+        "b_title": "(b) Derivatives and the backpropagation algorithm",
+        "forward": "Forward pass (the shape under every matrix); every intermediate is "
+        "remembered for the backward pass:",
+        "edges": "The derivative on every edge of the computational graph:",
+        "edges_loss": "The loss and its derivative (the engine's convention: a mean over the "
+        "n rows):",
+        "edges_generic": "The loss is not fixed here: ⟦d|d⟧ starts from ⟦∂L/∂ŷ|\\partial L / "
+        "\\partial \\hat{y}⟧ of the chosen loss.",
+        "backward": "Backward pass, with one variable ⟦d|d⟧ for the accumulated derivative "
+        "(⟦·|\\cdot⟧ is the matrix product, ⟦*|*⟧ the element-wise one); the shapes follow each "
+        "line:",
+        "backward_diagram": "The backward chain, with the derivative on each edge and a "
+        "branch down to every weight matrix:",
+        "update": "Gradient-descent step with learning rate ⟦η|\\eta⟧, for every layer:",
+        "cost_title": "Cost",
+        "cost": "Every derivative is computed once and every forward result is reused, so "
+        "the cost is linear in the number of parameters. One step on n rows costs exactly:",
+        "cost_fwd": "forward, the products ⟦O_(k−1)·W_k|O_{k-1} \\cdot W_k⟧",
+        "cost_dw": "backward, ⟦∂L/∂W_k = O_(k−1)ᵀ·d|\\partial L / \\partial W_k = O_{k-1}^T "
+        "\\cdot d⟧",
+        "cost_back": "backward, ⟦d·W_kᵀ|d \\cdot W_k^T⟧",
+        "cost_elem": "backward, the element-wise products ⟦* f'(H_k)|* f'(H_k)⟧",
+        "cost_update": "the update, one per parameter",
+        "cost_total": "Multiply-adds in all, for {P} parameters ({Pw} of them weights):",
+        "cost_bias": "Bias sums ⟦1ᵀ·d|\\mathbf{1}^T \\cdot d⟧ and bias additions add ⟦n·n_k|n "
+        "\\cdot n_k⟧ additions per layer.",
+        # -- worked solutions
+        "s_title": "Worked solution: the {arch} network, {steps} gradient-descent step(s)",
+        "s_given": "Given",
+        "s_settings": "Loss {loss}, learning rate ⟦η|\\eta⟧ = {lr}, {order}.",
+        "s_batch": "full batch (every step uses all rows of X)",
+        "s_row": "one row at a time: step t uses row ⟦((t − 1) mod {n}) + 1|((t - 1) \\bmod {n}) "
+        "+ 1⟧",
+        "s_exact": "All numbers are exact fractions.",
+        "s_decimal": "Numbers are decimals rounded to {p} places (computed in float64).",
+        "s_switch": "Steps 1–{t1} are worked in exact fractions. In step {t} the activation "
+        "leaves the rationals ({why}), so from step {t} on the numbers are decimals rounded "
+        "to {p} places.",
+        "s_const": "The initialisation is constant: within each layer every neuron starts "
+        "with the same weights, so all neurons of a layer compute the same output and get the "
+        "same gradient, and they stay identical after every step. The layer works as one "
+        "neuron; a random initialisation breaks this symmetry.",
+        "s_const_holds": "Indeed, after the last step the columns of every hidden ⟦W_k|W_k⟧ are "
+        "still equal.",
+        "s_step": "Step {t}",
+        "s_rows_all": "(rows 1–{n})",
+        "s_row_one": "(row {i})",
+        "s_forward": "Forward pass:",
+        "s_loss": "Loss:",
+        "s_backward": "Backward pass:",
+        "s_update": "Update:",
+        "s_result": "Result",
+        "s_loss_history": "The loss before each step:",
+        "s_check": "Check of your answer",
+        "s_check_ok": "All {count} value(s) you gave match: {names}.",
+        "s_check_bad": "Your {name} in step {t} is the first value that differs.",
+        "s_check_before": "Everything before it matches: {names}.",
+        "s_check_yours": "yours",
+        "s_check_correct": "correct",
+        "s_where_fp": "where",
+        "order_batch": "full batch",
+        "order_row": "one row at a time",
+    },
+    "ru": {
+        "title": "Бэкпроп в матричном виде: нейросеть {arch}",
+        "intro": "Полносвязная нейросеть со слоями {arch} ({L} слоя весов), {acts}, "
+        "{bias}. Каждый нейрон — это столбец матрицы весов, каждое наблюдение — строчка X.",
+        "acts_same": "функция активации f = {f} на скрытых слоях",
+        "acts_each": "функции активации {names}",
+        "acts_none": "без скрытых слоёв",
+        "out_identity": "линейный выход",
+        "out_act": "функция активации на выходе {g} = {name}",
+        "bias_on": "со свободными членами (bias)",
+        "bias_off": "без свободных членов",
+        "legend": "где",
+        "a_title": "а) Нейросеть как сложная функция",
+        "a1": "1. Несколько уравнений",
+        "a1_text": "Для i-го наблюдения ⟦h^k_ij|h^k_{ij}⟧ — выход j-го нейрона k-го слоя до "
+        "применения "
+        "функции активации, ⟦o^k_ij|o^k_{ij}⟧ — всё то же самое после её применения.",
+        "layer": "Слой {k}:",
+        "output_layer": "Выходной слой {k}:",
+        "a2": "2. Сложная функция",
+        "a2_text": "Подставим результат вычисления каждого слоя в следующий и получим одну "
+        "сложную функцию:",
+        "a2_big": "Для этой сети сложная функция содержала бы {count} весов (предел — {limit}): "
+        "такую формулу невозможно прочитать. Уравнения выше и матричный вид ниже говорят "
+        "то же самое.",
+        "a3": "3. Матричный вид",
+        "a3_text": "Строчка ⟦i|i⟧ матрицы ⟦H_k|H_k⟧ — это строчка ⟦(h^k_i1, …)|(h^k_{i1}, "
+        "\\dots)⟧ из уравнений выше: "
+        "⟦H_k = O_(k−1)·W_k|H_k = O_{k-1} \\cdot W_k⟧, где ⟦O_0 = X|O_0 = X⟧. Функция активации "
+        "применяется поэлементно и никак "
+        "не меняет размер матрицы.",
+        "a3_bias": "Строчка ⟦b_k|b_k⟧ прибавляется к каждой из n строчек ⟦O_(k−1)·W_k|O_{k-1} "
+        "\\cdot W_k⟧.",
+        "softmax_row": "softmax нормирует каждую строчку: это единственная функция "
+        "активации, которая применяется не поэлементно.",
+        "a3_composite": "В итоге нейросеть в матричном виде выглядит как",
+        "b_title": "б) Производные и алгоритм обратного распространения ошибки",
+        "forward": "Прямой проход (forward pass), под каждой матрицей её размерность; все "
+        "промежуточные результаты запоминаем, они пригодятся при обратном проходе:",
+        "edges": "Производная на каждом ребре графа вычислений:",
+        "edges_loss": "Функция потерь и её производная (как в движке: среднее по n наблюдениям):",
+        "edges_generic": "Функция потерь здесь не задана: ⟦d|d⟧ начинается с ⟦∂L/∂ŷ|\\partial L "
+        "/ \\partial \\hat{y}⟧ выбранной "
+        "функции потерь.",
+        "backward": "Обратный проход; для накопленного значения производной заведём "
+        "переменную ⟦d|d⟧ (⟦·|\\cdot⟧ — матричное умножение, ⟦*|*⟧ — поэлементное); справа "
+        "размерности:",
+        "backward_diagram": "Обратный проход в виде схемы: производная на каждом ребре и "
+        "ветка к каждой матрице весов:",
+        "update": "Шаг градиентного спуска со скоростью обучения ⟦η|\\eta⟧ для каждого слоя:",
+        "cost_title": "Сложность",
+        "cost": "Каждую производную мы посчитали один раз, а результаты прямого прохода "
+        "переиспользовали, поэтому алгоритм линеен по числу параметров. Один шаг на n "
+        "наблюдениях стоит ровно:",
+        "cost_fwd": "прямой проход, произведения ⟦O_(k−1)·W_k|O_{k-1} \\cdot W_k⟧",
+        "cost_dw": "обратный проход, ⟦∂L/∂W_k = O_(k−1)ᵀ·d|\\partial L / \\partial W_k = "
+        "O_{k-1}^T \\cdot d⟧",
+        "cost_back": "обратный проход, ⟦d·W_kᵀ|d \\cdot W_k^T⟧",
+        "cost_elem": "обратный проход, поэлементные произведения ⟦* f'(H_k)|* f'(H_k)⟧",
+        "cost_update": "шаг спуска, по одному на параметр",
+        "cost_total": "Всего умножений-сложений на {P} параметров (из них весов: {Pw}):",
+        "cost_bias": "Суммы ⟦1ᵀ·d|\\mathbf{1}^T \\cdot d⟧ и прибавление свободных членов дают "
+        "ещё по ⟦n·n_k|n \\cdot n_k⟧ сложений "
+        "на слой.",
+        "s_title": "Решение с числами: нейросеть {arch}, шагов градиентного спуска: {steps}",
+        "s_given": "Дано",
+        "s_settings": "Функция потерь {loss}, скорость обучения ⟦η|\\eta⟧ = {lr}, {order}.",
+        "s_batch": "полный батч (каждый шаг использует все строчки X)",
+        "s_row": "по одному наблюдению: шаг t использует строчку ⟦((t − 1) mod {n}) + 1|((t - 1) "
+        "\\bmod {n}) + 1⟧",
+        "s_exact": "Все числа — точные дроби.",
+        "s_decimal": "Числа — десятичные дроби, округлённые до {p} знаков (вычислено в float64).",
+        "s_switch": "Шаги 1–{t1} посчитаны в точных дробях. На шаге {t} функция активации "
+        "выводит из рациональных чисел ({why}), поэтому начиная с шага {t} числа — десятичные "
+        "дроби, округлённые до {p} знаков.",
+        "s_const": "Веса инициализированы константой: внутри каждого слоя все нейроны "
+        "начинают с одинаковых весов, поэтому считают одно и то же, получают одинаковые "
+        "градиенты и остаются одинаковыми после каждого шага. Слой работает как один нейрон; "
+        "случайная инициализация разрушает эту симметрию.",
+        "s_const_holds": "И правда: после последнего шага столбцы каждой скрытой матрицы ⟦W_k|W_k⟧ "
+        "по-прежнему равны.",
+        "s_step": "Шаг {t}",
+        "s_rows_all": "(строчки 1–{n})",
+        "s_row_one": "(строчка {i})",
+        "s_forward": "Прямой проход:",
+        "s_loss": "Функция потерь:",
+        "s_backward": "Обратный проход:",
+        "s_update": "Шаг спуска:",
+        "s_result": "Итог",
+        "s_loss_history": "Значение функции потерь перед каждым шагом:",
+        "s_check": "Проверка вашего ответа",
+        "s_check_ok": "Все ваши значения ({count}) совпали: {names}.",
+        "s_check_bad": "Ваше значение {name} на шаге {t} — первое, которое не совпало.",
+        "s_check_before": "Всё до него совпало: {names}.",
+        "s_check_yours": "ваше",
+        "s_check_correct": "верное",
+        "s_where_fp": "где",
+        "order_batch": "полный батч",
+        "order_row": "по одному наблюдению",
+    },
+}
+
+
+def check_lang(lang: object) -> str:
+    if lang not in LANGS:
+        raise ConfigError(f"lang must be one of {', '.join(LANGS)}; got {lang!r}")
+    return str(lang)
+
+
+def tr(lang: str, key: str, **values: object) -> str:
+    """The string ``key`` in ``lang``, with ``values`` filled in."""
+    s = STRINGS[lang][key]
+    for name, value in values.items():  # not str.format: LaTeX braces stay as they are
+        s = s.replace("{" + name + "}", str(value))
+    return s

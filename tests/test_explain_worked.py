@@ -1,0 +1,252 @@
+"""Worked solutions: a hand-computed case in exact fractions, and every number of every step
+equal to the engine's (``Network.forward``, ``gradients`` with ``grads.d[k]``, ``step``)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import pytest
+
+import matbackprop as mb
+from matbackprop.explain import solve
+
+F = Fraction
+
+
+def _masha_zeros() -> mb.Network:
+    return mb.Network([2, 2, 2, 1], activation="sigmoid", bias=False, init="zeros")
+
+
+def test_hand_computed_zeros_sigmoid_mse_half() -> None:
+    # X = [1 2], y = 1, W1 = W2 = W3 = 0, L = ½(ŷ − y)², η = 1.
+    # Step 1: H1 = 0, O1 = σ(0) = [1/2 1/2], H2 = 0, O2 = [1/2 1/2], ŷ = O2·W3 = 0,
+    #   L = ½(0 − 1)² = 1/2, d = ŷ − y = −1, ∂L/∂W3 = O2ᵀ·d = [−1/2; −1/2],
+    #   d = d·W3ᵀ * O2(1 − O2) = 0 (W3 = 0), so ∂L/∂W2 = ∂L/∂W1 = 0;  W3 ← [1/2; 1/2].
+    # Step 2: ŷ = 1/2·1/2 + 1/2·1/2 = 1/2, L = ½(1/2 − 1)² = 1/8, d = −1/2,
+    #   ∂L/∂W3 = [−1/4; −1/4], d = (−1/2)·[1/2 1/2] * [1/4 1/4] = [−1/16 −1/16],
+    #   ∂L/∂W2 = O1ᵀ·d = 1/2·(−1/16) = −1/32 everywhere, d = d·W2ᵀ * f'(H1) = 0 (W2 = 0);
+    #   W2 ← 1/32 everywhere, W3 ← 1/2 + 1/4 = 3/4.
+    # Step 3: H2 = O1·W2 = 1/32 and σ(1/32) is irrational: decimals from here on.
+    sol = solve(_masha_zeros(), [[1, 2]], [[1]], learning_rate=1, steps=3)
+    s1, s2, s3 = (s.values for s in sol.steps)
+    assert [s.exact for s in sol.steps] == [True, True, False]
+    assert sol.run.switched_at == 3
+    assert s1["L"] == F(1, 2)
+    assert s1["d3"].tolist() == [[F(-1)]]
+    assert s1["dW3"].tolist() == [[F(-1, 2)], [F(-1, 2)]]
+    assert s1["d2"].tolist() == [[0, 0]]
+    assert s1["W3"].tolist() == [[F(1, 2)], [F(1, 2)]]
+    assert s2["y_hat"].tolist() == [[F(1, 2)]]
+    assert s2["L"] == F(1, 8)
+    assert s2["d2"].tolist() == [[F(-1, 16), F(-1, 16)]]
+    assert s2["dW2"].tolist() == [[F(-1, 32)] * 2] * 2
+    assert s2["W2"].tolist() == [[F(1, 32)] * 2] * 2
+    assert s2["W3"].tolist() == [[F(3, 4)], [F(3, 4)]]
+    assert s3["H2"][0, 0] == pytest.approx(1 / 32)
+    text = sol.to_text()
+    assert "[ -1/16  -1/16 ]" in text
+    assert "[ -1/32  -1/32 ]" in text
+    assert "σ(1/32) is irrational" in text
+    assert "L(2) = 1/8" in text
+
+
+def test_constant_init_remark_and_symmetry() -> None:
+    sol = solve(_masha_zeros(), "1,2;3,4", "1;0", learning_rate=1, steps=3)
+    text = sol.to_text()
+    assert "neurons of a layer compute the same output" in text
+    assert "columns of every hidden W_k are still equal" in text
+    random = mb.Network([2, 2, 2, 1], bias=False, init="normal", seed=0)
+    assert "same output" not in solve(random, "1,2", "1").to_text()
+
+
+def _engine_steps(
+    net: mb.Network, X: np.ndarray, y: np.ndarray, loss: Any, lr: float, steps: int, order: str
+) -> list[dict[str, Any]]:
+    """The same run through the engine's public API, one dict of arrays per step."""
+    out = []
+    n = X.shape[0]
+    for t in range(steps):
+        rows = slice(None) if order == "batch" else slice(t % n, t % n + 1)
+        Xs, ys = X[rows], y[rows]
+        cache = net.forward(Xs)
+        value, grads = net.gradients(Xs, ys, loss)
+        rec: dict[str, Any] = {"L": value, "y_hat": cache.y_hat}
+        for k in range(1, net.n_layers + 1):
+            rec[f"H{k}"] = cache.H[k]
+            rec[f"d{k}"] = grads.d[k]
+            rec[f"dW{k}"] = grads.weights[k - 1]
+            if net.bias:
+                rec[f"db{k}"] = grads.biases[k - 1]
+            if k < net.n_layers:
+                rec[f"O{k}"] = cache.O[k]
+        net.step(Xs, ys, loss, lr)
+        for k in range(1, net.n_layers + 1):
+            rec[f"W{k}"] = net.weights[k - 1].copy()
+            if net.bias:
+                rec[f"b{k}"] = net.biases[k - 1].copy()
+        out.append(rec)
+    return out
+
+
+CASES = [
+    # (layers, activation, output, bias, loss, init, order, lr)
+    ([2, 2, 2, 1], "sigmoid", "identity", False, "mse_half", "zeros", "batch", 1.0),
+    ([2, 2, 2, 1], "sigmoid", "identity", False, "mse", "normal", "row", 0.5),
+    ([2, 3, 1], "relu", "identity", True, "mse_half", "ints", "batch", 0.25),
+    ([2, 3, 2], "identity", "identity", True, "mse", "ints", "row", 0.125),
+    ([2, 2, 1], "tanh", "sigmoid", True, "logloss", "normal", "batch", 0.5),
+    ([2, 3, 3], "leaky_relu", "softmax", False, "cross_entropy", "normal", "row", 0.5),
+    ([2, 2, 2, 1], "elu", "identity", True, "mse_half", "ints", "batch", 0.5),
+]
+
+
+@pytest.mark.parametrize(
+    ("layers", "act", "out", "bias", "loss", "init", "order", "lr"),
+    CASES,
+    ids=[f"{'-'.join(map(str, c[0]))}-{c[1]}-{c[2]}-{c[4]}-{c[5]}-{c[6]}" for c in CASES],
+)
+def test_every_number_equals_the_engine(
+    layers: list[int], act: str, out: str, bias: bool, loss: str, init: str, order: str, lr: float
+) -> None:
+    rng = np.random.default_rng(3)
+    X = rng.integers(-2, 3, size=(3, layers[0])).astype(float)
+    if loss == "logloss":
+        y: Any = np.array([[1.0], [0.0], [1.0]])
+    elif loss == "cross_entropy":
+        y = np.eye(layers[-1])[[0, 2, 1]]
+    else:
+        y = rng.integers(-1, 2, size=(3, layers[-1])).astype(float)
+    if init == "ints":  # small integers keep relu/identity/elu-at-positive runs exact
+        weights = [
+            rng.integers(-1, 3, size=(a, b)).astype(float) for a, b in itertools.pairwise(layers)
+        ]
+        net = mb.Network(layers, activation=act, output_activation=out, bias=bias, init=weights)
+    else:
+        net = mb.Network(
+            layers, activation=act, output_activation=out, bias=bias, init=init, seed=1
+        )
+    sol = solve(net, X, y, loss=loss, learning_rate=lr, steps=3, order=order)
+    engine_loss = mb.MSE(half=True) if loss == "mse_half" else loss
+    expected = _engine_steps(net.copy(), X, y, engine_loss, lr, 3, order)
+    assert len(sol.steps) == 3
+    for step, want in zip(sol.steps, expected):
+        for name, value in want.items():
+            got = np.asarray(step.values[name], dtype=object).astype(float)
+            np.testing.assert_allclose(
+                got,
+                np.asarray(value, dtype=float),
+                rtol=1e-12,
+                atol=1e-12,
+                err_msg=f"step {step.index}, {name}",
+            )
+    if init == "ints" and act in ("relu", "identity"):
+        assert all(s.exact for s in sol.steps)  # and so the comparison above was exact vs float
+
+
+def test_decimal_mode_states_its_precision() -> None:
+    net = mb.Network([2, 2, 1], activation="tanh", bias=False, init="normal", seed=0)
+    sol = solve(net, [[0.3, -1.2]], [[0.5]], precision=3)
+    assert not sol.steps[0].exact
+    assert "decimals rounded to 3 places" in sol.to_text()
+
+
+def test_exact_fractions_from_strings_and_fractions() -> None:
+    net = mb.Network([1, 1], bias=False, init="zeros", output_activation="identity")
+    # ŷ = x·w = (1/3)·(1/2) = 1/6; d = (ŷ − y)/n = 1/6 − 1 = −5/6; ∂L/∂w = xᵀ·d = −5/18
+    sol = solve(net, [["1/3"]], [[1]], weights=[[[F(1, 2)]]], learning_rate="1/2")
+    v = sol.steps[0].values
+    assert v["y_hat"].tolist() == [[F(1, 6)]]
+    assert v["dW1"].tolist() == [[F(-5, 18)]]
+    assert v["W1"].tolist() == [[F(1, 2) + F(5, 36)]]
+
+
+# -- check my answer -------------------------------------------------------------------
+
+
+def test_check_names_the_first_divergence_with_both_values() -> None:
+    sol = solve(_masha_zeros(), [[1, 2]], [[1]], learning_rate=1, steps=2)
+    res = sol.check({"W2@2": "1/32,1/32;1/32,1/32", "d2@2": "-1/8,-1/8", "L@1": "0.5"})
+    assert not res.ok
+    assert res.first is not None
+    assert (res.first.step, res.first.name) == (2, "d2")
+    assert res.first.yours.tolist() == [[F(-1, 8), F(-1, 8)]]
+    assert res.first.correct.tolist() == [[F(-1, 16), F(-1, 16)]]
+    assert res.matched == ["L@1"]
+    text = sol.to_text()
+    assert "Your d2 in step 2 is the first value that differs." in text
+    assert "(yours) = [ -1/8  -1/8 ]" in text
+    assert "(correct) = [ -1/16  -1/16 ]" in text
+
+
+def test_check_accepts_rounded_decimals_and_aliases() -> None:
+    sol = solve(_masha_zeros(), [[1, 2]], [[1]], learning_rate=1, steps=3)
+    assert sol.check({"yhat@2": 0.5, "dW2@2": "-0.031,-0.031;-0.031,-0.031"}).ok
+    assert not sol.check({"W3@2": "0.7;0.7"}).ok  # 3/4 written to one place is 0.8, not 0.7
+    assert sol.check({"y_hat@3": "0.7617"}).ok  # a float step, to the 4 places given
+
+
+@pytest.mark.parametrize(
+    ("values", "error", "match"),
+    [
+        ({"Q1": "1"}, mb.ConfigError, "check name must be one of"),
+        ({"W2@9": "1"}, mb.ConfigError, "check step must be in 1..2"),
+        ({"W3": "1,2,3"}, mb.ShapeError, r"must have shape \(2, 1\), got \(1, 3\)"),
+        ({"W3": "a;b"}, mb.DTypeError, "must hold finite numbers"),
+    ],
+    ids=["unknown-name", "bad-step", "bad-shape", "not-numbers"],
+)
+def test_check_refuses_bad_input(values: dict[str, str], error: type, match: str) -> None:
+    sol = solve(_masha_zeros(), [[1, 2]], [[1]], learning_rate=1, steps=2)
+    with pytest.raises(error, match=match):
+        sol.check(values)
+
+
+# -- trace export ----------------------------------------------------------------------
+
+
+def test_trace_json_and_csv_hold_every_intermediate(tmp_path: Any) -> None:
+    sol = solve(_masha_zeros(), [[1, 2]], [[1]], learning_rate=1, steps=3)
+    doc = json.loads(sol.to_json(tmp_path / "t.json"))
+    assert json.loads((tmp_path / "t.json").read_text()) == doc
+    names = {(r["step"], r["name"]) for r in doc["trace"]}
+    assert {(0, "X"), (0, "W1"), (2, "d2"), (3, "W3"), (3, "fp1")} <= names
+    d2 = next(r for r in doc["trace"] if (r["step"], r["name"]) == (2, "d2"))
+    assert d2["fractions"] == [["-1/16", "-1/16"]]
+    assert d2["values"] == [[-0.0625, -0.0625]]
+    h2 = next(r for r in doc["trace"] if (r["step"], r["name"]) == (3, "H2"))
+    assert h2["fractions"] is None
+    sol.save_trace(tmp_path / "t.csv")
+    lines = (tmp_path / "t.csv").read_text().splitlines()
+    assert lines[0] == "step,name,row,col,value,fraction"
+    assert "2,d2,1,2,-0.0625,-1/16" in lines
+    assert len(lines) - 1 == sum(int(np.prod(r["shape"])) for r in doc["trace"])
+    with pytest.raises(mb.ConfigError, match=r"trace must end in \.json or \.csv"):
+        sol.save_trace(tmp_path / "t.txt")
+
+
+# -- errors at the boundary -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"steps": 0}, mb.ConfigError, "steps must be a positive integer, got 0"),
+        ({"order": "random"}, mb.ConfigError, "order must be 'batch' or 'row'"),
+        ({"lang": "de"}, mb.ConfigError, "lang must be one of en, ru; got 'de'"),
+        ({"learning_rate": -1}, mb.ConfigError, "must be > 0"),
+        ({"X": [[1, 2, 3]]}, mb.ShapeError, r"X must have 2 column\(s\), got shape \(1, 3\)"),
+        ({"weights": [[[0]], [[0]], [[0]]]}, mb.ShapeError, r"W1\) expects shape \(2, 2\)"),
+        ({"loss": "hinge"}, mb.ConfigError, "loss must be one of"),
+        ({"exact": "yes"}, mb.ConfigError, "exact must be 'auto', True or False"),
+    ],
+    ids=["steps", "order", "lang", "lr", "X-width", "W-shape", "loss", "exact"],
+)
+def test_solve_refuses_bad_settings(kwargs: dict[str, Any], error: type, match: str) -> None:
+    args: dict[str, Any] = {"X": [[1, 2]], "y": [[1]], **kwargs}
+    X, y = args.pop("X"), args.pop("y")
+    with pytest.raises(error, match=match):
+        solve(_masha_zeros(), X, y, **args)
