@@ -275,3 +275,18 @@ def test_train_classifier_with_label_column(
     assert code == 0, err
     net: Any = mb.Network.load(model)
     assert net.output_activation == "softmax"
+
+
+@pytest.mark.parametrize("loss", ["mse", "logloss", "cross_entropy"])
+@pytest.mark.parametrize(
+    "activation", ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "silu"]
+)
+def test_check_passes_for_every_activation_and_loss(
+    capsys: pytest.CaptureFixture[str], activation: str, loss: str
+) -> None:
+    """Correct gradients must say OK at the default tolerance (ReLU kinks, tiny entries and
+    saturated sigmoids once made them say FAILED)."""
+    code, out, _ = _main(capsys, "check", "--layers", "4,6,5,3", "--activation", activation,
+                         "--loss", loss, "--rows", "8")  # fmt: skip
+    assert code == 0, out
+    assert out.strip().endswith("OK")

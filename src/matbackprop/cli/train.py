@@ -349,6 +349,8 @@ def check(
         seed=rng,
         dtype=dtype,
     )
+    if bias:  # zero biases would put every row of a dead ReLU layer exactly on the kink H = 0
+        net.biases = [rng.normal(size=b.shape) for b in net.biases]
     X = rng.normal(size=(rows, layers[0]))
     m = layers[-1]
     if loss == "mse":
