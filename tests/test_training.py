@@ -267,3 +267,34 @@ def test_bad_settings_are_refused(settings: dict[str, Any], message: str) -> Non
     X, y = mb.demo_data(n=10)
     with pytest.raises(mb.ConfigError, match=message):
         _masha().fit(X, y, progress=False, **settings)
+
+
+def test_float32_training_stays_float32_and_learns() -> None:
+    X, y = mb.demo_data(n=64)
+    net = _masha(dtype=np.float32)
+    before = net.loss(X, y)
+    history = net.fit(X, y, optimizer="adam", learning_rate=0.05, epochs=100, batch_size=16,
+                      seed=0, progress=False)  # fmt: skip
+    assert all(p.dtype == np.float32 for p in net.parameters())
+    assert net.predict(X).dtype == np.float32
+    assert history.loss[-1] < before / 5
+    twin = _masha(dtype=np.float32)
+    twin.fit(X, y, optimizer="adam", learning_rate=0.05, epochs=100, batch_size=16, seed=0,
+             progress=False)  # fmt: skip
+    assert net == twin  # bitwise, in float32 too
+
+
+def test_a_generator_seed_is_reproducible_too() -> None:
+    X, y = mb.demo_data(n=30)
+    nets = [_masha() for _ in range(2)]
+    for net in nets:
+        net.fit(X, y, epochs=3, batch_size=4, seed=np.random.default_rng(7), progress=False)
+    assert nets[0] == nets[1]
+
+
+def test_fit_accepts_a_one_dimensional_target() -> None:
+    X, y = mb.demo_data(n=20)
+    a, b = _masha(), _masha()
+    a.fit(X, y, epochs=3, progress=False)
+    b.fit(X, y[:, 0], epochs=3, progress=False)
+    assert a == b
