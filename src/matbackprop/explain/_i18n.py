@@ -33,7 +33,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "output_layer": "Output layer {k}:",
         "a2": "2. The nested function",
         "a2_text": "Substituting every layer into the next gives one composite function:",
-        "a2_big": "The nested formula for this network would hold {count} weight symbols "
+        "a2_big": "The nested formula for this network would hold {count} weight and bias symbols "
         "(the limit is {limit}), too many to read; the scalar equations above and the matrix "
         "form below say the same thing.",
         "a3": "3. The matrix form",
@@ -68,6 +68,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "cost_back": "backward, ⟦d·W_kᵀ|d \\cdot W_k^T⟧",
         "cost_elem": "backward, the element-wise products ⟦* f'(H_k)|* f'(H_k)⟧",
         "cost_update": "the update, one per parameter",
+        "cost_for_n": "for",
         "cost_total": "Multiply-adds in all, for {P} parameters ({Pw} of them weights):",
         "cost_bias": "Bias sums ⟦1ᵀ·d|\\mathbf{1}^T \\cdot d⟧ and bias additions add ⟦n·n_k|n "
         "\\cdot n_k⟧ additions per layer.",
@@ -110,7 +111,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "ru": {
         "title": "Бэкпроп в матричном виде: нейросеть {arch}",
-        "intro": "Полносвязная нейросеть со слоями {arch} ({L} слоя весов), {acts}, "
+        "intro": "Полносвязная нейросеть со слоями {arch} (слоёв весов: {L}), {acts}, "
         "{bias}. Каждый нейрон — это столбец матрицы весов, каждое наблюдение — строчка X.",
         "acts_same": "функция активации f = {f} на скрытых слоях",
         "acts_each": "функции активации {names}",
@@ -130,9 +131,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "a2": "2. Сложная функция",
         "a2_text": "Подставим результат вычисления каждого слоя в следующий и получим одну "
         "сложную функцию:",
-        "a2_big": "Для этой сети сложная функция содержала бы {count} весов (предел — {limit}): "
-        "такую формулу невозможно прочитать. Уравнения выше и матричный вид ниже говорят "
-        "то же самое.",
+        "a2_big": "Для этой сети сложная функция содержала бы {count} весов и свободных членов "
+        "(предел — {limit}): такую формулу невозможно прочитать. Уравнения выше и матричный "
+        "вид ниже говорят то же самое.",
         "a3": "3. Матричный вид",
         "a3_text": "Строчка ⟦i|i⟧ матрицы ⟦H_k|H_k⟧ — это строчка ⟦(h^k_i1, …)|(h^k_{i1}, "
         "\\dots)⟧ из уравнений выше: "
@@ -168,6 +169,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "cost_back": "обратный проход, ⟦d·W_kᵀ|d \\cdot W_k^T⟧",
         "cost_elem": "обратный проход, поэлементные произведения ⟦* f'(H_k)|* f'(H_k)⟧",
         "cost_update": "шаг спуска, по одному на параметр",
+        "cost_for_n": "при",
         "cost_total": "Всего умножений-сложений на {P} параметров (из них весов: {Pw}):",
         "cost_bias": "Суммы ⟦1ᵀ·d|\\mathbf{1}^T \\cdot d⟧ и прибавление свободных членов дают "
         "ещё по ⟦n·n_k|n \\cdot n_k⟧ сложений "

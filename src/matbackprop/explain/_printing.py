@@ -43,7 +43,7 @@ def _tex_fname(name: str) -> str:
     return f"{base}_{{{sub}}}" if sub else base
 
 
-def _bias_last(terms: list[Any]) -> list[Any]:
+def bias_last(terms: list[Any]) -> list[Any]:
     """The seed writes ``w·x + w·x + b``: move a bare bias symbol to the end of a sum."""
     is_bias = [isinstance(t, sp.Symbol) and t.name.startswith("zb^") for t in terms]
     return [t for t, b in zip(terms, is_bias) if not b] + [t for t, b in zip(terms, is_bias) if b]
@@ -54,7 +54,7 @@ class TexPrinter(LatexPrinter):  # type: ignore[misc]
         super().__init__({"mul_symbol": "dot", "order": "none"})
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-        return _bias_last(list(super()._as_ordered_terms(expr, order=order)))
+        return bias_last(list(super()._as_ordered_terms(expr, order=order)))
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         base, sup, sub = _split(expr.name)
@@ -104,7 +104,7 @@ class TextPrinter(StrPrinter):  # type: ignore[misc]
         super().__init__({"order": "none"})
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-        return _bias_last(list(super()._as_ordered_terms(expr, order=order)))
+        return bias_last(list(super()._as_ordered_terms(expr, order=order)))
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         base, sup, sub = _split(expr.name)

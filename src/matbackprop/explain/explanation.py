@@ -13,7 +13,7 @@ from ..network import Network
 from . import _doc
 from ._doc import M, eqs, heading, para
 from ._i18n import check_lang, tr
-from ._printing import tex, text
+from ._printing import bias_last, tex, text
 from .algorithm import DEFINITION, backward_lines, cost, derivative_formula, loss_formulas, shape_m
 from .symbolic import N, function_names, matrix_network, nested_size, scalar_network
 
@@ -117,7 +117,7 @@ def _part_a(net: Network, lang: str, nested_limit: int) -> list[_doc.Block]:
         blocks.append(para(tr(lang, "a2_text")))
         rows = []
         for y_sym, y in zip(s.output_symbols, s.outputs):
-            terms = list(sp.Add.make_args(y)) if isinstance(y, sp.Add) else [y]
+            terms = bias_last(list(sp.Add.make_args(y)))
             for t, term in enumerate(terms):
                 lhs_t = f"{tex(y_sym)} &= " if t == 0 else r"&\quad + "
                 lhs_x = f"{text(y_sym)} = " if t == 0 else "    + "
@@ -392,8 +392,9 @@ def _cost_blocks(net: Network, lang: str, n: int | None) -> list[_doc.Block]:
     tl, tt = sp.latex(total), _poly(total)
     if n is not None:
         value = int(total.subs(N, n))
-        tl += rf" = {value} \text{{ for }} n = {n}"
-        tt += f" = {value} for n = {n}"
+        word = tr(lang, "cost_for_n")
+        tl += rf" = {value} \text{{ {word} }} n = {n}"
+        tt += f" = {value} {word} n = {n}"
     blocks.append(para(tr(lang, "cost_total", P=c.n_parameters, Pw=c.n_weights)))
     blocks.append(eqs((M(f"& {tl}", tt),)))
     if net.bias:

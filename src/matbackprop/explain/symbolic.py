@@ -66,7 +66,7 @@ def function_names(net: Network) -> list[str | None]:
 
 
 def nested_size(net: Network) -> int:
-    """How many weight symbols the fully substituted ``ŷ`` would print (all outputs)."""
+    """How many weight and bias symbols the fully substituted ``ŷ`` would print (all outputs)."""
     occ = 0  # weight occurrences inside one neuron's h of the current layer
     for k, (a, _) in enumerate(zip(net.layer_sizes[:-1], net.layer_sizes[1:]), start=1):
         occ = a * (1 + (occ if k > 1 else 0)) + (1 if net.bias else 0)
