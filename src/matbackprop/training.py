@@ -190,13 +190,17 @@ def fit(
             )
         Xv, yv = net.check_data(*validation_data, loss_fn)
 
+    if isinstance(seed, (int, np.integer)):
+        seed_setting: int | str | None = int(seed)
+    else:  # a Generator's state is in the checkpoint; its identity cannot be compared
+        seed_setting = None if seed is None else "Generator"
     settings = {
         "loss": loss_fn.to_config(),
         "optimizer": opt.to_config(),
         "learning_rate": eta,
         "batch_size": batch,
         "shuffle": bool(shuffle),
-        "seed": seed if seed is None or isinstance(seed, int) else type(seed).__name__,
+        "seed": seed_setting,
         "validation_split": split,
         "early_stopping": bool(early_stopping),
         "patience": patience_,
