@@ -77,7 +77,11 @@ def _frac(coef: Any) -> str:
     return sp.sstr(coef).replace("*", "")
 
 
-def loss_formulas(loss: Loss, m: int, output: str) -> tuple[M, M, bool]:
+def loss_formulas(loss: Loss, m: int, output: str, L: int | None = None) -> tuple[M, M, bool]:
+    return _name_layer(_loss_formulas(loss, m, output), L)
+
+
+def _loss_formulas(loss: Loss, m: int, output: str) -> tuple[M, M, bool]:
     """``L``, then ``∂L/∂ŷ`` (or ``∂L/∂H_L`` when fused with the output), and whether fused.
 
     The engine's conventions: every loss is a mean over the ``n`` rows and MSE also over
@@ -147,6 +151,15 @@ def loss_formulas(loss: Loss, m: int, output: str) -> tuple[M, M, bool]:
             False,
         )
     raise TypeError(f"no formula for loss {loss!r}")
+
+
+def _name_layer(formulas: tuple[M, M, bool], L: int | None) -> tuple[M, M, bool]:
+    """``∂L/∂H_L`` with the number of the output layer, ``∂L/∂H3``."""
+    if L is None:
+        return formulas
+    loss_m, g, fused = formulas
+    g = M(g.latex.replace("H_{L}", f"H_{{{L}}}"), g.text.replace("H_L", f"H{L}"))
+    return loss_m, g, fused
 
 
 @dataclass(frozen=True)

@@ -274,7 +274,7 @@ def _part_b(net: Network, lang: str, loss: Loss | None, n: int | None) -> list[_
 
     blocks.append(para(tr(lang, "edges")))
     if loss is not None:
-        L_m, g_m, _ = loss_formulas(loss, net.layer_sizes[-1], net.activations[-1])
+        L_m, g_m, _ = loss_formulas(loss, net.layer_sizes[-1], net.activations[-1], L)
         blocks += [para(tr(lang, "edges_loss")), eqs((_align(L_m),), (_align(g_m),))]
     else:
         blocks.append(para(tr(lang, "edges_generic")))
@@ -284,7 +284,17 @@ def _part_b(net: Network, lang: str, loss: Loss | None, n: int | None) -> list[_
         Hk_t, Hk_l = ("ŷ", r"\hat{y}") if out_id else (f"H{k}", f"H_{{{k}}}")
         prev_t = "X" if k == 1 else f"O{k - 1}"
         prev_l = "X" if k == 1 else f"O_{{{k - 1}}}"
-        if not out_id and net.activations[k - 1] != "softmax":
+        if net.activations[k - 1] == "softmax":
+            rows.append(
+                (
+                    M(
+                        rf"\frac{{\partial \hat{{y}}_i}}{{\partial H_{{{k},i}}}} &= "
+                        r"\operatorname{diag}(\hat{y}_i) - \hat{y}_i^{T} \hat{y}_i",
+                        f"∂ŷ_i/∂H{k}_i = diag(ŷ_i) − ŷ_iᵀ·ŷ_i   (row i of each)",
+                    ),
+                )
+            )
+        elif not out_id:
             Ok_t, Ok_l = ("ŷ", r"\hat{y}") if k == L else (f"O{k}", f"O_{{{k}}}")
             fp = derivative_formula(net.activations[k - 1], k, L)
             fn = names[k - 1]

@@ -279,7 +279,9 @@ def _lhs(sol: Solution, name: str) -> M | None:
         return M(f"\\hat{{y}} = {names[-1]}(H_{{{k}}})", f"ŷ = {names[-1]}(H{k})")
     if kind == "d":
         if k == L:
-            _, g, fused = loss_formulas(sol.loss, sol.net.layer_sizes[-1], sol.net.activations[-1])
+            _, g, fused = loss_formulas(
+                sol.loss, sol.net.layer_sizes[-1], sol.net.activations[-1], L
+            )
             if names[-1] is None or fused:
                 return M("d = " + g.latex, "d = " + g.text)
             return M(
@@ -351,7 +353,7 @@ def _render(sol: Solution) -> list[_doc.Block]:
     if sol.settings["constant_init"]:
         blocks.append(para(tr(lang, "s_const")))
 
-    loss_m, _, _ = loss_formulas(sol.loss, net.layer_sizes[-1], net.activations[-1])
+    loss_m, _, _ = loss_formulas(sol.loss, net.layer_sizes[-1], net.activations[-1], L)
     for s in sol.steps:
         rows = (
             tr(lang, "s_rows_all", n=n)

@@ -58,6 +58,8 @@ def function_names(net: Network) -> list[str | None]:
     out = acts[-1]
     if out == "identity":
         names.append(None)
+    elif out == "softmax":
+        names.append("softmax")
     elif same and hidden and out == hidden[0]:
         names.append("f")
     else:
@@ -204,7 +206,7 @@ def matrix_network(net: Network) -> MatrixNetwork:
             post.append(H[k - 1])
             composite = c
         else:
-            f = sp.Function("softmax" if net.activations[k - 1] == "softmax" else fname)
+            f = sp.Function(fname)
             post.append(elementwise(f, H[k - 1]))
             composite = elementwise(f, c)
         pre.append(p)
