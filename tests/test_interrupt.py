@@ -91,6 +91,7 @@ def test_ctrl_c_saves_model_history_and_checkpoint_then_resumes(
     resumed_model, resumed_history = tmp_path / "m2.npz", tmp_path / "h2.csv"
     more = ["--save", str(resumed_model), "--history", str(resumed_history)]
     assert main(_train(data, epochs + 2, *more, "--checkpoint", str(ck))) == 0
+    assert f"checkpoint continued from and saved to {ck}" in capsys.readouterr().out
     # ... and ends exactly where a run that was never interrupted does.
     straight_model, straight_history = tmp_path / "m3.npz", tmp_path / "h3.csv"
     straight = ["--save", str(straight_model), "--history", str(straight_history)]

@@ -69,7 +69,10 @@ class Checkpoint:
 
 
 def data_fingerprint(*arrays: Array | None) -> str:
-    """SHA-256 of the arrays' dtypes, shapes and bytes: same data, same fingerprint."""
+    """SHA-256 of the arrays' dtypes, shapes and bytes: same data, same fingerprint.
+
+    Shapes: any; ``X`` (n, n_0) and ``y`` (n, n_L) in :func:`~matbackprop.training.fit`.
+    """
     h = hashlib.sha256()
     for a in arrays:
         if a is None:

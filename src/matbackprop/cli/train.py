@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -211,6 +212,7 @@ def train(
         seed=seed,
         dtype=dtype,
     )
+    resumed = bool(checkpoint_path and resume and Path(checkpoint_path).exists())
     try:
         history = net.fit(
             X,
@@ -248,6 +250,9 @@ def train(
     click.echo(f"trained {net!r}: {history.epochs} epoch(s), {final} ({history.stop_reason})")
     if save_path:
         click.echo(f"model saved to {save_path}")
+    if checkpoint_path:
+        how = "continued from and saved to" if resumed else "saved to"
+        click.echo(f"checkpoint {how} {checkpoint_path}")
     if plot_path and history.loss:
         click.echo(f"loss curve written to {plot_path}")
     if history.stop_reason == "interrupted":
