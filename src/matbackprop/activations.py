@@ -38,6 +38,14 @@ class Activation:
     f: Callable[[Array], Array]
     df: Callable[[Array, Array], Array] | None
     vjp: Callable[[Array, Array, Array], Array] | None = None
+    # In-place twins for the training fast path (matbackprop._fast): the same operations in
+    # the same order, so bitwise the same numbers, written into preallocated buffers.
+    # f_into(H, out, tmp) writes f(H) into out (out may be H; tmp is scratch of H's shape);
+    # df_into(H, O, out) writes f'(H) into out. df_from_O: f' needs only O, so the fast path
+    # lets O_k overwrite H_k and keeps one (n, n_k) array per layer instead of two.
+    f_into: Callable[[Array, Array, Array], object] | None = None
+    df_into: Callable[[Array, Array, Array], object] | None = None
+    df_from_O: bool = False
 
     @property
     def elementwise(self) -> bool:
@@ -57,20 +65,53 @@ def _sigmoid(t: Array) -> Array:
     return np.where(t >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(t.dtype, copy=False)
 
 
+def _sigmoid_into(t: Array, out: Array, tmp: Array) -> None:
+    # _sigmoid's two branches as one quotient with the same operands, so the same bits:
+    # numerator 1 where t >= 0 and e where t < 0, i.e. max(heaviside(t), e) as 0 < e <= 1.
+    np.copysign(t, -1.0, out=tmp)  # −|t|
+    np.exp(tmp, out=tmp)  # e = exp(−|t|)
+    np.heaviside(t, 1.0, out=out)  # [t >= 0]; t is not read after this (out may be t)
+    np.maximum(out, tmp, out=out)  # 1 or e
+    np.add(1.0, tmp, out=tmp)  # 1 + e
+    np.divide(out, tmp, out=out)
+
+
 def _d_sigmoid(H: Array, O: Array) -> Array:
     return O * (1.0 - O)  # from the output: σ'(h) = σ(h)(1 − σ(h))
+
+
+def _d_sigmoid_into(H: Array, O: Array, out: Array) -> None:
+    np.subtract(1.0, O, out=out)
+    np.multiply(O, out, out=out)  # from the output, as _d_sigmoid
+
+
+def _tanh_into(t: Array, out: Array, tmp: Array) -> None:
+    np.tanh(t, out=out)
 
 
 def _d_tanh(H: Array, O: Array) -> Array:
     return 1.0 - O * O  # from the output: tanh'(h) = 1 − tanh²(h)
 
 
+def _d_tanh_into(H: Array, O: Array, out: Array) -> None:
+    np.multiply(O, O, out=out)
+    np.subtract(1.0, out, out=out)  # from the output, as _d_tanh
+
+
 def _relu(t: Array) -> Array:
     return np.maximum(t, 0.0).astype(t.dtype, copy=False)
 
 
+def _relu_into(t: Array, out: Array, tmp: Array) -> None:
+    np.maximum(t, 0.0, out=out)
+
+
 def _d_relu(H: Array, O: Array) -> Array:
     return (H > 0).astype(H.dtype)  # [H > 0]; f'(0) is taken as 0
+
+
+def _d_relu_into(H: Array, O: Array, out: Array) -> None:
+    np.greater(O, 0.0, out=out)  # from the output: O = max(H, 0) > 0 exactly where H > 0
 
 
 def _leaky_relu(t: Array) -> Array:
@@ -118,26 +159,47 @@ def _vjp_softmax(d: Array, H: Array, O: Array) -> Array:
     return O * (d - np.sum(d * O, axis=1, keepdims=True))
 
 
+def _softmax_into(t: Array, out: Array, tmp: Array) -> None:
+    # _softmax's operations in place; the row maximum and row sum go to column 0 of tmp.
+    col = tmp[:, :1]  # (n, 1)
+    np.max(t, axis=1, keepdims=True, out=col)
+    np.subtract(t, col, out=out)
+    np.exp(out, out=out)
+    np.sum(out, axis=1, keepdims=True, out=col)
+    np.divide(out, col, out=out)
+
+
 def _identity(t: Array) -> Array:
     return t
+
+
+def _identity_into(t: Array, out: Array, tmp: Array) -> None:
+    if out is not t:
+        np.copyto(out, t)
 
 
 def _d_identity(H: Array, O: Array) -> Array:
     return np.ones_like(H)
 
 
+def _d_identity_into(H: Array, O: Array, out: Array) -> None:
+    out.fill(1.0)
+
+
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("identity", _identity, _d_identity),
-        Activation("sigmoid", _sigmoid, _d_sigmoid),
-        Activation("tanh", np.tanh, _d_tanh),
-        Activation("relu", _relu, _d_relu),
+        Activation(
+            "identity", _identity, _d_identity, None, _identity_into, _d_identity_into, True
+        ),
+        Activation("sigmoid", _sigmoid, _d_sigmoid, None, _sigmoid_into, _d_sigmoid_into, True),
+        Activation("tanh", np.tanh, _d_tanh, None, _tanh_into, _d_tanh_into, True),
+        Activation("relu", _relu, _d_relu, None, _relu_into, _d_relu_into, True),
         Activation("leaky_relu", _leaky_relu, _d_leaky_relu),
         Activation("softplus", _softplus, _d_softplus),
         Activation("elu", _elu, _d_elu),
         Activation("silu", _silu, _d_silu),
-        Activation("softmax", _softmax, None, _vjp_softmax),
+        Activation("softmax", _softmax, None, _vjp_softmax, _softmax_into),
     )
 }
 _ALIASES = {"linear": "identity", "logistic": "sigmoid", "swish": "silu"}

@@ -54,6 +54,10 @@ class Loss:
         """∂L/∂H_L when the output activation is ``self.output_activation``."""
         raise NotImplementedError
 
+    def grad_H_into(self, y_hat: Array, y: Array, out: Array) -> None:
+        """:meth:`grad_H` written into ``out`` (n, m); the built-in losses allocate nothing."""
+        np.copyto(out, self.grad_H(y_hat, y))
+
     def prepare_target(self, y: Array, n_outputs: int) -> Array:
         """Check ``y`` for this loss and return it as an (n, m) float array of the same dtype."""
         if y.ndim == 1 and n_outputs == 1:
@@ -89,8 +93,17 @@ class MSE(Loss):
     def grad_H(self, y_hat: Array, y: Array) -> Array:
         return self.grad(y_hat, y)  # identity output: ∂L/∂H_L = ∂L/∂y_hat
 
+    def grad_H_into(self, y_hat: Array, y: Array, out: Array) -> None:
+        np.subtract(y_hat, y, out=out)
+        np.multiply(2.0 * self._scale() / y_hat.size, out, out=out)  # as grad, in place
+
     def to_config(self) -> dict[str, object]:
         return {"name": self.name, "half": self.half}
+
+
+def _difference_over_n(y_hat: Array, y: Array, out: Array) -> None:
+    np.subtract(y_hat, y, out=out)
+    np.divide(out, y_hat.shape[0], out=out)  # (y_hat − y) / n, in place
 
 
 def _clip_probability(p: Array) -> Array:
@@ -117,6 +130,9 @@ class LogLoss(Loss):
 
     def grad_H(self, y_hat: Array, y: Array) -> Array:
         return (y_hat - y) / y_hat.shape[0]  # σ'(h) cancels the denominator above
+
+    def grad_H_into(self, y_hat: Array, y: Array, out: Array) -> None:
+        _difference_over_n(y_hat, y, out)
 
     def prepare_target(self, y: Array, n_outputs: int) -> Array:
         y = super().prepare_target(y, n_outputs)
@@ -146,6 +162,9 @@ class CrossEntropy(Loss):
 
     def grad_H(self, y_hat: Array, y: Array) -> Array:
         return (y_hat - y) / y_hat.shape[0]  # the softmax Jacobian turns −y/p into p − y
+
+    def grad_H_into(self, y_hat: Array, y: Array, out: Array) -> None:
+        _difference_over_n(y_hat, y, out)
 
     def prepare_target(self, y: Array, n_outputs: int) -> Array:
         if y.ndim == 2 and y.shape[1] == 1 and n_outputs > 1:

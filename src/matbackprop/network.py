@@ -285,7 +285,7 @@ class Network:
         for k, (W_k, f_k) in enumerate(zip(self._weights, self._f), start=1):
             H_k = O[k - 1] @ W_k  # H_k = O_{k-1}·W_k: (n, n_{k-1})·(n_{k-1}, n_k) = (n, n_k)
             if b:
-                H_k = H_k + b[k - 1]  # + b_k broadcast over rows: (n, n_k)
+                H_k += b[k - 1]  # + b_k broadcast over rows, in the fresh product: (n, n_k)
             H.append(H_k)
             O.append(f_k.f(H_k))  # O_k = f_k(H_k): (n, n_k)
         return Cache(H, O)
@@ -332,7 +332,15 @@ class Network:
         X_, y_ = self.check_data(X, y, loss_fn)
         return self._value_and_gradients(X_, y_, loss_fn)
 
-    def _value_and_gradients(self, X: Array, y: Array, loss: Loss) -> tuple[float, Gradients]:
+    def _value_and_gradients(
+        self, X: Array, y: Array, loss: Loss, *, reuse: bool = False
+    ) -> tuple[float, Gradients]:
+        """Loss and gradients on checked data. ``reuse=True`` is the fit loop's fast path:
+        the same numbers, but in buffers that the next ``reuse=True`` call overwrites."""
+        if reuse:
+            from ._fast import value_and_gradients
+
+            return value_and_gradients(self, X, y, loss)
         cache = self._forward(X)
         y_hat = cache.y_hat
         if loss.output_activation == self._f[-1].name:
@@ -357,7 +365,7 @@ class Network:
         eta = _checks.learning_rate(lr, "lr")
         loss_fn = get_loss(loss)
         X_, y_ = self.check_data(X, y, loss_fn)
-        value, grads = self._value_and_gradients(X_, y_, loss_fn)
+        value, grads = self._value_and_gradients(X_, y_, loss_fn, reuse=True)
         for p, g in zip(self.parameters(), grads.parameters()):
             p -= eta * g
         return value
@@ -457,6 +465,10 @@ class Network:
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The fit loop's scratch buffers (matbackprop._fast) are not part of the model.
+        return {k: v for k, v in self.__dict__.items() if k != "_step_buffers"}
 
 
 def _check_layer_sizes(layer_sizes: Any) -> tuple[int, ...]:

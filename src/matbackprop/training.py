@@ -271,7 +271,7 @@ def fit(
                 else:
                     rows = run.perm[start : start + batch]
                     Xb, yb = X_[rows], y_[rows]
-                value, grads = net._value_and_gradients(Xb, yb, loss_fn)
+                value, grads = net._value_and_gradients(Xb, yb, loss_fn, reuse=True)
                 if not math.isfinite(value):
                     _restore(params, run.last_good)
                     history.stop_reason = "diverged"
