@@ -154,9 +154,11 @@ def test_russian_uses_the_seeds_terms_and_no_english_prose() -> None:
         assert term in text
     for english in ("Forward pass", "Backward pass", "composite function", "learning rate"):
         assert english not in text
-    sol = solve(MASHA, "1,2", "1", learning_rate=1, steps=2, lang="ru").to_text()
-    assert "Шаг 2" in sol
-    assert "Step" not in sol
+    sol = solve(MASHA, "1,2", "1", learning_rate=1, steps=3, lang="ru").to_text()
+    assert "Шаг 3" in sol
+    assert "σ(1/32) — иррациональное число" in " ".join(sol.split())
+    for english in ("Step", "irrational", "Forward pass", "Loss"):
+        assert english not in sol
 
 
 def test_render_refuses_an_unknown_format() -> None:

@@ -178,7 +178,7 @@ def test_check_names_the_first_divergence_with_both_values() -> None:
     assert res.matched == ["L@1"]
     text = sol.to_text()
     assert "Your d2 in step 2 is the first value that differs." in text
-    assert "(yours) = [ -1/8  -1/8 ]" in text
+    assert "∂L/∂H2 (yours) = [ -1/8  -1/8 ]" in text
     assert "(correct) = [ -1/16  -1/16 ]" in text
 
 

@@ -91,6 +91,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "s_const_holds": "Indeed, after the last step the columns of every hidden ⟦W_k|W_k⟧ are "
         "still equal.",
         "s_step": "Step {t}",
+        "why_irrational": "{what} is irrational",
+        "why_infinite": "{what} is infinite",
         "s_rows_all": "(rows 1–{n})",
         "s_row_one": "(row {i})",
         "s_forward": "Forward pass:",
@@ -192,6 +194,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "s_const_holds": "И правда: после последнего шага столбцы каждой скрытой матрицы ⟦W_k|W_k⟧ "
         "по-прежнему равны.",
         "s_step": "Шаг {t}",
+        "why_irrational": "{what} — иррациональное число",
+        "why_infinite": "{what} — бесконечность",
         "s_rows_all": "(строчки 1–{n})",
         "s_row_one": "(строчка {i})",
         "s_forward": "Прямой проход:",

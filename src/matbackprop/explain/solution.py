@@ -345,7 +345,9 @@ def _render(sol: Solution) -> list[_doc.Block]:
     )
     t = sol.run.switched_at
     if t is not None and t > 1:
-        blocks.append(para(tr(lang, "s_switch", t=t, t1=t - 1, why=sol.run.why, p=p)))
+        kind, _, what = sol.run.why.partition(":")
+        why = tr(lang, f"why_{kind}", what=what)
+        blocks.append(para(tr(lang, "s_switch", t=t, t1=t - 1, why=why, p=p)))
     elif first_exact and all(s.exact for s in sol.steps):
         blocks.append(para(tr(lang, "s_exact")))
     else:
@@ -429,6 +431,11 @@ def _check_blocks(sol: Solution, res: CheckResult) -> list[_doc.Block]:
     lhs = _lhs(sol, mm.name) or M(mm.name, mm.name)
     name_t = lhs.text.split(" = ")[0].split(" ← ")[0]
     name_l = lhs.latex.split(" = ")[0].split(" \\leftarrow ")[0]
+    if mm.name.startswith("d") and mm.name[1:].isdigit():  # the accumulator: d = ∂L/∂H_k
+        name_t, name_l = (
+            f"∂L/∂H{mm.name[1:]}",
+            rf"\frac{{\partial L}}{{\partial H_{{{mm.name[1:]}}}}}",
+        )
     blocks.append(
         Mat(
             M(

@@ -31,11 +31,13 @@ MAX_DENOMINATOR = 10**6  # an input with a longer fraction is treated as a float
 
 
 class Irrational(Exception):
-    """An exact value would leave the rationals (``why`` says where)."""
+    """An exact value would leave the rationals: ``what`` (math markup ``⟦text|latex⟧``) is
+    ``kind`` (``"irrational"`` or ``"infinite"``)."""
 
-    def __init__(self, why: str) -> None:
-        super().__init__(why)
-        self.why = why
+    def __init__(self, what: str, kind: str = "irrational") -> None:
+        super().__init__(f"{what} is {kind}")
+        self.what = what
+        self.kind = kind
 
 
 def to_fraction(v: Any) -> Fraction | None:
@@ -88,7 +90,7 @@ _TEX_NAMES = {"σ": r"\sigma", "tanh": r"\tanh", "silu": r"\operatorname{silu}"}
 def _only_at_zero(name: str, value: Fraction) -> Callable[[Fraction], Fraction]:
     def f(t: Fraction) -> Fraction:
         if t != 0:
-            raise Irrational(f"⟦{name}({t})|{_TEX_NAMES.get(name, name)}({t})⟧ is irrational")
+            raise Irrational(f"⟦{name}({t})|{_TEX_NAMES.get(name, name)}({t})⟧")
         return value
 
     return f
@@ -97,13 +99,11 @@ def _only_at_zero(name: str, value: Fraction) -> Callable[[Fraction], Fraction]:
 def _elu(t: Fraction) -> Fraction:
     if t >= 0:
         return t
-    raise Irrational(
-        f"⟦elu({t}) = e^({t}) − 1|\\operatorname{{elu}}({t}) = e^{{{t}}} - 1⟧ is irrational"
-    )
+    raise Irrational(f"⟦elu({t}) = e^({t}) − 1|\\operatorname{{elu}}({t}) = e^{{{t}}} - 1⟧")
 
 
 def _softplus(t: Fraction) -> Fraction:
-    raise Irrational(f"⟦softplus({t}) = ln(1 + e^({t}))|\\ln(1 + e^{{{t}}})⟧ is irrational")
+    raise Irrational(f"⟦softplus({t}) = ln(1 + e^({t}))|\\ln(1 + e^{{{t}}})⟧")
 
 
 EXACT_F: dict[str, Callable[[Fraction], Fraction]] = {
@@ -132,7 +132,8 @@ def _softmax_exact(H: np.ndarray) -> np.ndarray:
     out = np.empty(H.shape, dtype=object)
     for i, row in enumerate(H):
         if any(v != row[0] for v in row):
-            raise Irrational("softmax of unequal values is irrational")
+            args = ", ".join(map(str, row))
+            raise Irrational(f"⟦softmax({args})|\\operatorname{{softmax}}({args})⟧")
         out[i] = Fraction(1, len(row))
     return out
 
@@ -208,11 +209,11 @@ def _loss_and_d(
             return value, (y_hat - y) * Fraction(1, n), False
         if isinstance(loss, LogLoss):
             if any(p in (0, 1) for p in y_hat.flat):
-                raise Irrational("the log-loss at ⟦ŷ = 0|\\hat{y} = 0⟧ or 1 is infinite")
+                raise Irrational("⟦ln 0|\\ln 0⟧", "infinite")
             g = (y_hat - y) / (y_hat * (1 - y_hat) * n)
         elif isinstance(loss, CrossEntropy):
             if any(p == 0 for p in y_hat.flat):
-                raise Irrational("the cross-entropy at ⟦ŷ = 0|\\hat{y} = 0⟧ is infinite")
+                raise Irrational("⟦ln 0|\\ln 0⟧", "infinite")
             g = -y / (y_hat * n)
         else:
             raise TypeError(f"no exact rule for loss {loss!r}")
@@ -281,7 +282,7 @@ def _floats(arrs: Sequence[np.ndarray]) -> list[np.ndarray]:
 class Run:
     steps: list[Step]
     switched_at: int | None  # first step computed in float after an exact start
-    why: str  # what left the rationals
+    why: str  # what left the rationals, "kind:what" (see Irrational)
 
 
 def run(
@@ -313,7 +314,7 @@ def run(
             try:
                 s = one_step(t, rows, W, b, Xe, ye, acts, loss, eta, True)
             except Irrational as exc:
-                exact, switched, why = False, t, exc.why
+                exact, switched, why = False, t, f"{exc.kind}:{exc.what}"
                 W, b, Xe, ye = _floats(W), _floats(b), *_floats([Xe, ye])
         if not exact:
             s = one_step(t, rows, W, b, Xe, ye, acts, loss, float(eta), False)
