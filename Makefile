@@ -20,8 +20,12 @@ typecheck: $(VENV)/.test
 unit: $(VENV)/.test
 	$(BIN)/pytest -n 2 -q
 
-bench: $(VENV)/.base
+bench: $(VENV)/.bench  ## Time A-D against PyTorch, JAX, scikit-learn and plain NumPy
 	$(BIN)/python benchmarks/run.py
+
+$(VENV)/.bench: $(VENV)/.base
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)

@@ -1,0 +1,295 @@
+"""Benchmark matbackprop against PyTorch, JAX, scikit-learn and a naive NumPy loop.
+
+Run ``python benchmarks/run.py`` (or ``make bench``); ``--quick`` is a smoke test on tiny
+sizes. Prints, for workloads A-D of issue 5 in float64 and float32, the median time per
+training step, samples/s, the ratio to the best peer and each tool's peak RSS (every tool
+runs in its own subprocess); then the measured matmul peak, D's share of it, the scaling
+of a step against n and against width with fitted log-log slopes, and the BLAS in use.
+Speed is measured here, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import numpy as np  # noqa: E402
+from tools import TOOLS  # noqa: E402
+from worker import measure  # noqa: E402
+from workloads import WORKLOADS, get_workload  # noqa: E402
+
+PEERS = [t for t in TOOLS if t != "ours"]
+OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+GOAL_RATIO = 0.9  # ours must take at most 0.9x the best peer's time per step
+GOAL_PEAK = 0.9  # D must reach 90% of the measured matmul peak
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
+    p.add_argument("--tools", default=",".join(TOOLS), help="comma-separated, from: %(default)s")
+    p.add_argument("--workloads", default="A,B,C,D", help="comma-separated subset of A,B,C,D")
+    p.add_argument("--dtypes", default="float64,float32", help="float64, float32 or both")
+    p.add_argument("--repeats", type=int, default=5, help="timed repeats after the warm-up (>= 5)")
+    p.add_argument("--no-scaling", action="store_true", help="skip the scaling runs")
+    p.add_argument(
+        "--in-process", action="store_true", help="no subprocess per tool (RSS is then shared)"
+    )
+    p.add_argument(
+        "--keep-openblas-env", action="store_true", help=f"do not unset {', '.join(OPENBLAS_VARS)}"
+    )
+    p.add_argument("--json", metavar="PATH", help="also write every measurement to this file")
+    args = p.parse_args(argv)
+    args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
+    args.workloads = [k.strip().upper() for k in args.workloads.split(",") if k.strip()]
+    args.dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
+    for t in args.tools:
+        if t not in TOOLS:
+            p.error(f"--tools: unknown tool {t!r}; expected some of {', '.join(TOOLS)}")
+    for k in args.workloads:
+        if k not in WORKLOADS:
+            p.error(f"--workloads: unknown workload {k!r}; expected some of A, B, C, D")
+    for d in args.dtypes:
+        if d not in ("float64", "float32"):
+            p.error(f"--dtypes: expected float64 and/or float32, got {d!r}")
+    if args.repeats < 1:
+        p.error(f"--repeats must be >= 1, got {args.repeats}")
+    return args
+
+
+def reexec_without_openblas_env(argv: list[str]) -> None:
+    """These variables can pin OpenBLAS to a slow kernel; restart once without them."""
+    found = [v for v in OPENBLAS_VARS if v in os.environ]
+    if not found:
+        return
+    env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_VARS}
+    print(f"note: unsetting {', '.join(found)} for this benchmark's own processes", flush=True)
+    os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *argv], env)
+
+
+# -- environment ----------------------------------------------------------------------
+
+
+def blas_info() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (threadpoolctl is not installed)"
+    rows = [
+        f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
+        f"{i.get('num_threads')} threads) {Path(str(i.get('filepath'))).name}"
+        for i in threadpool_info()
+        if i.get("user_api") == "blas"
+    ]
+    return "; ".join(rows) or "none found"
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def matmul_peak(dtype: str, quick: bool) -> float:
+    """Best GFLOP/s of a square NumPy matrix product (2·m³ FLOPs) over a few tries."""
+    m = 256 if quick else 2048
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, m)).astype(dtype)
+    b = rng.standard_normal((m, m)).astype(dtype)
+    out = np.empty((m, m), dtype)
+    np.matmul(a, b, out=out)
+    best = float("inf")
+    for _ in range(3 if quick else 7):
+        t0 = time.perf_counter()
+        np.matmul(a, b, out=out)
+        best = min(best, time.perf_counter() - t0)
+    return 2.0 * m**3 / best / 1e9
+
+
+# -- running the tools ----------------------------------------------------------------
+
+
+def run_one(tool: str, key: str, dtype: str, args: argparse.Namespace) -> dict[str, Any]:
+    if args.in_process:
+        return measure(tool, key, dtype, args.repeats, args.quick)
+    cmd = [sys.executable, str(HERE / "worker.py"), tool, key, dtype, str(args.repeats)]
+    if args.quick:
+        cmd.append("--quick")
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    lines = proc.stdout.strip().splitlines()
+    try:
+        return dict(json.loads(lines[-1]))
+    except (IndexError, json.JSONDecodeError):
+        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"tool": tool, "workload": key, "dtype": dtype, "seconds": [],
+                "error": f"failed: exit {proc.returncode}: {tail}"}  # fmt: skip
+
+
+def fmt_time(s: float) -> str:
+    if s < 1e-3:
+        return f"{s * 1e6:8.1f} µs"
+    if s < 1.0:
+        return f"{s * 1e3:8.2f} ms"
+    return f"{s:8.3f} s "
+
+
+def workload_table(
+    key: str, dtype: str, results: list[dict[str, Any]], quick: bool
+) -> tuple[list[str], float | None]:
+    """Rows of the table for one workload and dtype, and ours / best peer."""
+    w = get_workload(key, quick)
+    rows = [f"\n{w.describe()}  [{dtype}]"]
+    rows.append(f"  {'tool':9} {'time/step':>11} {'samples/s':>12} {'vs best peer':>13} "
+                f"{'spread':>7} {'peak RSS':>9}  note")  # fmt: skip
+    medians = {r["tool"]: statistics.median(r["seconds"]) for r in results if r.get("seconds")}
+    peers = {t: s for t, s in medians.items() if t != "ours"}
+    best_peer = min(peers.values()) if peers else None
+    for r in results:
+        t = r["tool"]
+        rss = f"{r['rss_mb']:7.0f} MB" if "rss_mb" in r else ""
+        if t not in medians:
+            rows.append(f"  {t:9} {'-':>11} {'':>12} {'':>13} {'':>7} {rss:>9}  {r.get('error')}")
+            continue
+        s = medians[t]
+        ratio = f"{s / best_peer:12.2f}x" if best_peer else f"{'n/a':>13}"
+        spread = (max(r["seconds"]) - min(r["seconds"])) / s
+        rows.append(f"  {t:9} {fmt_time(s):>11} {min(w.batch, w.n) / s:12,.0f} {ratio} "
+                    f"{spread:6.0%} {rss:>9}  {r.get('note', '')}")  # fmt: skip
+    ours = medians.get("ours")
+    verdict = None
+    if ours is not None and best_peer:
+        best = min(peers, key=lambda t: peers[t])
+        verdict = ours / best_peer
+        ok = "met" if verdict <= GOAL_RATIO else "NOT met"
+        rows.append(f"  ours / best peer ({best}) = {verdict:.2f}  (goal <= {GOAL_RATIO}: {ok})")
+    return rows, verdict
+
+
+# -- scaling --------------------------------------------------------------------------
+
+
+def _time_fit_step(sizes: Sequence[int], act: str, n: int, dtype: str, steps: int) -> float:
+    import matbackprop as mb
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((n, sizes[0])).astype(dtype)
+    y = np.tanh(X[:, :1]).astype(dtype)
+    net = mb.Network(sizes, act, bias=True, seed=0, dtype=dtype)
+    net.fit(X, y, learning_rate=1e-3, epochs=1, progress=False)  # warm-up
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        net.fit(X, y, learning_rate=1e-3, epochs=steps, progress=False)
+        best = min(best, (time.perf_counter() - t0) / steps)
+    return best
+
+
+def slope(xs: Sequence[float], ts: Sequence[float]) -> float:
+    """The fitted exponent p of t ∝ x^p (least squares on log-log)."""
+    return float(np.polyfit(np.log(xs), np.log(ts), 1)[0])
+
+
+def scaling(quick: bool, dtype: str) -> list[str]:
+    rows = [f"\nScaling of one full-batch step of ours ({dtype}, best of 3)"]
+    ns = [100, 1000, 10_000] if quick else [1000, 10_000, 100_000, 1_000_000]
+    sizes = (20, 64, 64, 1)
+    ts = [_time_fit_step(sizes, "tanh", n, dtype, 3 if n <= 100_000 else 1) for n in ns]
+    rows.append(f"  vs n, network {'-'.join(map(str, sizes))} tanh:")
+    for n, t in zip(ns, ts):
+        rows.append(f"    n={n:>9,}  {fmt_time(t)}  {t / n * 1e9:8.1f} ns/row")
+    big = [(n, t) for n, t in zip(ns, ts) if n >= 10 * ns[0]]
+    rows.append(f"    log-log slope over all n: {slope(ns, ts):.2f}; over n >= {10 * ns[0]:,} "
+                f"(the GEMM-bound range): {slope(*zip(*big)):.2f}  (goal 1.0 ± 0.1)")  # fmt: skip
+    n = 256 if quick else 2048
+    widths = [16, 32, 64] if quick else [128, 256, 512, 1024, 2048]
+    rows.append(f"  vs width w, network 64-w-w-1 relu, n={n:,}:")
+    params, ts = [], []
+    for wd in widths:
+        sizes = (64, wd, wd, 1)
+        t = _time_fit_step(sizes, "relu", n, dtype, 3)
+        p = 64 * wd + wd * wd + wd
+        params.append(p)
+        ts.append(t)
+        rows.append(f"    w={wd:>5}  weights={p:>10,}  {fmt_time(t)}  {t / p * 1e9:8.2f} ns/weight")
+    big = [(p, t) for p, t in zip(params, ts) if p >= params[1]]
+    rows.append(f"    log-log slope of time vs weights: {slope(params, ts):.2f} over all widths; "
+                f"{slope(*zip(*big)):.2f} for w >= {widths[1]}  (goal 1.0 ± 0.1)")  # fmt: skip
+    return rows
+
+
+# -- main -----------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    out: list[str] = []
+
+    def emit(*lines: str) -> None:
+        for line in lines:
+            print(line, flush=True)
+            out.append(line)
+
+    emit(
+        "matbackprop benchmarks"
+        + (" (--quick: tiny sizes, not a measurement)" if args.quick else "")
+    )
+    emit(f"machine: {cpu_name()}, {os.cpu_count()} logical cores, "
+         f"Python {platform.python_version()}, NumPy {np.__version__}")  # fmt: skip
+    emit(f"BLAS: {blas_info()}")
+    kept = [f"{v}={os.environ[v]}" for v in OPENBLAS_VARS if v in os.environ]
+    emit(f"OpenBLAS variables: {', '.join(kept) if kept else 'not set'}")
+    emit(f"time/step = median over {args.repeats} repeats after one warm-up chunk; "
+         "'vs best peer' = time / fastest other tool's time (lower is better)")  # fmt: skip
+
+    peaks = {d: matmul_peak(d, args.quick) for d in args.dtypes}
+    for d, g in peaks.items():
+        emit(f"matmul peak ({d}, NumPy square product): {g:,.1f} GFLOP/s")
+
+    records: list[dict[str, Any]] = []
+    verdicts: dict[tuple[str, str], float | None] = {}
+    for key in args.workloads:
+        for dtype in args.dtypes:
+            results = [run_one(t, key, dtype, args) for t in args.tools]
+            records += results
+            rows, verdicts[key, dtype] = workload_table(key, dtype, results, args.quick)
+            emit(*rows)
+            if key == "D":
+                w = get_workload(key, args.quick)
+                flops = 6.0 * w.n * w.n_weights
+                for r in results:
+                    if r.get("seconds"):
+                        g = flops / statistics.median(r["seconds"]) / 1e9
+                        emit(f"    {r['tool']:9} {g:8.1f} GFLOP/s = {g / peaks[dtype]:6.1%} of "
+                             f"the matmul peak (6·n·weights per step)")  # fmt: skip
+
+    if not args.no_scaling:
+        emit(*scaling(args.quick, args.dtypes[0]))
+
+    emit("\nSummary: ours / best peer (goal <= 0.9)")
+    for (key, dtype), v in verdicts.items():
+        emit(f"  {key} {dtype}: " + ("n/a (no peer ran)" if v is None else f"{v:.2f}"))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"peaks": peaks, "results": records}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    if "--keep-openblas-env" not in sys.argv[1:]:
+        reexec_without_openblas_env(sys.argv[1:])
+    raise SystemExit(main())

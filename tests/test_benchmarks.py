@@ -1,0 +1,50 @@
+"""Smoke test of ``benchmarks/run.py --quick``: it runs and prints its tables.
+
+No timing is checked: benchmarks measure speed, tests never assert it."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("matbackprop_bench_run", RUN)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_benchmark_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    run = _load()
+    # ours and the naive NumPy loop only: no peer library is needed, nothing heavy is imported
+    argv = ["--quick", "--tools", "ours,naive", "--in-process", "--repeats", "5"]
+    assert run.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "BLAS: " in out
+    assert re.search(r"matmul peak \(float64, NumPy square product\): [\d,.]+ GFLOP/s", out)
+    for key in "ABCD":
+        for dtype in ("float64", "float32"):
+            assert re.search(rf"\n{key} .*\[{dtype}\]\n  tool +time/step +samples/s", out), key
+            assert re.search(rf"  {key} {dtype}: \d+\.\d\d\n", out), (key, dtype)
+    rows = re.findall(r"\n  (ours|naive) +[\d.]+ (?:µs|ms|s) ", out)
+    assert len(rows) == 2 * 4 * 2  # two tools, four workloads, two dtypes
+    assert re.search(r"ours +[\d.]+ GFLOP/s = +[\d.]+% of the matmul peak", out)
+    assert re.search(r"log-log slope over all n: -?\d+\.\d\d", out)
+    assert re.search(r"log-log slope of time vs weights: -?\d+\.\d\d", out)
+
+
+def test_unknown_tool_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    run = _load()
+    with pytest.raises(SystemExit) as exc:
+        run.main(["--tools", "ours,tensorflow"])
+    assert exc.value.code == 2
+    assert "--tools: unknown tool 'tensorflow'" in capsys.readouterr().err
