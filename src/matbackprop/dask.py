@@ -190,15 +190,23 @@ def read_table(
         if index is not None and -p <= index < p:
             picked.append(index % p)
         else:
+            shown = ", ".join(names[:10]) + (f", ... ({p} in all)" if p > 10 else "")
             raise ConfigError(
                 f"target must be a column index in -{p}..{p - 1} or one of the names "
-                f"{', '.join(names)}; got {t!r}"
+                f"{shown}; got {t!r}"
             )
     inputs = [j for j in range(p) if j not in picked]
     if not inputs:
         raise ConfigError(f"target takes every column ({len(picked)}); none is left as input")
     table = table.rechunk({1: -1})  # one chunk across the columns: a chunk is whole rows
-    return table[:, inputs], table[:, picked], [names[j] for j in inputs]
+    return table[:, _columns(inputs)], table[:, _columns(picked)], [names[j] for j in inputs]
+
+
+def _columns(indices: list[int]) -> slice | list[int]:
+    """A slice when the columns are consecutive: a view of each chunk instead of a copy."""
+    if indices == list(range(indices[0], indices[-1] + 1)):
+        return slice(indices[0], indices[-1] + 1)
+    return indices
 
 
 def _integer(value: Any) -> int | None:

@@ -1,0 +1,236 @@
+"""``matbackprop train-dask``: train on row-chunked data that need not fit in memory.
+
+Dask is imported inside the command, so ``import matbackprop.cli`` stays light.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import _checks
+from ..errors import ConfigError, TrainingDivergedError
+from ..losses import MSE, get_loss
+from ..network import Network
+from ._app import LAYERS, cli
+from .train import _OUTPUT_FOR_LOSS, _activation_list
+
+LOCAL = "local"  # --dask without an address: a LocalCluster on this machine
+
+
+@cli.command(
+    "train-dask",
+    epilog="""\b
+Examples:
+  matbackprop train-dask big.zarr --target y --layers 20,16,1 --epochs 50 \\
+      --dask tcp://scheduler:8786 --save model.npz
+  matbackprop train-dask chunks/ --target -1 --layers 20,16,1 --stream \\
+      --batch-size 64 --epochs 5 --seed 0 --save model.npz
+
+DATA is a folder of .npy chunks (part-00000.npy, ... each (rows, columns), read in
+name order, with optional column names in columns.json) or a Zarr array (.zarr).
+Without --stream: full-batch gradient descent, one step per epoch, each step a sum
+over the chunks computed on a Dask cluster (--dask: a LocalCluster by default, or a
+scheduler address). With --stream: mini-batch SGD in this process, one chunk in
+memory at a time, chunks and rows in a seeded random order.""",
+)
+@click.argument("data", type=click.Path(path_type=str))
+@click.option(
+    "--target",
+    "-t",
+    "targets",
+    multiple=True,
+    required=True,
+    help="Target column(s): index (-1 is the last) or name; repeat or separate by commas.",
+)
+@click.option(
+    "--layers", type=LAYERS, required=True, help="Layer sizes from inputs to outputs, e.g. 20,16,1."
+)
+@click.option(
+    "--activation",
+    default="sigmoid",
+    show_default=True,
+    help="Hidden activation, or one per hidden layer separated by commas.",
+)
+@click.option(
+    "--output-activation",
+    default=None,
+    help="Output activation [default: from the loss: identity, sigmoid or softmax].",
+)
+@click.option(
+    "--loss",
+    default="mse",
+    show_default=True,
+    type=click.Choice(["mse", "mse_half", "logloss", "cross_entropy"]),
+    help="Loss; mse_half is ½·MSE, the book's 1/(2n)Σ.",
+)
+@click.option(
+    "--optimizer",
+    default="sgd",
+    show_default=True,
+    type=click.Choice(["gd", "sgd", "momentum", "nesterov", "adam"]),
+)
+@click.option(
+    "--lr",
+    "learning_rate",
+    default=0.1,
+    show_default=True,
+    type=float,
+    callback=lambda ctx, param, v: _checks.learning_rate(v, "--lr"),
+    help="Learning rate η, 0 < η ≤ 1000.",
+)
+@click.option(
+    "--epochs",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Full-batch steps, or passes over the data with --stream.",
+)
+@click.option(
+    "--dask",
+    "address",
+    default=LOCAL,
+    is_flag=False,
+    flag_value=LOCAL,
+    metavar="[ADDRESS]",
+    help="Scheduler address (tcp://host:8786) [default: a LocalCluster on this machine].",
+)
+@click.option(
+    "--stream", is_flag=True, help="Mini-batch SGD through this process instead of a cluster."
+)
+@click.option(
+    "--batch-size",
+    default=32,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rows per step with --stream (within one chunk).",
+)
+@click.option("--bias/--no-bias", default=True, show_default=True)
+@click.option("--init", default="auto", show_default=True, help="Weight init scheme.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--dtype", default="float64", show_default=True, type=click.Choice(["float64", "float32"])
+)
+@click.option(
+    "--save",
+    "save_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write the trained model (.npz).",
+)
+@click.option(
+    "--history",
+    "history_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Write the loss per epoch (.csv).",
+)
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def train_dask(
+    data: str,
+    targets: tuple[str, ...],
+    layers: list[int],
+    activation: str,
+    output_activation: str | None,
+    loss: str,
+    optimizer: str,
+    learning_rate: float,
+    epochs: int,
+    address: str,
+    stream: bool,
+    batch_size: int,
+    bias: bool,
+    init: str,
+    seed: int,
+    dtype: str,
+    save_path: str | None,
+    history_path: str | None,
+    progress: bool,
+) -> None:
+    """Train on row-chunked data (.npy folder or Zarr) with Dask, beyond memory."""
+    try:
+        from .. import dask as mbd
+    except ImportError:
+        raise ConfigError("train-dask needs Dask: pip install 'matbackprop[dask]'") from None
+    from tqdm.auto import tqdm
+
+    if stream and address != LOCAL:
+        raise click.UsageError("--stream trains in this process; it takes no --dask address")
+    for flag, path in (("--save", save_path), ("--history", history_path)):
+        if path:  # before training, not after an hour of it
+            _checks.file_to_write(path, flag)
+    wanted = [t.strip() for group in targets for t in group.split(",") if t.strip()]
+    X, y, features = mbd.read_table(data, wanted)
+    loss_fn = MSE(half=True) if loss == "mse_half" else get_loss(loss)
+    if layers[0] != X.shape[1]:
+        raise ConfigError(
+            f"--layers must start with {X.shape[1]} (the number of input columns), got {layers[0]}"
+        )
+    n_out = layers[-1] if loss_fn.name == "cross_entropy" and y.shape[1] == 1 else y.shape[1]
+    if layers[-1] != n_out:
+        raise ConfigError(
+            f"--layers must end with {n_out} (the number of --target columns), got {layers[-1]}"
+        )
+    net = Network(
+        layers,
+        activation=_activation_list(activation),
+        output_activation=output_activation or _OUTPUT_FOR_LOSS[loss_fn.name],
+        bias=bias,
+        init=init,
+        seed=seed,
+        dtype=dtype,
+    )
+    chunks = len(X.chunks[0])
+    how = "streaming SGD" if stream else f"full-batch GD on {address}"
+    click.echo(f"{X.shape[0]} rows in {chunks} chunk(s), {how}", err=True)
+
+    def log(step: int, value: float) -> None:
+        if progress:
+            tqdm.write(f"step {step + 1}/{epochs}: loss {value:.6g}", file=sys.stderr)
+
+    try:
+        if stream:
+            history = mbd.fit_streaming(
+                net,
+                X,
+                y,
+                loss=loss_fn,
+                optimizer=optimizer,
+                learning_rate=learning_rate,
+                epochs=epochs,
+                batch_size=batch_size,
+                seed=seed,
+                progress=progress,
+            )
+        else:
+            history = mbd.fit_full_batch(
+                net,
+                X,
+                y,
+                loss=loss_fn,
+                optimizer=optimizer,
+                learning_rate=learning_rate,
+                epochs=epochs,
+                client=None if address == LOCAL else address,
+                progress=progress,
+                on_step=log,
+            )
+    except TrainingDivergedError as exc:
+        if history_path and exc.history is not None:
+            exc.history.to_csv(history_path)  # type: ignore[attr-defined]
+        raise
+    named = [f for f in features if not f.isdigit()]
+    if len(named) == len(features):  # the data named its columns: predict can find them
+        net.metadata.update(features=features, targets=wanted)
+    if save_path:
+        net.save(save_path)
+    if history_path:
+        history.to_csv(history_path)
+    final = f"loss {history.loss[-1]:.6g}" if history.loss else "no complete epoch"
+    click.echo(f"trained {net!r}: {history.epochs} epoch(s), {final} ({history.stop_reason})")
+    if save_path:
+        click.echo(f"model saved to {save_path}")
+    if history.stop_reason == "interrupted":
+        click.echo(f"matbackprop: interrupted after {history.epochs} epoch(s)", err=True)
+        raise click.exceptions.Exit(130)
