@@ -8,6 +8,7 @@ Matplotlib's mathtext is a subset of LaTeX, so every label is written once in th
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Any
 
@@ -106,7 +107,7 @@ def plain(tex: str) -> str:
     s = re.sub(r"_(\w)", lambda m: _script(m.group(1), _SUB), s)
     s = s.replace("\\left", "").replace("\\right", "").replace("{", "").replace("}", "")
     s = re.sub(r"∂\s+", "∂", s)
-    return re.sub(r"\s+", " ", s).strip()
+    return unicodedata.normalize("NFC", re.sub(r"\s+", " ", s).strip())  # y + ̂  -> ŷ
 
 
 @lru_cache(maxsize=4096)

@@ -18,6 +18,7 @@ _EDGE = {"normal": "black", "faint": "#999999", "bias": "#666666", "param": "#33
 
 def to_figure(diagram: Diagram) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure
 
     x0, y0, x1, y1 = diagram.bounds()
@@ -28,8 +29,18 @@ def to_figure(diagram: Diagram) -> Figure:
     ax.set_xlim(x0 - m, x1 + m)
     ax.set_ylim(y0 - m, y1 + m)
     ax.set_axis_off()
+    nodes = {n.key: n for n in diagram.nodes}
+    lines: dict[tuple[str, float], list[list[tuple[float, float]]]] = {}
     for e in diagram.edges:
-        _edge(ax, diagram.node(e.src), diagram.node(e.dst), e.dashed, e.arrow, e.color, e.width)
+        a, b = nodes[e.src], nodes[e.dst]
+        if e.arrow or e.dashed:
+            _edge(ax, a, b, e.dashed, e.arrow, e.color, e.width)
+        else:  # hundreds of plain lines in a dense layer: one collection draws them fast
+            lines.setdefault((e.color, e.width), []).append(
+                [border_point(a, b.x, b.y), border_point(b, a.x, a.y)]
+            )
+    for (color, width), segments in lines.items():
+        ax.add_collection(LineCollection(segments, colors=color, linewidths=width, zorder=2))
     for n in diagram.nodes:
         _node(ax, n)
     for e in diagram.edges:
