@@ -114,6 +114,22 @@ def test_ctrl_c_mid_epoch_then_resume_equals_one_long_run(tmp_path: Path, step: 
     assert_same(run(checkpoint=ck), run())
 
 
+@pytest.mark.parametrize("checkpoint", [True, False], ids=["with-checkpoint", "without"])
+def test_ctrl_c_returns_an_interrupted_history(tmp_path: Path, checkpoint: bool) -> None:
+    ck = tmp_path / "run.ckpt" if checkpoint else None
+    _, history = run(optimizer=InterruptAt(at=10), checkpoint=ck)
+    assert history.stop_reason == "interrupted"
+    assert history.epochs == 1  # the second epoch was cut short after 4 of its 6 steps
+
+
+@pytest.mark.parametrize("checkpoint", [True, False], ids=["with-checkpoint", "without"])
+def test_early_stopping_stops(tmp_path: Path, checkpoint: bool) -> None:
+    ck = tmp_path / "run.ckpt" if checkpoint else None
+    _, history = run(patience=1, epochs=200, checkpoint=ck)
+    assert history.stop_reason == "early_stopping"
+    assert history.epochs < 200
+
+
 def test_an_early_stopped_checkpoint_stays_stopped(tmp_path: Path) -> None:
     ck = tmp_path / "run.ckpt"
     first = run(patience=1, epochs=200, checkpoint=ck)

@@ -240,9 +240,8 @@ def fit(
         _set_rng_state(rng, ck.rng_now, ck_path)
         run.restore(ck, params, state, ck_path)
 
-    def save(stop_reason: str) -> None:
+    def save() -> None:
         if ck_path is not None:
-            run.history.stop_reason = stop_reason
             save_checkpoint(
                 ck_path, run.checkpoint(net, settings, fingerprint, params, state, rng_start, rng)
             )
@@ -284,7 +283,8 @@ def fit(
                 if interrupted():
                     break
             if interrupted():
-                save("interrupted")  # mid-epoch: a partial epoch is not in the history
+                history.stop_reason = "interrupted"
+                save()  # mid-epoch: a partial epoch is not in the history
                 break
             if not all(np.all(np.isfinite(p)) for p in params):
                 _restore(params, run.last_good)
@@ -309,7 +309,7 @@ def fit(
             if stop:
                 history.stop_reason = "early_stopping"  # ends the loop, checkpoint or not
             if stop or run.epoch % every == 0 or run.epoch == n_epochs:
-                save("early_stopping" if stop else "completed")
+                save()
     if early_stopping and run.best is not None:
         _restore(params, run.best)  # keep the best weights seen, not the last
     net.training_info = {
