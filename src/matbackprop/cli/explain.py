@@ -48,7 +48,7 @@ def _emit(text: str, output: str | None) -> None:
 
 def _matrix(value: str, name: str) -> Any:
     """Inline ``"1,2;3,4"``, or a small file: JSON (a list of rows) or text rows."""
-    from ..explain.solution import parse_matrix
+    from ..explain.check import parse_matrix
 
     path = Path(value)
     looks_like_path = path.suffix.lower() in (".json", ".csv", ".txt", ".tsv")

@@ -15,6 +15,7 @@ from ._doc import M, eqs, heading, para
 from ._i18n import check_lang, tr
 from ._printing import bias_last, tex, text
 from .algorithm import DEFINITION, backward_lines, cost, derivative_formula, loss_formulas, shape_m
+from .diagrams import backward_chain, forward_chain
 from .symbolic import N, function_names, matrix_network, nested_size, scalar_network
 
 __all__ = ["Explanation", "explain", "resolve_loss"]
@@ -48,10 +49,6 @@ class Explanation(_doc.Document):
 
 def _arch(net: Network) -> str:
     return "-".join(map(str, net.layer_sizes))
-
-
-def _m(expr: Any) -> M:
-    return M(tex(expr), text(expr))
 
 
 def _eq(lhs: Any, rhs: Any) -> M:
@@ -169,108 +166,11 @@ def _shape_txt(shape: tuple[Any, ...]) -> str:
     return shape_m(shape).text
 
 
-def _forward_chain(net: Network) -> _doc.Figure:
-    sizes, L = net.layer_sizes, net.n_layers
-    names = function_names(net)
-    txt = [f"X [n×{sizes[0]}]"]
-    ltx = [rf"\underset{{[n \times {sizes[0]}]}}{{X}}"]
-    for k in range(1, L + 1):
-        last = k == L
-        H_t, H_l = (f"H{k}", f"H_{{{k}}}")
-        txt.append(f"—W{k}→ {H_t} [n×{sizes[k]}]" if not (last and names[-1] is None) else "")
-        if last and names[-1] is None:
-            txt[-1] = f"—W{k}→ ŷ [n×{sizes[k]}]"
-            ltx.append(
-                rf"\xrightarrow{{W_{{{k}}}}} \underset{{[n \times {sizes[k]}]}}{{\hat{{y}}}}"
-            )
-            continue
-        ltx.append(rf"\xrightarrow{{W_{{{k}}}}} \underset{{[n \times {sizes[k]}]}}{{{H_l}}}")
-        O_t = "ŷ" if last else f"O{k}"
-        O_l = r"\hat{y}" if last else f"O_{{{k}}}"
-        fn = names[k - 1] or ""
-        txt.append(f"—{fn}→ {O_t} [n×{sizes[k]}]")
-        ltx.append(rf"\xrightarrow{{{fn}}} \underset{{[n \times {sizes[k]}]}}{{{O_l}}}")
-    txt.append("→ L")
-    ltx.append(r"\longrightarrow L")
-    return _doc.Figure(_wrap_chain(txt), " ".join(ltx))
-
-
-def _wrap_chain(pieces: list[str], width: int = 84) -> tuple[str, ...]:
-    lines, cur = [], ""
-    for p in pieces:
-        if cur and len(cur) + 1 + len(p) > width:
-            lines.append(cur)
-            cur = "    " + p
-        else:
-            cur = f"{cur} {p}" if cur else p
-    lines.append(cur)
-    return tuple(lines)
-
-
-def _backward_chain(net: Network) -> _doc.Figure:
-    """``L ←∂L/∂ŷ— ŷ ←W3ᵀ— O2 ←f'(H2)— H2 …`` with a branch down to each ``W_k``."""
-    L = net.n_layers
-    names = function_names(net)
-    nodes_t: list[str] = ["L"]
-    edges_t: list[str] = []
-    nodes_l: list[str] = ["L"]
-    edges_l: list[str] = []
-    branch: dict[int, tuple[str, str, str]] = {}  # node index -> (text, latex, W)
-    top_t, top_l = ("ŷ", r"\hat{y}")
-    edges_t.append("∂L/∂ŷ")
-    edges_l.append(r"\partial L / \partial \hat{y}")
-    if names[-1] is not None:
-        nodes_t.append("ŷ")
-        nodes_l.append(r"\hat{y}")
-        edges_t.append(f"{names[-1]}'(H{L})")
-        edges_l.append(f"{names[-1]}'(H_{{{L}}})")
-        top_t, top_l = (f"H{L}", f"H_{{{L}}}")
-    nodes_t.append(top_t)
-    nodes_l.append(top_l)
-    for k in range(L, 0, -1):
-        prev_t = "X" if k == 1 else f"O{k - 1}"
-        prev_l = "X" if k == 1 else f"O_{{{k - 1}}}"
-        branch[len(nodes_t) - 1] = (f"{prev_t}ᵀ", f"{prev_l}^{{T}}", f"W{k}")
-        if k == 1:
-            break
-        edges_t.append(f"W{k}ᵀ")
-        edges_l.append(f"W_{{{k}}}^{{T}}")
-        nodes_t.append(prev_t)
-        nodes_l.append(prev_l)
-        if net.activations[k - 2] != "identity":
-            edges_t.append(f"{names[k - 2]}'(H{k - 1})")
-            edges_l.append(f"{names[k - 2]}'(H_{{{k - 1}}})")
-            nodes_t.append(f"H{k - 1}")
-            nodes_l.append(f"H_{{{k - 1}}}")
-    # text: one row of nodes, then the branches under the nodes they leave from
-    row, cols = "", {}
-    for i, node in enumerate(nodes_t):
-        if i:
-            row += f" ←{edges_t[i - 1]}— "
-        cols[i] = len(row)
-        row += node
-    lines = [row]
-    under = [" " * len(row) for _ in range(3)]
-    for i, (t, _, w) in branch.items():
-        c = cols[i]
-        for r, piece in enumerate(("│ " + t, "↓", w)):
-            under[r] = under[r][:c] + piece + under[r][c + len(piece) :]
-    lines += [u.rstrip() for u in under]
-    # LaTeX: the chain with labelled arrows, then the branches as a second line
-    chain = nodes_l[0]
-    for e, node in zip(edges_l, nodes_l[1:]):
-        chain += rf" \xleftarrow{{{e}}} {node}"
-    branches = r", \quad ".join(
-        rf"{nodes_l[i]} \xrightarrow{{{lt}}} {w[0]}_{{{w[1:]}}}" for i, (_, lt, w) in branch.items()
-    )
-    return _doc.Figure(tuple(lines), chain + r" \qquad " + branches)
-
-
 def _part_b(net: Network, lang: str, loss: Loss | None, n: int | None) -> list[_doc.Block]:
     L = net.n_layers
     names = function_names(net)
     blocks: list[_doc.Block] = [heading(2, tr(lang, "b_title")), para(tr(lang, "forward"))]
-    blocks.append(_forward_chain(net))
+    blocks.append(forward_chain(net))
 
     blocks.append(para(tr(lang, "edges")))
     if loss is not None:
@@ -340,7 +240,7 @@ def _part_b(net: Network, lang: str, loss: Loss | None, n: int | None) -> list[_
             )
         )
     blocks.append(eqs(*brow))
-    blocks += [para(tr(lang, "backward_diagram")), _backward_chain(net)]
+    blocks += [para(tr(lang, "backward_diagram")), backward_chain(net)]
 
     blocks.append(para(tr(lang, "update")))
     urows: list[tuple[M, ...]] = []

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..activations import LEAKY_SLOPE, get_activation
-from ..errors import DataError, DTypeError, ShapeError
+from ..errors import DTypeError, ShapeError
 from ..losses import MSE, CrossEntropy, LogLoss, Loss
 
 __all__ = ["Irrational", "Step", "run", "to_fraction", "to_fractions"]
@@ -156,10 +156,6 @@ class Step:
     loss_exact: bool = True
 
 
-def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return a @ b
-
-
 def _forward(
     W: Sequence[np.ndarray],
     b: Sequence[np.ndarray],
@@ -170,7 +166,7 @@ def _forward(
     H: list[Any] = [None]
     O: list[np.ndarray] = [X]  # O_0 = X
     for k, (W_k, name) in enumerate(zip(W, acts), start=1):
-        H_k = _matmul(O[k - 1], W_k)  # H_k = O_{k-1}·W_k: (n, n_k)
+        H_k = O[k - 1] @ W_k  # H_k = O_{k-1}·W_k: (n, n_k)
         if b:
             H_k = H_k + b[k - 1]
         if exact:
@@ -251,7 +247,7 @@ def one_step(
     db: list[np.ndarray] = [d] * L
     for k in range(L, 0, -1):
         v[f"d{k}"] = d
-        dW[k - 1] = _matmul(O[k - 1].T, d)  # ∂L/∂W_k = O_{k-1}ᵀ·d
+        dW[k - 1] = O[k - 1].T @ d  # ∂L/∂W_k = O_{k-1}ᵀ·d
         v[f"dW{k}"] = dW[k - 1]
         if b:
             db[k - 1] = d.sum(axis=0)  # ∂L/∂b_k = 1ᵀ·d
@@ -265,7 +261,7 @@ def one_step(
                 assert act.df is not None
                 fp = act.df(H[k - 1], O[k - 1])
             v[f"fp{k - 1}"] = fp
-            d = _matmul(d, W[k - 1].T) * fp  # d = d·W_kᵀ * f'(H_{k-1})
+            d = (d @ W[k - 1].T) * fp  # d = d·W_kᵀ * f'(H_{k-1})
     for k in range(1, L + 1):
         v[f"W{k}"] = W[k - 1] - eta * dW[k - 1]  # W_k ← W_k − η·∂L/∂W_k
     if b:
@@ -323,8 +319,3 @@ def run(
         W = [s.values[f"W{k}"] for k in range(1, L + 1)]
         b = [s.values[f"b{k}"] for k in range(1, L + 1)] if b else []
     return Run(out, switched, why)
-
-
-def check_finite(arr: np.ndarray, name: str) -> None:
-    if arr.dtype != object and not np.all(np.isfinite(arr)):
-        raise DataError(f"{name} went non-finite (NaN or inf); lower the learning rate")
