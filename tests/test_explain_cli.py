@@ -192,3 +192,25 @@ def test_help_has_an_example(capsys: pytest.CaptureFixture[str], command: str) -
     code, out, _ = _run(capsys, command, "--help")
     assert code == 0
     assert f"matbackprop {command} --" in out
+
+
+def test_solve_logloss_takes_a_sigmoid_output(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(
+        capsys,
+        "solve",
+        "--X",
+        "1,2;3,4",
+        "--y",
+        "1;0",
+        "--layers",
+        "2,2,1",
+        "--loss",
+        "logloss",
+        "--init",
+        "zeros",
+    )
+    assert code == 0, err
+    # H2 = O1·W2 = 0, so ŷ = σ(0) = 1/2 exactly; d = (ŷ − y)/n = [(1/2 − 1)/2, (1/2 − 0)/2]
+    assert "output activation f = sigmoid" in " ".join(out.split())
+    assert "d = ∂L/∂H2 = 1/n·(ŷ − y) = [ -1/4 ]" in out
+    assert "≈ 0.6931" in out  # L = ln 2: the loss itself is never rational

@@ -26,13 +26,22 @@ def _activations(value: str) -> str | list[str]:
     return names[0] if len(names) == 1 else names
 
 
+_OUTPUT_FOR_LOSS = {"logloss": "sigmoid", "cross_entropy": "softmax"}
+
+
 def _network(
-    layers: list[int], activation: str, output_activation: str, bias: bool, **init: Any
+    layers: list[int],
+    activation: str,
+    output_activation: str | None,
+    bias: bool,
+    loss: str | None,
+    **init: Any,
 ) -> Network:
+    output = output_activation or _OUTPUT_FOR_LOSS.get(loss or "", "identity")
     return Network(
         layers,
         activation=_activations(activation),
-        output_activation=output_activation,
+        output_activation=output,
         bias=bias,
         **init,
     )
@@ -75,7 +84,12 @@ _COMMON = [
         show_default=True,
         help="Hidden activation, or one per hidden layer separated by commas.",
     ),
-    click.option("--output-activation", default="identity", show_default=True),
+    click.option(
+        "--output-activation",
+        default=None,
+        help="Output activation [default: from the loss: identity, sigmoid for logloss, "
+        "softmax for cross_entropy].",
+    ),
     click.option("--bias/--no-bias", default=False, show_default=True, help="Biases b_k."),
     click.option("--format", "fmt", type=_FORMATS, default="text", show_default=True),
     click.option("--lang", type=_LANGS, default="en", show_default=True),
@@ -104,7 +118,7 @@ Examples:
 def explain(
     layers: list[int],
     activation: str,
-    output_activation: str,
+    output_activation: str | None,
     bias: bool,
     fmt: str,
     lang: str,
@@ -115,7 +129,7 @@ def explain(
     """Write the network as a composite function and derive backprop with shapes."""
     from ..explain import explain as explain_
 
-    net = _network(layers, activation, output_activation, bias, init="zeros")
+    net = _network(layers, activation, output_activation, bias, loss, init="zeros")
     _emit(explain_(net, loss=loss, lang=lang, n=n_rows).render(fmt), output)
 
 
@@ -159,7 +173,7 @@ Examples:
 def solve(
     layers: list[int],
     activation: str,
-    output_activation: str,
+    output_activation: str | None,
     bias: bool,
     fmt: str,
     lang: str,
@@ -197,6 +211,7 @@ def solve(
         activation,
         output_activation,
         bias,
+        loss,
         init=init or "zeros",
         init_scale=init_scale,
         seed=seed,

@@ -105,10 +105,11 @@ def _loss_formulas(loss: Loss, m: int, output: str) -> tuple[M, M, bool]:
         )
         return L, g, False
     if isinstance(loss, LogLoss):
+        i, s_tex, s_txt = ("i", "i", "Σ_i") if m == 1 else ("ij", "i,j", "Σ_i,j")
         L = M(
-            r"L = -\frac{1}{n} \sum_{i} \left[y_i \ln \hat{y}_i + (1 - y_i) \ln(1 - \hat{y}_i)"
-            r"\right]",
-            "L = −1/n·Σ_i [y_i·ln ŷ_i + (1 − y_i)·ln(1 − ŷ_i)]",
+            rf"L = -\frac{{1}}{{n}} \sum_{{{s_tex}}} \left[y_{{{i}}} \ln \hat{{y}}_{{{i}}}"
+            rf" + (1 - y_{{{i}}}) \ln(1 - \hat{{y}}_{{{i}}})\right]",
+            f"L = −1/n·{s_txt} [y_{i}·ln ŷ_{i} + (1 − y_{i})·ln(1 − ŷ_{i})]",
         )
         if output == "sigmoid":
             return (

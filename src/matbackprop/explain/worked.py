@@ -204,11 +204,11 @@ def _loss_and_d(
         if fused:
             return value, (y_hat - y) * Fraction(1, n), False
         if isinstance(loss, LogLoss):
-            if any(p in (0, 1) for p in y_hat.flat):
+            if any(p <= 0 or p >= 1 for p in y_hat.flat):  # the engine clips, then ln 0
                 raise Irrational("⟦ln 0|\\ln 0⟧", "infinite")
             g = (y_hat - y) / (y_hat * (1 - y_hat) * n)
         elif isinstance(loss, CrossEntropy):
-            if any(p == 0 for p in y_hat.flat):
+            if any(p <= 0 for p in y_hat.flat):
                 raise Irrational("⟦ln 0|\\ln 0⟧", "infinite")
             g = -y / (y_hat * n)
         else:
