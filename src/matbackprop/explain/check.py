@@ -19,7 +19,10 @@ __all__ = ["CheckResult", "Mismatch", "check_values", "parse_matrix"]
 
 def parse_matrix(text: str, name: str) -> np.ndarray:
     """``"1,2;3,4"`` (rows by ``;`` or new lines, entries by ``,`` or spaces; ``1/16`` and
-    decimals allowed) as an object array of the entry strings."""
+    decimals allowed) as an object array of the entry strings.
+
+    Shapes: ``"1,2;3,4"`` -> (2, 2); ``"1;0"`` -> (2, 1).
+    """
     rows = [r for r in re.split(r"[;\n]", text.strip()) if r.strip()]
     cells = [[c for c in re.split(r"[,\s]+", r.strip()) if c] for r in rows]
     if not cells or any(len(r) != len(cells[0]) for r in cells):
@@ -71,7 +74,10 @@ def _label(step: int, name: str) -> str:
 
 def check_values(steps: list[Step], n_layers: int, values: Mapping[str, Any]) -> CheckResult:
     """Compare the user's values (``{"d2": …, "W2@2": …}``) in the order of the
-    computation and name the first one that differs; the default step is 1."""
+    computation and name the first one that differs; the default step is 1.
+
+    Shapes: each value has the shape of the intermediate it names (a bias may be a row).
+    """
     wanted = []
     for key, value in values.items():
         step, name = _parse_key(steps, n_layers, key)

@@ -62,7 +62,10 @@ def to_fraction(v: Any) -> Fraction | None:
 
 
 def to_fractions(value: Any, name: str) -> np.ndarray:
-    """An object array of Fractions with ``value``'s shape, or a project error."""
+    """An object array of Fractions with ``value``'s shape, or a project error.
+
+    Shapes: any -> the same shape.
+    """
     try:
         arr = np.array(value, dtype=object)
     except Exception as exc:
@@ -232,7 +235,11 @@ def one_step(
     eta: Any,
     exact: bool,
 ) -> Step:
-    """Forward, loss, backward with ``d`` and the update, on the rows ``rows``."""
+    """Forward, loss, backward with ``d`` and the update, on the rows ``rows``.
+
+    Shapes: ``X[rows]`` (r, n_0), ``y[rows]`` (r, n_L), ``W[k-1]`` (n_{k-1}, n_k) ->
+    ``values["d{k}"]``, ``values["H{k}"]`` (r, n_k), ``values["dW{k}"]`` (n_{k-1}, n_k).
+    """
     step = Step(index, rows, exact)
     v = step.values
     L = len(W)
