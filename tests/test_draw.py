@@ -85,31 +85,38 @@ def test_forward_svg_is_the_seed_chain_with_shapes() -> None:
 def test_backward_svg_has_every_derivative_of_the_seed() -> None:
     d = diagram(MASHA, "backward")
     labels = _svg_labels(d)
-    expected = [
-        r"\dfrac{\partial L}{\partial \hat{y}}",
-        r"\dfrac{\partial \hat{y}}{\partial O_{2}} = W_{3}^{\top}",
-        r"\dfrac{\partial O_{2}}{\partial H_{2}} = f'(H_{2})",
-        r"\dfrac{\partial H_{2}}{\partial O_{1}} = W_{2}^{\top}",
-        r"\dfrac{\partial O_{1}}{\partial H_{1}} = f'(H_{1})",
-        r"\dfrac{\partial H_{1}}{\partial X} = W_{1}^{\top}",
-        # the three branches down to W3, W2, W1
+    # Each dashed arrow: the derivative above it, its value below it.
+    arrows = [
+        (r"\dfrac{\partial L}{\partial \hat{y}}", None),
+        (r"\dfrac{\partial \hat{y}}{\partial O_{2}}", r"= W_{3}^{\top}"),
+        (r"\dfrac{\partial O_{2}}{\partial H_{2}}", r"= f'(H_{2})"),
+        (r"\dfrac{\partial H_{2}}{\partial O_{1}}", r"= W_{2}^{\top}"),
+        (r"\dfrac{\partial O_{1}}{\partial H_{1}}", r"= f'(H_{1})"),
+        (r"\dfrac{\partial H_{1}}{\partial X}", r"= W_{1}^{\top}"),
+    ]
+    for above, below in arrows:
+        edge = next(e for e in d.edges if e.label is not None and e.label.tex == above)
+        assert (edge.below.tex if edge.below else None) == below
+        assert f"${above}$" in labels
+        assert below is None or f"${below}$" in labels
+    branches = [  # the three branches down to W3, W2, W1
         r"\dfrac{\partial \hat{y}}{\partial W_{3}} = O_{2}^{\top}",
         r"\dfrac{\partial H_{2}}{\partial W_{2}} = O_{1}^{\top}",
         r"\dfrac{\partial H_{1}}{\partial W_{1}} = X^{\top}",
     ]
-    for tex in expected:
+    for tex in branches:
         assert f"${tex}$" in labels, tex
     assert all(e.dashed for e in d.edges)
-    branches = [(e.src, e.dst) for e in d.edges if e.dst.startswith("P")]
-    assert branches == [("H1", "P1"), ("H2", "P2"), ("yhat", "P3")]
+    branch_edges = [(e.src, e.dst) for e in d.edges if e.dst.startswith("P")]
+    assert branch_edges == [("H1", "P1"), ("H2", "P2"), ("yhat", "P3")]
 
 
 def test_per_layer_activations_and_output_activation_get_their_own_symbols() -> None:
     d = diagram([3, 4, 4, 2], "backward", activation=["tanh", "relu"], output_activation="sigmoid")
-    texts = [e.label.tex for e in d.edges if e.label is not None]
-    assert r"\dfrac{\partial O_{1}}{\partial H_{1}} = f_{1}'(H_{1})" in texts
-    assert r"\dfrac{\partial O_{2}}{\partial H_{2}} = f_{2}'(H_{2})" in texts
-    assert r"\dfrac{\partial \hat{y}}{\partial H_{3}} = \sigma'(H_{3})" in texts
+    values = [e.below.tex for e in d.edges if e.below is not None]
+    assert r"= f_{1}'(H_{1})" in values
+    assert r"= f_{2}'(H_{2})" in values
+    assert r"= \sigma'(H_{3})" in values
     assert r"f_{1} = \mathrm{tanh}" in d.legend
     assert r"f_{2} = \mathrm{ReLU}" in d.legend
 

@@ -30,7 +30,8 @@ def test_draw_through_the_console_script(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "wrote backward.svg" in out.stdout
     svg = (tmp_path / "backward.svg").read_text()
-    assert r"\dfrac{\partial O_{2}}{\partial H_{2}} = f'(H_{2})" in svg
+    assert r"\dfrac{\partial O_{2}}{\partial H_{2}}" in svg
+    assert "= f'(H_{2})" in svg
 
 
 @pytest.mark.parametrize(

@@ -52,8 +52,9 @@ def to_dot(diagram: Diagram) -> str:
             lines.append(f"  {{ rank=same; {'; '.join(members)}; }}")
     for e in diagram.edges:
         attrs = []
-        if e.label is not None:
-            attrs.append(f"label={_q(plain(e.label.tex))}")
+        texts = [plain(lab.tex) for lab in (e.label, e.below) if lab is not None]
+        if texts:
+            attrs.append(f"label={_q(' '.join(texts))}")
         if e.dashed:
             attrs.append("style=dashed")
         if not e.arrow:

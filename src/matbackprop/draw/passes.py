@@ -57,29 +57,30 @@ def _chain(arch: Arch) -> list[_Item]:
     return items
 
 
-def _forward_label(arch: Arch, b: _Item) -> str:
-    """The label of the edge that makes ``b``."""
+def _forward_label(arch: Arch, b: _Item) -> tuple[str, str]:
+    """The label on the edge that makes ``b``, as the seed writes it: ``W_1 [2×2]`` or ``f``
+    (nothing under the edge: the shapes under the nodes are of the matrices)."""
     if b.kind == "L":
-        return r"L(y,\,\hat{y})"
+        return r"L(y,\,\hat{y})", ""
     if b.is_H:
-        return f"W_{{{b.k}}}\\ {shape_tex(arch.sizes[b.k - 1], arch.sizes[b.k])}" + (
-            f",\\ b_{{{b.k}}}" if arch.bias else ""
-        )
-    return arch.f(b.k)
+        bias = f",\\ b_{{{b.k}}}" if arch.bias else ""
+        return f"W_{{{b.k}}}\\ {shape_tex(arch.sizes[b.k - 1], arch.sizes[b.k])}{bias}", ""
+    return arch.f(b.k), ""
 
 
 def _prev(k: int) -> str:
     return "X" if k == 1 else f"O_{{{k - 1}}}"
 
 
-def _backward_label(arch: Arch, a: _Item, b: _Item) -> str:
-    """The derivative on the dashed arrow from ``b`` back to ``a``: ``∂b/∂a = ...``."""
+def _backward_label(arch: Arch, a: _Item, b: _Item) -> tuple[str, str]:
+    """The derivative on the dashed arrow from ``b`` back to ``a``: ``∂b/∂a`` above the
+    arrow, its value below (``W_kᵀ`` or ``f'(H_k)``)."""
     frac = rf"\dfrac{{\partial {b.tex}}}{{\partial {a.tex}}}"
     if b.kind == "L":
-        return frac
+        return frac, ""
     if b.is_H:
-        return rf"{frac} = W_{{{b.k}}}^{{\top}}"
-    return rf"{frac} = {arch.f(b.k)}'({a.tex})"
+        return frac, rf"= W_{{{b.k}}}^{{\top}}"
+    return frac, rf"= {arch.f(b.k)}'({a.tex})"
 
 
 def _branch_labels(arch: Arch, item: _Item) -> list[str]:
@@ -150,8 +151,8 @@ def pass_diagram(
                 W = arch.net.weights[b.k - 1]
                 w_blocks[i] = MatrixBlock(0, 0, _cells(W, max_rows))
     gaps = []
-    for i, tex in enumerate(labels):
-        need = measure(f"${tex}$")[0] + 0.3
+    for i, pair in enumerate(labels):
+        need = max(measure(f"${t}$")[0] for t in pair if t) + 0.3
         if backward:  # the d matrices sit above the nodes, beside these labels
             need += (cols[i] - nodes_w[i]) / 2 + (cols[i + 1] - nodes_w[i + 1]) / 2 + 0.1
         wb = w_blocks[i]
@@ -207,15 +208,17 @@ def pass_diagram(
         # Centred in the free space: between the d matrices (backward) or the nodes.
         wa, wb_ = (cols[i], cols[i + 1]) if backward else (nodes_w[i], nodes_w[i + 1])
         xm = (xs[i] + wa / 2 + xs[i + 1] - wb_ / 2) / 2
-        tex = labels[i]
+        tex, value = labels[i]
         tall = r"\dfrac" in tex
         y = label_y + (0.14 if tall else 0.0)
         faint = backward and a.kind == "X"  # ∂L/∂X is never needed for training
-        lab = Label(xm, y, tex, color="#888888" if faint else "black")
+        color = "#888888" if faint else "black"
+        lab = Label(xm, y, tex, color=color)
+        under = Label(xm, -0.27, value, color=color) if value else None
         if backward:
-            d.edges.append(Edge(b.key, a.key, lab, dashed=True, color=lab.color))
+            d.edges.append(Edge(b.key, a.key, lab, dashed=True, color=color, below=under))
         else:
-            d.edges.append(Edge(a.key, b.key, lab))
+            d.edges.append(Edge(a.key, b.key, lab, below=under))
         wb = w_blocks[i]
         if wb is not None:
             wb.x, wb.y = xm, y + 0.2 + matrix_size(wb)[1]

@@ -43,9 +43,8 @@ def to_figure(diagram: Diagram) -> Figure:
         ax.add_collection(LineCollection(segments, colors=color, linewidths=width, zorder=2))
     for n in diagram.nodes:
         _node(ax, n)
-    for e in diagram.edges:
-        if e.label is not None:
-            _label(ax, e.label)
+    for lab in diagram.edge_labels():
+        _label(ax, lab)
     for lab in diagram.labels:
         _label(ax, lab)
     for block in diagram.matrices:

@@ -70,6 +70,7 @@ class Edge:
     dst: str
     label: Label | None = None
     dashed: bool = False
+    below: Label | None = None  # a second label under the line: a shape, a derivative's value
     arrow: bool = True
     color: str = "black"
     width: float = 1.0  # points
@@ -111,6 +112,10 @@ class Diagram:
                 return n
         raise KeyError(key)
 
+    def edge_labels(self) -> list[Label]:
+        """The labels above and below every edge."""
+        return [lab for e in self.edges for lab in (e.label, e.below) if lab is not None]
+
     def bounds(self) -> tuple[float, float, float, float]:
         """``(x0, y0, x1, y1)`` of everything drawn, in inches."""
         from ._tex import measure
@@ -120,7 +125,7 @@ class Diagram:
         for n in self.nodes:
             xs += [n.x - n.w / 2, n.x + n.w / 2]
             ys += [n.y - n.h / 2, n.y + n.h / 2]
-        for lab in self.labels + [e.label for e in self.edges if e.label is not None]:
+        for lab in self.labels + self.edge_labels():
             w, h = measure(lab.text, lab.size)
             left = {"center": lab.x - w / 2, "left": lab.x, "right": lab.x - w}[lab.ha]
             xs += [left, left + w]

@@ -82,7 +82,7 @@ def to_tikz(diagram: Diagram) -> str:
         if e.width < 0.8:
             opts.append("thin")
         lines.append(f"\\draw[{', '.join(opts)}] ({_name(e.src)}) -- ({_name(e.dst)});")
-    lines += [_label(e.label) for e in diagram.edges if e.label is not None]
+    lines += [_label(lab) for lab in diagram.edge_labels()]
     lines += [_label(lab) for lab in diagram.labels]
     lines += [_matrix(m) for m in diagram.matrices]
     return "\n".join(lines) + "\n" + _END
