@@ -333,7 +333,8 @@ def _chunk_term(
     Shapes: ``Xc``: (n_c, n_0), ``yc``: (n_c, n_L) -> weights (n_{k-1}, n_k), biases (n_k,).
     """
     X_, y_ = _chunk_data(net, Xc, yc, loss, first_row, check)
-    value, grads = net._value_and_gradients(X_, y_, loss)  # means over the chunk's n_c rows
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught client-side
+        value, grads = net._value_and_gradients(X_, y_, loss)  # means over the chunk's n_c rows
     share = X_.shape[0] / n  # rescale each chunk mean to its part of the mean over n rows
     return share * value, [share * g for g in grads.parameters()]
 
@@ -380,7 +381,8 @@ def _connect(client: Client | str | None) -> Iterator[Client]:
         yield client
         return
     if client is None:
-        with LocalCluster(dashboard_address=None) as cluster, Client(cluster) as local:
+        # ":0": any free port for the dashboard; 8787 may belong to another cluster
+        with LocalCluster(dashboard_address=":0") as cluster, Client(cluster) as local:
             yield local
         return
     if not isinstance(client, str):
