@@ -76,6 +76,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "s_title": "Worked solution: the {arch} network, {steps} gradient-descent step(s)",
         "s_given": "Given",
         "s_settings": "Loss {loss}, learning rate ⟦η|\\eta⟧ = {lr}, {order}.",
+        "loss_mse": "MSE (mean squared error)",
+        "loss_mse_half": "⟦½·MSE|\\tfrac{1}{2}\\,\\mathrm{MSE}⟧, the book's "
+        "⟦1/(2n)·Σ (ŷ_i − y_i)²|\\frac{1}{2n}\\sum_i (\\hat{y}_i - y_i)^2⟧",
+        "loss_logloss": "log-loss (binary cross-entropy)",
+        "loss_cross_entropy": "cross-entropy",
         "s_batch": "full batch (every step uses all rows of X)",
         "s_row": "one row at a time: step t uses row ⟦((t − 1) mod {n}) + 1|((t - 1) \\bmod {n}) "
         "+ 1⟧",
@@ -179,6 +184,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "s_title": "Решение с числами: нейросеть {arch}, шагов градиентного спуска: {steps}",
         "s_given": "Дано",
         "s_settings": "Функция потерь {loss}, скорость обучения ⟦η|\\eta⟧ = {lr}, {order}.",
+        "loss_mse": "MSE (среднеквадратичная ошибка)",
+        "loss_mse_half": "⟦½·MSE|\\tfrac{1}{2}\\,\\mathrm{MSE}⟧, как в книге: "
+        "⟦1/(2n)·Σ (ŷ_i − y_i)²|\\frac{1}{2n}\\sum_i (\\hat{y}_i - y_i)^2⟧",
+        "loss_logloss": "логистическая (бинарная кросс-энтропия)",
+        "loss_cross_entropy": "кросс-энтропия",
         "s_batch": "полный батч (каждый шаг использует все строчки X)",
         "s_row": "по одному наблюдению: шаг t использует строчку ⟦((t − 1) mod {n}) + 1|((t - 1) "
         "\\bmod {n}) + 1⟧",

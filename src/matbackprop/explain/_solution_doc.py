@@ -109,7 +109,7 @@ def render(sol: Solution) -> list[_doc.Block]:
             tr(
                 lang,
                 "s_settings",
-                loss=sol.settings["loss"],
+                loss=tr(lang, "loss_" + sol.settings["loss"]),
                 lr=sol.settings["learning_rate"],
                 order=order,
             )
