@@ -158,3 +158,13 @@ def test_sympy_derivative_of_the_nested_function_equals_backprop(
             engine = np.concatenate([a.ravel() for a in g.parameters()])
             symbolic = np.array([float(v) for v in grad(*X[i], *values)])
             np.testing.assert_allclose(symbolic, engine, rtol=1e-9, atol=1e-12)
+
+
+def test_wide_layers_keep_the_seeds_order_and_unambiguous_indices() -> None:
+    net = mb.Network([11, 1], bias=True)
+    (h,) = scalar_network(net).layers[0]
+    line = text(h[1])
+    assert line.startswith("w^1_1·x_i,1 + w^1_2·x_i,2 + ")  # one output: w^k_l, as the seed
+    assert line.endswith("w^1_10·x_i,10 + w^1_11·x_i,11 + b^1_1")
+    (first, *_) = scalar_network(mb.Network([11, 2], bias=False)).layers[0]
+    assert text(first[1]).endswith("w^1_9,1·x_i,9 + w^1_10,1·x_i,10 + w^1_11,1·x_i,11")

@@ -43,10 +43,31 @@ def _tex_fname(name: str) -> str:
     return f"{base}_{{{sub}}}" if sub else base
 
 
-def bias_last(terms: list[Any]) -> list[Any]:
-    """The seed writes ``w·x + w·x + b``: move a bare bias symbol to the end of a sum."""
-    is_bias = [isinstance(t, sp.Symbol) and t.name.startswith("zb^") for t in terms]
-    return [t for t, b in zip(terms, is_bias) if not b] + [t for t, b in zip(terms, is_bias) if b]
+# weight symbol name -> (k, l, j): the names alone are ambiguous (w^3_11 of a single output)
+_WEIGHT_ORDER: dict[str, tuple[int, ...]] = {}
+
+
+def weight_symbol(name: str, k: int, l: int, j: int) -> sp.Symbol:
+    """The SymPy symbol of ``w^k_lj``, remembered with its place in the seed's order."""
+    _WEIGHT_ORDER[name] = (k, l, j)
+    return sp.Symbol(name)
+
+
+def _weight_key(term: Any) -> tuple[float, ...]:
+    """``(k, l, j)`` of the weight in a term ``w^k_lj·…``; a bare bias sorts last."""
+    factors = term.args if isinstance(term, sp.Mul) else (term,)
+    for f in factors:
+        if isinstance(f, sp.Symbol) and f.name in _WEIGHT_ORDER:
+            return _WEIGHT_ORDER[f.name]
+        if isinstance(f, sp.Symbol) and f.name.startswith("zb^"):
+            return (float("inf"),)
+    return (float("inf"), float("inf"))
+
+
+def seed_order(terms: list[Any]) -> list[Any]:
+    """The seed's order of a sum: ``w_1j·o_1 + w_2j·o_2 + … + b_j`` (SymPy sorts names as
+    strings, which would put ``w_10`` before ``w_2``)."""
+    return sorted(terms, key=_weight_key)
 
 
 class TexPrinter(LatexPrinter):  # type: ignore[misc]
@@ -54,7 +75,7 @@ class TexPrinter(LatexPrinter):  # type: ignore[misc]
         super().__init__({"mul_symbol": "dot", "order": "none"})
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-        return bias_last(list(super()._as_ordered_terms(expr, order=order)))
+        return seed_order(list(super()._as_ordered_terms(expr, order=order)))
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         base, sup, sub = _split(expr.name)
@@ -104,7 +125,7 @@ class TextPrinter(StrPrinter):  # type: ignore[misc]
         super().__init__({"order": "none"})
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-        return bias_last(list(super()._as_ordered_terms(expr, order=order)))
+        return seed_order(list(super()._as_ordered_terms(expr, order=order)))
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         base, sup, sub = _split(expr.name)

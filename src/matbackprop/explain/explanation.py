@@ -13,7 +13,7 @@ from ..network import Network
 from . import _doc
 from ._doc import M, eqs, heading, para
 from ._i18n import check_lang, tr
-from ._printing import bias_last, tex, text
+from ._printing import seed_order, tex, text
 from .algorithm import DEFINITION, backward_lines, cost, derivative_formula, loss_formulas, shape_m
 from .diagrams import backward_chain, forward_chain
 from .symbolic import N, function_names, matrix_network, nested_size, scalar_network
@@ -114,7 +114,7 @@ def _part_a(net: Network, lang: str, nested_limit: int) -> list[_doc.Block]:
         blocks.append(para(tr(lang, "a2_text")))
         rows = []
         for y_sym, y in zip(s.output_symbols, s.outputs):
-            terms = bias_last(list(sp.Add.make_args(y)))
+            terms = seed_order(list(sp.Add.make_args(y)))
             for t, term in enumerate(terms):
                 lhs_t = f"{tex(y_sym)} &= " if t == 0 else r"&\quad + "
                 lhs_x = f"{text(y_sym)} = " if t == 0 else "    + "

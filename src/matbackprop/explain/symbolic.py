@@ -18,7 +18,7 @@ from typing import Any
 import sympy as sp
 
 from ..network import Network
-from ._printing import elementwise
+from ._printing import elementwise, weight_symbol
 
 __all__ = ["MatrixNetwork", "ScalarNetwork", "matrix_network", "nested_size", "scalar_network"]
 
@@ -42,10 +42,15 @@ CONCRETE: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _idx(*indices: int | str) -> str:
-    parts = [str(i) for i in indices]
-    wide = any(len(p) > 1 for p in parts)
-    return ",".join(parts) if wide else "".join(parts)
+def _indexer(sizes: tuple[int, ...]) -> Any:
+    """``_idx(1, 2)`` is ``12``, or ``1,2`` everywhere once some layer has 10 or more
+    neurons (``w^1_10,1`` must not read as ``w^1_101``)."""
+    wide = max(sizes) >= 10
+
+    def _idx(*indices: int | str) -> str:
+        return ("," if wide else "").join(str(i) for i in indices)
+
+    return _idx
 
 
 def function_names(net: Network) -> list[str | None]:
@@ -112,6 +117,7 @@ def scalar_network(net: Network, concrete: bool = False) -> ScalarNetwork:
     sizes, L = net.layer_sizes, net.n_layers
     names = function_names(net)
     single = sizes[-1] == 1  # the seed writes w^3_l and ŷ_i when there is one output
+    _idx = _indexer(sizes)
     x = [sp.Symbol(f"x_{_idx('i', l)}") for l in range(1, sizes[0] + 1)]
     W, B, layers = [], [], []
     prev_sym: list[Any] = list(x)  # o^{k-1}_il as symbols, for the equations
@@ -123,8 +129,11 @@ def scalar_network(net: Network, concrete: bool = False) -> ScalarNetwork:
         Wk = sp.Matrix(
             a,
             b,
-            lambda l, j, k=k, last=last: sp.Symbol(
-                f"W^{k}_{_idx(l + 1)}" if last and single else f"W^{k}_{_idx(l + 1, j + 1)}"
+            lambda l, j, k=k, last=last: weight_symbol(
+                f"W^{k}_{_idx(l + 1)}" if last and single else f"W^{k}_{_idx(l + 1, j + 1)}",
+                k,
+                l + 1,
+                j + 1,
             ),
         )
         bk = [sp.Symbol(f"zb^{k}_{_idx(j + 1)}") for j in range(b)] if net.bias else []
