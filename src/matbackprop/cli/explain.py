@@ -138,7 +138,7 @@ def explain(
 Examples:
   matbackprop solve --X "1,2" --y "1" --init zeros --lr 1 --steps 2
   matbackprop solve --X "1,2;3,4" --y "1;0" --W "1,0;0,1" --W "1/2,0;0,1/2" \\
-      --W "1;-1" --activation relu --check "d2=1/4,0;0,0" --trace steps.csv
+      --W "1;-1" --activation relu --check "d2=-3/4,3/4;-1/4,1/4" --trace steps.csv
   matbackprop solve --X data.txt --y targets.txt --init normal --seed 1 --order row"""
 )
 @_common
