@@ -21,7 +21,7 @@ import matbackprop as mb
 from matbackprop.cli import cli, main
 
 
-def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "matbackprop", *args],
         capture_output=True,
@@ -52,8 +52,9 @@ def data_csv(tmp_path: Path) -> Path:
 # -- end to end, through a subprocess ---------------------------------------------------
 
 
-def test_demo_end_to_end() -> None:
-    out = _run("demo", "--epochs", "300", "--no-progress")
+def test_demo_end_to_end(tmp_path: Path) -> None:
+    # (the figures are test_draw's business; here only the report)
+    out = _run("demo", "--epochs", "300", "--no-progress", "--no-figures", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "Masha's network" in out.stdout
     assert "2-2-2-1" in out.stdout
@@ -61,6 +62,7 @@ def test_demo_end_to_end() -> None:
     assert after < before
     assert "predictions" in out.stdout
     assert out.stderr == ""
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_train_then_predict_end_to_end(tmp_path: Path, data_csv: Path) -> None:
@@ -68,7 +70,7 @@ def test_train_then_predict_end_to_end(tmp_path: Path, data_csv: Path) -> None:
     out = _run(
         "train", str(data_csv), "--target", "y", "--layers", "2,3,1", "--activation", "tanh",
         "--epochs", "20", "--lr", "0.05", "--seed", "1", "--save", str(model),
-        "--history", str(history), "--no-progress",
+        "--history", str(history), "--no-progress", cwd=tmp_path,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "20 epoch(s)" in out.stdout
@@ -80,7 +82,7 @@ def test_train_then_predict_end_to_end(tmp_path: Path, data_csv: Path) -> None:
     assert net.layer_sizes == (2, 3, 1)
     assert net.metadata["features"] == ["x1", "x2"]
 
-    out = _run("predict", "--model", str(model), str(data_csv))
+    out = _run("predict", "--model", str(model), str(data_csv), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     rows = list(csv.reader(out.stdout.splitlines()))
     assert rows[0] == ["y"]
@@ -88,16 +90,16 @@ def test_train_then_predict_end_to_end(tmp_path: Path, data_csv: Path) -> None:
     np.testing.assert_array_equal([[float(r[0])] for r in rows[1:]], net.predict(X))
 
 
-def test_check_end_to_end() -> None:
-    out = _run("check", "--layers", "3,4,1,2", "--activation", "tanh")
+def test_check_end_to_end(tmp_path: Path) -> None:
+    out = _run("check", "--layers", "3,4,1,2", "--activation", "tanh", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "OK" in out.stdout
     error = float(out.stdout.split("max relative error")[1].split()[0])
     assert error < 1e-6
 
 
-def test_user_mistake_is_one_line_and_exit_2() -> None:
-    out = _run("train", "missing.csv", "--target", "y", "--layers", "2,1")
+def test_user_mistake_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    out = _run("train", "missing.csv", "--target", "y", "--layers", "2,1", cwd=tmp_path)
     assert out.returncode == 2
     _assert_one_line_error(out.stderr, "missing.csv", "does not exist")
     assert out.stdout == ""
@@ -106,7 +108,7 @@ def test_user_mistake_is_one_line_and_exit_2() -> None:
 def test_bad_data_is_one_line_and_exit_1(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("x,y\n1,2\n3,four\n")
-    out = _run("train", str(path), "--target", "y", "--layers", "1,1")
+    out = _run("train", str(path), "--target", "y", "--layers", "1,1", cwd=tmp_path)
     assert out.returncode == 1
     _assert_one_line_error(out.stderr, "line 3", "'four' is not a number")
 
