@@ -76,8 +76,10 @@ def test_forward_svg_is_the_seed_chain_with_shapes() -> None:
     d = diagram(MASHA, "forward")
     assert [n.tex for n in d.nodes] == ["X", "H_{1}", "O_{1}", "H_{2}", "O_{2}", r"\hat{y}", "L"]
     labels = _svg_labels(d)
-    for label in [r"$W_{1}\ [2\times2]$", r"$W_{3}\ [2\times1]$", "$f$", r"$[n\times1]$"]:
+    # W_k on the edge with its shape [a×b] over it; f on the activation edges
+    for label in ["$W_{1}$", "$W_{3}$", r"$[2\times1]$", "$f$", r"$[n\times1]$"]:
         assert label in labels, label
+    assert labels.count(r"$[2\times2]$") == 2  # W1, W2
     assert labels.count(r"$[n\times2]$") == 5  # X, H1, O1, H2, O2
     assert [(e.src, e.dst) for e in d.edges][:2] == [("X", "H1"), ("H1", "O1")]
 
@@ -132,6 +134,20 @@ def test_large_networks_collapse_into_one_box_per_layer() -> None:
     assert len(full.edges) == 600
 
 
+def test_deep_chains_elide_the_middle_layers() -> None:
+    sizes = [2, 3, 3, 3, 3, 1]  # L = 5 weight layers
+    d = diagram(sizes, "backward")
+    keys = [n.key for n in d.nodes if n.style != "param"]
+    assert keys == ["X", "H1", "O1", "dots2", "H4", "O4", "yhat", "L"]
+    back_to_dots = next(e for e in d.edges if e.src == "H4" and e.dst == "dots2")
+    assert back_to_dots.label is not None
+    assert back_to_dots.label.tex == r"\dfrac{\partial H_{4}}{\partial O_{3}}"
+    assert [n.key for n in d.nodes if n.style == "param"] == ["P1", "P4", "P5"]
+    full = diagram(sizes, "forward", max_layers=None)
+    assert [n.key for n in full.nodes][1:9:2] == ["H1", "H2", "H3", "H4"]
+    assert len(diagram(sizes, "forward", max_layers=5).nodes) == len(full.nodes)
+
+
 # -- numbers of a worked step -------------------------------------------------------------
 
 
@@ -180,6 +196,7 @@ def _figure_cases() -> list[Any]:
         ([4, 10, 10, 3], True, ("network",)),
         ([10] * 7, False, ("network", "forward")),  # the largest drawn neuron by neuron
         ([10] * 7, True, ("network", "backward")),
+        ([3, 5, 5, 5, 2], False, ("forward", "backward")),
     ]
     cases: list[Any] = []
     for sizes, bias, whats in layouts:
@@ -289,6 +306,7 @@ def test_top_level_names_load_lazily() -> None:
         (lambda: diagram([2, 0, 1]), mb.ConfigError, ["layer_sizes[1]", "0"]),
         (lambda: diagram(MASHA, activation="nope"), mb.ConfigError, ["activation", "nope"]),
         (lambda: diagram(MASHA, max_rows=0), mb.ConfigError, ["max_rows", "0"]),
+        (lambda: diagram(MASHA, "forward", max_layers=1), mb.ConfigError, ["max_layers", "1"]),
         (
             lambda: diagram(mb.Network(MASHA), bias=True),
             mb.ConfigError,
@@ -305,8 +323,8 @@ def test_top_level_names_load_lazily() -> None:
         (lambda: diagram(MASHA).save("/no/such/dir/d.png"), mb.MissingFileError, ["/no/such"]),
     ],
     ids=[
-        "what", "layer-sizes", "activation", "max-rows", "network-and-bias", "foreign-cache",
-        "cache-on-network", "unknown-suffix", "unknown-format", "missing-folder",
+        "what", "layer-sizes", "activation", "max-rows", "max-layers", "network-and-bias",
+        "foreign-cache", "cache-on-network", "unknown-suffix", "unknown-format", "missing-folder",
     ],
 )  # fmt: skip
 def test_bad_input_raises_a_project_error(call: Any, error: type, fragments: list[str]) -> None:

@@ -54,6 +54,7 @@ def diagram(
     cache: Cache | None = None,
     gradients: Gradients | None = None,
     max_rows: int = 4,
+    max_layers: int | None = 3,
 ) -> Diagram:
     """Lay out one diagram of ``network`` (a :class:`Network` or layer sizes like
     ``[2, 2, 2, 1]``).
@@ -69,6 +70,8 @@ def diagram(
             Network).
         gradients: ``net.backward(...)`` or ``net.gradients(X, y)[1]``: the backward diagram
             shows every accumulator ``d`` and every ``∂L/∂W_k``.
+        max_layers: the pass diagrams of deeper networks show layer 1 and the last
+            ``max_layers - 1`` layers, with ``⋯`` for the rest (``None``: every layer).
 
     Shapes: ``cache.H[k]``, ``cache.O[k]``, ``gradients.d[k]``: (n, n_k).
     """
@@ -84,7 +87,14 @@ def diagram(
         return network_diagram(arch)
     if what == "forward" and gradients is not None:
         raise ConfigError("gradients belong to what='backward'; the forward pass takes cache")
-    return pass_diagram(arch, what, cache, gradients, int(max_rows))
+    limit: Any = max_layers
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 2
+    ):
+        raise ConfigError(f"max_layers must be an integer >= 2 or None, got {max_layers!r}")
+    return pass_diagram(
+        arch, what, cache, gradients, int(max_rows), None if limit is None else int(limit)
+    )
 
 
 def draw(
@@ -99,6 +109,7 @@ def draw(
     cache: Cache | None = None,
     gradients: Gradients | None = None,
     max_rows: int = 4,
+    max_layers: int | None = 3,
 ) -> Figure:
     """:func:`diagram` as a Matplotlib Figure (shown inline by Jupyter); with ``path``,
     also written there (``format`` or the suffix: png, svg, pdf, tex/tikz, dot)."""
@@ -111,6 +122,7 @@ def draw(
         cache=cache,
         gradients=gradients,
         max_rows=max_rows,
+        max_layers=max_layers,
     )
     if path is not None:
         d.save(path, format)

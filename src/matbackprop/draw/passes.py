@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -42,12 +42,16 @@ class _Item:
     width: int | None  # n_k; None for the scalar L
 
 
-def _chain(arch: Arch) -> list[_Item]:
+def _chain(arch: Arch, keep: set[int]) -> list[_Item]:
+    """The matrices of the chain; runs of layers not in ``keep`` become one ``⋯``."""
     L = arch.L
     items = [_Item("X", "X", 0, "X", False, arch.sizes[0])]
     for k in range(1, L):
-        items.append(_Item(f"H{k}", f"H_{{{k}}}", k, "H", True, arch.sizes[k]))
-        items.append(_Item(f"O{k}", f"O_{{{k}}}", k, "O", False, arch.sizes[k]))
+        if k in keep:
+            items.append(_Item(f"H{k}", f"H_{{{k}}}", k, "H", True, arch.sizes[k]))
+            items.append(_Item(f"O{k}", f"O_{{{k}}}", k, "O", False, arch.sizes[k]))
+        elif items[-1].kind != "dots":
+            items.append(_Item(f"dots{k}", r"\cdots", k, "dots", False, None))
     if arch.output_is_identity:
         items.append(_Item("yhat", r"\hat{y}", L, "O", True, arch.sizes[L]))
     else:
@@ -57,14 +61,24 @@ def _chain(arch: Arch) -> list[_Item]:
     return items
 
 
+def kept_layers(L: int, max_layers: int | None) -> set[int]:
+    """Layer 1 and the last ``max_layers - 1`` layers (all when ``L <= max_layers``): a deep
+    chain reads like Masha's, ``X → H_1 → O_1 ⋯ H_{L-1} → O_{L-1} → y_hat``."""
+    if max_layers is None or max_layers >= L:
+        return set(range(1, L + 1))
+    return {1} | set(range(L - max_layers + 2, L + 1))
+
+
 def _forward_label(arch: Arch, b: _Item) -> tuple[str, str]:
     """The label on the edge that makes ``b``, as the seed writes it: ``W_1 [2×2]`` or ``f``
     (nothing under the edge: the shapes under the nodes are of the matrices)."""
     if b.kind == "L":
         return r"L(y,\,\hat{y})", ""
+    if b.kind == "dots":
+        return "", ""
     if b.is_H:
         bias = f",\\ b_{{{b.k}}}" if arch.bias else ""
-        return f"W_{{{b.k}}}\\ {shape_tex(arch.sizes[b.k - 1], arch.sizes[b.k])}{bias}", ""
+        return f"W_{{{b.k}}}{bias}", ""
     return arch.f(b.k), ""
 
 
@@ -75,7 +89,10 @@ def _prev(k: int) -> str:
 def _backward_label(arch: Arch, a: _Item, b: _Item) -> tuple[str, str]:
     """The derivative on the dashed arrow from ``b`` back to ``a``: ``∂b/∂a`` above the
     arrow, its value below (``W_kᵀ`` or ``f'(H_k)``)."""
-    frac = rf"\dfrac{{\partial {b.tex}}}{{\partial {a.tex}}}"
+    if b.kind == "dots":
+        return "", ""
+    wrt = _prev(b.k) if a.kind == "dots" else a.tex
+    frac = rf"\dfrac{{\partial {b.tex}}}{{\partial {wrt}}}"
     if b.kind == "L":
         return frac, ""
     if b.is_H:
@@ -107,15 +124,22 @@ def pass_diagram(
     cache: Cache | None = None,
     gradients: Gradients | None = None,
     max_rows: int = 4,
+    max_layers: int | None = 3,
 ) -> Diagram:
-    """The forward (``what="forward"``) or backward (``"backward"``) chain of ``arch``."""
+    """The forward (``what="forward"``) or backward (``"backward"``) chain of ``arch``;
+    above ``max_layers`` weight layers the middle ones are elided (``None``: never)."""
     backward = what == "backward"
     _check_numbers(arch, cache, gradients)
-    items = _chain(arch)
+    items = _chain(arch, kept_layers(arch.L, max_layers))
     d = Diagram(what, f"{what} pass {'-'.join(map(str, arch.sizes))}")
 
     # Text and matrices of each column, to size the columns and the gaps between them.
-    nodes_w = [max(0.52, measure(f"${it.tex}$")[0] + 0.3) for it in items]
+    nodes_w = [
+        measure(f"${it.tex}$")[0] + 0.1
+        if it.kind == "dots"
+        else max(0.52, measure(f"${it.tex}$")[0] + 0.3)
+        for it in items
+    ]
     below: list[list[str]] = []  # captions under each node
     blocks: list[MatrixBlock | None] = []  # numbers under (forward) or above (backward)
     for it in items:
@@ -152,16 +176,20 @@ def pass_diagram(
                 w_blocks[i] = MatrixBlock(0, 0, _cells(W, max_rows))
     gaps = []
     for i, pair in enumerate(labels):
-        need = max(measure(f"${t}$")[0] for t in pair if t) + 0.3
+        need = max((measure(f"${t}$")[0] for t in pair if t), default=0.0) + 0.3
+        if not backward and items[i + 1].is_H:  # the shape [a×b] over W_k
+            b_k = items[i + 1].k
+            shape_w = measure(f"${shape_tex(arch.sizes[b_k - 1], arch.sizes[b_k])}$", FONT_SIZE - 1)
+            need = max(need, shape_w[0] + 0.3)
         if backward:  # the d matrices sit above the nodes, beside these labels
             need += (cols[i] - nodes_w[i]) / 2 + (cols[i + 1] - nodes_w[i + 1]) / 2 + 0.1
         wb = w_blocks[i]
         if wb is not None:
             need = max(need, matrix_size(wb)[0] + 0.3)
         # The wider of the two columns' captions must not reach the other's.
-        gaps.append(
-            max(0.75, need, 0.2 + (cols[i] - nodes_w[i]) / 2 + (cols[i + 1] - nodes_w[i + 1]) / 2)
-        )
+        shortest = 0.45 if "dots" in (items[i].kind, items[i + 1].kind) else 0.65
+        overhang = (cols[i] - nodes_w[i]) / 2 + (cols[i + 1] - nodes_w[i + 1]) / 2
+        gaps.append(max(shortest, need, 0.2 + overhang))
 
     # In the backward pass, each branch's labels run right of its arrow and its gradient
     # captions sit under its W_k box: the next branch must start beyond both.
@@ -186,7 +214,8 @@ def pass_diagram(
             x += nodes_w[i - 1] / 2 + gaps[i - 1] + nodes_w[i] / 2
         xs.append(x)
         note = shape_tex("n", it.width) if it.width else ""
-        d.nodes.append(Node(it.key, x, 0.0, it.tex, "box", nodes_w[i], NODE_H, rank=i, note=note))
+        shape: Literal["box", "text"] = "text" if it.kind == "dots" else "box"
+        d.nodes.append(Node(it.key, x, 0.0, it.tex, shape, nodes_w[i], NODE_H, rank=i, note=note))
         y = -NODE_H / 2 - 0.2
         for t in below[i]:
             d.labels.append(Label(x, y, t))
@@ -213,15 +242,18 @@ def pass_diagram(
         y = label_y + (0.14 if tall else 0.0)
         faint = backward and a.kind == "X"  # ∂L/∂X is never needed for training
         color = "#888888" if faint else "black"
-        lab = Label(xm, y, tex, color=color)
+        lab = Label(xm, y, tex, color=color) if tex else None
         under = Label(xm, -0.27, value, color=color) if value else None
         if backward:
             d.edges.append(Edge(b.key, a.key, lab, dashed=True, color=color, below=under))
         else:
             d.edges.append(Edge(a.key, b.key, lab, below=under))
+            if b.is_H:  # the seed's W_k [a×b]: the shape over the name, to keep edges short
+                shape_lab = shape_tex(arch.sizes[b.k - 1], arch.sizes[b.k])
+                d.labels.append(Label(xm, y + LINE, shape_lab, size=FONT_SIZE - 1))
         wb = w_blocks[i]
         if wb is not None:
-            wb.x, wb.y = xm, y + 0.2 + matrix_size(wb)[1]
+            wb.x, wb.y = xm, y + LINE + 0.2 + matrix_size(wb)[1]
             d.matrices.append(wb)
 
     y_bottom = -NODE_H / 2 - 0.2 - LINE + 0.15
@@ -293,7 +325,7 @@ def _values(it: _Item, cache: Cache | None, gradients: Gradients | None, backwar
         if gradients is None or not it.is_H:
             return None
         return gradients.d[it.k]
-    if cache is None or it.kind == "L":
+    if cache is None or it.kind in ("L", "dots"):
         return None
     if it.kind == "X":
         return cache.O[0]

@@ -34,6 +34,8 @@ def _name(key: str) -> str:
 
 
 def _node(n: Node) -> str:
+    if n.shape == "text":
+        return f"\\node[lbl] ({_name(n.key)}) at ({_c(n.x)}, {_c(n.y)}) {{${n.tex}$}};"
     style = ["neuron" if n.shape == "circle" else "box"]
     if n.style != "normal":
         style.append(n.style)
