@@ -32,7 +32,7 @@ def test_training_lowers_the_loss_on_the_demo_data() -> None:
     assert history.epochs == 300
     assert history.stop_reason == "completed"
     # full batch: loss[e] is the loss before epoch e's single step, so loss[0] is `before`
-    assert history.loss[0] == before
+    assert history.loss[0] == pytest.approx(before, rel=1e-12)
     assert history.loss[-1] < history.loss[0]
     assert net.training_info is not None
     assert net.training_info["optimizer"]["name"] == "adam"
@@ -127,7 +127,7 @@ def test_validation_data_is_measured_after_each_epoch() -> None:
     net = _masha()
     history = net.fit(X, y, epochs=3, validation_data=(Xv, yv), progress=False)
     # the last val_loss is the loss of the final weights on the validation rows
-    assert history.val_loss[-1] == net.loss(Xv, yv)
+    assert history.val_loss[-1] == pytest.approx(net.loss(Xv, yv), rel=1e-12)
 
 
 def test_early_stopping_restores_the_best_weights() -> None:
@@ -147,7 +147,7 @@ def test_early_stopping_restores_the_best_weights() -> None:
     assert history.epochs == history.best_epoch + 3
     best = int(np.argmin(history.val_loss))
     assert history.best_epoch == best + 1
-    assert net.loss(Xv, yv) == history.val_loss[best]
+    assert net.loss(Xv, yv) == pytest.approx(history.val_loss[best], rel=1e-12)
     # and they are the weights after exactly best_epoch steps from the start
     start.fit(X, y, optimizer="gd", learning_rate=0.1, epochs=history.best_epoch,
               progress=False)  # fmt: skip
@@ -193,7 +193,8 @@ def test_track_gradients_records_the_norm_of_each_layer() -> None:
     history = net.fit(X, y, epochs=2, track_gradients=True, progress=False)
     assert len(history.grad_norms) == 2
     # full batch: epoch 1's norms are those of the gradient at the starting weights
-    assert history.grad_norms[0] == [float(np.linalg.norm(g)) for g in grads.weights]
+    norms = [float(np.linalg.norm(g)) for g in grads.weights]
+    assert history.grad_norms[0] == pytest.approx(norms, rel=1e-12)
 
 
 def test_history_to_csv(tmp_path: Path) -> None:
