@@ -158,7 +158,10 @@ def render(sol: Solution) -> list[_doc.Block]:
             idx = 0 if name[0] in "HOy" else 3 if name[0] in "Wb" else 2
             sections[idx][1].append(Mat(lhs, _rows(v), s.exact, p))
         for key, bl in sections:
-            blocks.append(para(tr(lang, key)))
+            if key == "s_forward" and len(s.rows) < n:
+                blocks.append(para(tr(lang, "s_forward_row", i=s.rows[0] + 1)))
+            else:
+                blocks.append(para(tr(lang, key)))
             blocks += bl
     blocks.append(heading(2, tr(lang, "s_result")))
     losses = [s.values["L"] for s in sol.steps]
