@@ -14,12 +14,13 @@ import dask.array as da
 import numpy as np
 import pytest
 import zarr
+from click.testing import CliRunner
 from dask.delayed import delayed
 from distributed import Client, LocalCluster
 
 import matbackprop as mb
 from matbackprop import dask as mbd
-from matbackprop.cli import main
+from matbackprop.cli import cli, main
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +130,13 @@ def test_on_step_sees_each_loss(client: Client) -> None:
     )
     assert seen == list(enumerate(history.loss))
     assert history.loss[-1] < history.loss[0]
+
+
+def test_evaluate_is_the_loss_over_all_rows(client: Client) -> None:
+    net, X, y = _problem("cross_entropy", rows=130)
+    Xd = da.from_array(X, chunks=(40, 3))
+    got = mbd.evaluate(net, Xd, y, loss="cross_entropy", client=client)
+    assert got == pytest.approx(net.loss(X, y, "cross_entropy"), rel=1e-13)
 
 
 def test_divergence_restores_finite_weights(client: Client) -> None:
@@ -437,3 +445,10 @@ def test_cli_mistakes_exit_2(
 def test_cli_missing_data_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train-dask", str(tmp_path / "nope"), "-t", "y", "--layers", "3,1"]) == 2
     assert "must be a .npy folder or a .zarr store" in capsys.readouterr().err
+
+
+def test_cli_help_has_examples() -> None:
+    result = CliRunner().invoke(cli, ["train-dask", "--help"])
+    assert result.exit_code == 0
+    assert "Examples:" in result.output
+    assert "--dask tcp://scheduler:8786" in result.output

@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     from .network import Network
 
 __all__ = [
+    "evaluate",
     "fit_full_batch",
     "fit_streaming",
     "read_npy_folder",
@@ -323,6 +324,33 @@ def fit_full_batch(
                 break
     net.training_info = _training_info(loss_fn, opt, eta, history, None, "dask_full_batch")
     return history
+
+
+def evaluate(
+    net: Network, X: Any, y: Any, *, loss: str | Loss = "mse", client: Client | str | None = None
+) -> float:
+    """The loss ``L(y, y_hat)`` over all rows, as ``Σ_c (n_c/n)·L^(c)`` on the cluster.
+
+    For a held-out set that does not fit in memory; equals ``net.loss(X, y, loss)``.
+
+    Shapes: ``X``: (n, n_0) chunked by rows only; ``y``: (n, n_L) or (n,), same row chunks.
+    """
+    loss_fn = get_loss(loss)
+    Xd, yd = _row_chunked(net, X, y)
+    n = Xd.shape[0]
+    starts = np.cumsum((0, *Xd.chunks[0]))
+    snapshot = delayed(net.copy(), name=f"matbackprop-net-{uuid.uuid4().hex}")
+    parts = [
+        delayed(_chunk_loss, pure=True)(snapshot, xb, yb, loss_fn, n, int(starts[c]))
+        for c, (xb, yb) in enumerate(zip(Xd.to_delayed().ravel(), yd.to_delayed().ravel()))
+    ]
+    with _connect(client) as cl:
+        return math.fsum(cl.gather(cl.compute(parts)))
+
+
+def _chunk_loss(net: Network, Xc: Any, yc: Any, loss: Loss, n: int, first_row: int) -> float:
+    X_, y_ = _chunk_data(net, Xc, yc, loss, first_row, check=True)
+    return X_.shape[0] / n * loss.value(net._forward(X_).y_hat, y_)  # (n_c/n)·L^(c)
 
 
 def _chunk_term(
