@@ -9,7 +9,9 @@ same operations, in the same order, on buffers that live from one step to the ne
   network (and grown for a larger batch), so no large temporary is allocated and handed
   back to the operating system on each step;
 * where ``f'`` comes from ``O`` (identity, sigmoid, tanh, ReLU), ``O_k`` overwrites ``H_k``
-  in place: one ``(n, n_k)`` array per layer instead of two;
+  in place; and once the backward pass has used ``O_{k-1}`` (for ``∂L/∂W_k`` and ``f'``),
+  ``d_{k-1}`` is written over it. So a hidden layer holds one ``(n, n_k)`` array, plus one
+  scratch array shared by all layers, where the reference keeps ``H_k``, ``O_k`` and ``d``;
 * the output activation and the loss gradient are fused (``Loss.grad_H_into``);
 * ``∂L/∂X`` is never formed, and the transposes ``O_{k-1}ᵀ`` and ``W_kᵀ`` are views that
   BLAS reads with its transpose flag, never copies.
@@ -38,8 +40,8 @@ Array = NDArray[np.floating]
 class StepBuffers:
     """Every array of one training step for up to ``rows`` rows, and per-``n`` views of them.
 
-    Shapes: ``H[k]``, ``O[k]``, ``d[k]``: (n, n_k); ``dW[k-1]``: (n_{k-1}, n_k);
-    ``db[k-1]``: (n_k,).
+    Shapes: ``O[k]`` (holding ``H_k``, then ``O_k``, then ``d_k``), ``H[k]``, ``tmp[k]``:
+    (n, n_k); ``dW[k-1]``: (n_{k-1}, n_k); ``db[k-1]``: (n_k,).
     """
 
     def __init__(self, net: Network, rows: int) -> None:
@@ -57,31 +59,31 @@ class StepBuffers:
         self._H: list[Array | None] = [None]
         self._H += [None if self.shared[k] else np.empty(rows * sizes[k], dt) for k in layers]
         self._O: list[Array | None] = [None, *(np.empty(rows * sizes[k], dt) for k in layers)]
-        self._d: list[Array | None] = [None, *(np.empty(rows * sizes[k], dt) for k in layers)]
+        self._d_L = np.empty(rows * sizes[L], dt)  # d_L beside y_hat = O_L
         self._tmp = np.empty(rows * max(sizes[1:]), dt)  # scratch shared by all layers
         self.dW = [np.empty((a, b), dt) for a, b in itertools.pairwise(sizes)]
         self.db = [np.empty(b, dt) for b in sizes[1:]] if net.bias else []
         self._sizes = sizes
-        self._views: dict[int, tuple[list[Array], list[Array], list[Array], list[Array]]] = {}
+        self._views: dict[int, tuple[list[Array], list[Array], Array, list[Array]]] = {}
 
-    def views(self, n: int) -> tuple[list[Array], list[Array], list[Array], list[Array]]:
-        """``(H, O, d, tmp)`` for ``n <= rows`` rows, seed-indexed (slot 0 unused)."""
+    def views(self, n: int) -> tuple[list[Array], list[Array], Array, list[Array]]:
+        """``(H, O, d_L, tmp)`` for ``n <= rows`` rows, seed-indexed (slot 0 unused)."""
         cached = self._views.get(n)
         if cached is not None:
             return cached
         if len(self._views) > 4:  # batch, last short batch, validation: a few sizes at most
             self._views.clear()
         unused = self._tmp[:0]  # slot 0: O_0 = X is the caller's array
-        H, O, d, tmp = [unused], [unused], [unused], [unused]
+        H, O, tmp = [unused], [unused], [unused]
         for k, n_k in enumerate(self._sizes[1:], start=1):
-            O_flat = self._O[k]
-            O.append(O_flat[: n * n_k].reshape(n, n_k))  # type: ignore[index]
-            H_flat = self._H[k]
+            O_flat, H_flat = self._O[k], self._H[k]
+            assert O_flat is not None
+            O.append(O_flat[: n * n_k].reshape(n, n_k))
             H.append(O[k] if H_flat is None else H_flat[: n * n_k].reshape(n, n_k))
-            d.append(self._d[k][: n * n_k].reshape(n, n_k))  # type: ignore[index]
             tmp.append(self._tmp[: n * n_k].reshape(n, n_k))  # contiguous, like the reference
-        self._views[n] = (H, O, d, tmp)
-        return H, O, d, tmp
+        d_L = self._d_L[: n * self._sizes[-1]].reshape(n, self._sizes[-1])
+        self._views[n] = (H, O, d_L, tmp)
+        return H, O, d_L, tmp
 
 
 def buffers_for(net: Network, n: int) -> StepBuffers:
@@ -102,7 +104,7 @@ def value_and_gradients(net: Network, X: Array, y: Array, loss: Loss) -> tuple[f
 
     n = X.shape[0]
     bufs = buffers_for(net, n)
-    H, O, d, tmp = bufs.views(n)
+    H, O, d_L, tmp = bufs.views(n)
     W, b, f = net._weights, net._biases, net._f
     L = len(W)
 
@@ -122,25 +124,29 @@ def value_and_gradients(net: Network, X: Array, y: Array, loss: Loss) -> tuple[f
 
     # ∂L/∂H_L: fused with the loss when it pairs with f_L, else ∂L/∂y_hat * f_L'(H_L)
     if loss.output_activation == f[-1].name:
-        loss.grad_H_into(y_hat, y, d[L])  # (n, n_L)
+        loss.grad_H_into(y_hat, y, d_L)  # (n, n_L)
     else:
-        np.copyto(d[L], f[-1].backprop(loss.grad(y_hat, y), H[L], y_hat))
+        np.copyto(d_L, f[-1].backprop(loss.grad(y_hat, y), H[L], y_hat))
     value = loss.value(y_hat, y)
 
     # Backward: ∂L/∂W_k = O_{k-1}ᵀ·d, ∂L/∂b_k = 1ᵀ·d, d ← d·W_kᵀ * f'_{k-1}
     dW, db = bufs.dW, bufs.db
+    ds: list[Array | None] = [None] * (L + 1)
+    d = d_L
     for k in range(L, 0, -1):
+        ds[k] = d
         O_prev = X if k == 1 else O[k - 1]
-        np.matmul(O_prev.T, d[k], out=dW[k - 1])  # (n_{k-1}, n)·(n, n_k): a view, no copy
+        np.matmul(O_prev.T, d, out=dW[k - 1])  # (n_{k-1}, n)·(n, n_k): a view, no copy
         if b:
-            np.sum(d[k], axis=0, out=db[k - 1])  # (n_k,)
+            np.sum(d, axis=0, out=db[k - 1])  # (n_k,)
         if k > 1:
-            g, f_prev = d[k - 1], f[k - 2]
-            np.matmul(d[k], W[k - 1].T, out=g)  # (n, n_k)·(n_k, n_{k-1}) = (n, n_{k-1})
+            # O_{k-1} is read for the last time by f'; d_{k-1} is then written over it
+            f_prev, g = f[k - 2], O[k - 1]
             if f_prev.df_into is not None:
-                f_prev.df_into(H[k - 1], O[k - 1], tmp[k - 1])  # f'(H_{k-1}): (n, n_{k-1})
+                f_prev.df_into(H[k - 1], g, tmp[k - 1])  # f'(H_{k-1}): (n, n_{k-1})
+                np.matmul(d, W[k - 1].T, out=g)  # (n, n_k)·(n_k, n_{k-1}) = (n, n_{k-1})
                 np.multiply(g, tmp[k - 1], out=g)
             else:
-                np.copyto(g, f_prev.backprop(g, H[k - 1], O[k - 1]))
-    ds: list[Array | None] = [None, *d[1:]]
+                np.copyto(g, f_prev.backprop(d @ W[k - 1].T, H[k - 1], g))
+            d = g
     return value, Gradients(list(dW), list(db), ds)
