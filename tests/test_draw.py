@@ -90,11 +90,11 @@ def test_backward_svg_has_every_derivative_of_the_seed() -> None:
     # Each dashed arrow: the derivative above it, its value below it.
     arrows = [
         (r"\dfrac{\partial L}{\partial \hat{y}}", None),
-        (r"\dfrac{\partial \hat{y}}{\partial O_{2}}", r"= W_{3}^{\top}"),
+        (r"\dfrac{\partial \hat{y}}{\partial O_{2}}", r"= W_{3}^{\mathsf{T}}"),
         (r"\dfrac{\partial O_{2}}{\partial H_{2}}", r"= f'(H_{2})"),
-        (r"\dfrac{\partial H_{2}}{\partial O_{1}}", r"= W_{2}^{\top}"),
+        (r"\dfrac{\partial H_{2}}{\partial O_{1}}", r"= W_{2}^{\mathsf{T}}"),
         (r"\dfrac{\partial O_{1}}{\partial H_{1}}", r"= f'(H_{1})"),
-        (r"\dfrac{\partial H_{1}}{\partial X}", r"= W_{1}^{\top}"),
+        (r"\dfrac{\partial H_{1}}{\partial X}", r"= W_{1}^{\mathsf{T}}"),
     ]
     for above, below in arrows:
         edge = next(e for e in d.edges if e.label is not None and e.label.tex == above)
@@ -102,9 +102,9 @@ def test_backward_svg_has_every_derivative_of_the_seed() -> None:
         assert f"${above}$" in labels
         assert below is None or f"${below}$" in labels
     branches = [  # the three branches down to W3, W2, W1
-        r"\dfrac{\partial \hat{y}}{\partial W_{3}} = O_{2}^{\top}",
-        r"\dfrac{\partial H_{2}}{\partial W_{2}} = O_{1}^{\top}",
-        r"\dfrac{\partial H_{1}}{\partial W_{1}} = X^{\top}",
+        r"\dfrac{\partial \hat{y}}{\partial W_{3}} = O_{2}^{\mathsf{T}}",
+        r"\dfrac{\partial H_{2}}{\partial W_{2}} = O_{1}^{\mathsf{T}}",
+        r"\dfrac{\partial H_{1}}{\partial W_{1}} = X^{\mathsf{T}}",
     ]
     for tex in branches:
         assert f"${tex}$" in labels, tex

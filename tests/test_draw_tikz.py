@@ -62,7 +62,7 @@ def test_tikz_carries_the_seed_labels() -> None:
     src = diagram(MASHA, "backward").to_tikz()
     assert r"{$\dfrac{\partial O_{1}}{\partial H_{1}}$}" in src
     assert r"{$= f'(H_{1})$}" in src
-    assert r"{$\dfrac{\partial H_{1}}{\partial W_{1}} = X^{\top}$}" in src
+    assert r"{$\dfrac{\partial H_{1}}{\partial W_{1}} = X^{\mathsf{T}}$}" in src
     assert "dashed" in src
     assert r"{$w^{1}_{12}$}" in diagram(MASHA).to_tikz()
 

@@ -40,6 +40,13 @@ Examples:
     type=click.Choice(["network", "forward", "backward"]),
 )
 @click.option(
+    "--max-layers",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=2),
+    help="Forward/backward of deeper nets: layer 1, the last ones, and ⋯ between.",
+)
+@click.option(
     "--format",
     "fmt",
     default=None,
@@ -54,6 +61,7 @@ def draw(
     bias: bool | None,
     model_path: str | None,
     what: str,
+    max_layers: int,
     fmt: str | None,
     output: str,
 ) -> None:
@@ -93,6 +101,7 @@ def draw(
         activation=acts[0] if acts and len(acts) == 1 else acts,
         output_activation=output_activation,
         bias=bias,
+        max_layers=max_layers,
     )
     d.save(out, fmt)
     click.echo(f"wrote {output} ({what} diagram of {d.title.split()[-1]})")

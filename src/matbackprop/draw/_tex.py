@@ -1,7 +1,7 @@
 """Math labels: one mathtext string per label, read by Matplotlib and TikZ alike.
 
 Matplotlib's mathtext is a subset of LaTeX, so every label is written once in that subset
-(``\\frac``, ``\\hat``, ``^{\\top}``, ``\\mathrm``) and TikZ takes it verbatim between
+(``\\frac``, ``\\hat``, ``^{\\mathsf{T}}``, ``\\mathrm``) and TikZ takes it verbatim between
 ``$...$``. Graphviz has no math, so :func:`plain` turns the same string into Unicode text.
 """
 
@@ -99,6 +99,7 @@ def plain(tex: str) -> str:
     s = _fractions(s)
     s = re.sub(r"\\mathrm\{([^{}]*)\}", r"\1", s)
     s = re.sub(r"\\mathcal\{([^{}]*)\}", r"\1", s)
+    s = re.sub(r"\\math(?:bf|sf)\{([^{}]*)\}", r"\1", s)
     for word, uni in sorted(_WORDS.items(), key=lambda kv: -len(kv[0])):
         s = s.replace(word, uni)
     s = re.sub(r"\^\{([^{}]*)\}", lambda m: _script(m.group(1), _SUP), s)

@@ -54,7 +54,9 @@ def to_dot(diagram: Diagram) -> str:
         attrs = []
         texts = [plain(lab.tex) for lab in (e.label, e.below) if lab is not None]
         if texts:
-            attrs.append(f"label={_q(' '.join(texts))}")
+            # "∂O₁/∂H₁" and "= f'(H₁)" read as one line; two formulas go on two lines.
+            sep = " " if len(texts) < 2 or texts[1].startswith("=") else "\n"
+            attrs.append(f"label={_q(sep.join(texts))}")
         if e.dashed:
             attrs.append("style=dashed")
         if not e.arrow:

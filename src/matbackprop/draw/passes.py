@@ -28,6 +28,8 @@ NODE_H = 0.46
 LINE = 0.24
 BRANCH = 1.45  # inches from the chain down to the W_k boxes
 BRANCH_STEP = 0.5  # inches between the labels along a branch
+T = r"^{\mathsf{T}}"  # the transpose, as an upright T (mathtext spaces ^{\top} too widely)
+ONES = r"\mathbf{1}"  # the column of ones that sums d over the rows for ∂L/∂b_k
 
 
 @dataclass
@@ -96,25 +98,23 @@ def _backward_label(arch: Arch, a: _Item, b: _Item) -> tuple[str, str]:
     if b.kind == "L":
         return frac, ""
     if b.is_H:
-        return frac, rf"= W_{{{b.k}}}^{{\top}}"
+        return frac, rf"= W_{{{b.k}}}{T}"
     return frac, rf"= {arch.f(b.k)}'({a.tex})"
 
 
 def _branch_labels(arch: Arch, item: _Item) -> list[str]:
     k = item.k
-    out = [rf"\dfrac{{\partial {item.tex}}}{{\partial W_{{{k}}}}} = {_prev(k)}^{{\top}}"]
+    out = [rf"\dfrac{{\partial {item.tex}}}{{\partial W_{{{k}}}}} = {_prev(k)}{T}"]
     if arch.bias:
-        out.append(rf"\dfrac{{\partial {item.tex}}}{{\partial b_{{{k}}}}} = 1^{{\top}}")
+        out.append(rf"\dfrac{{\partial {item.tex}}}{{\partial b_{{{k}}}}} = {ONES}{T}")
     return out
 
 
 def _gradient_captions(arch: Arch, k: int) -> list[str]:
     a, b = arch.sizes[k - 1], arch.sizes[k]
-    out = [
-        rf"\dfrac{{\partial L}}{{\partial W_{{{k}}}}} = {_prev(k)}^{{\top}} d\ {shape_tex(a, b)}"
-    ]
+    out = [rf"\dfrac{{\partial L}}{{\partial W_{{{k}}}}} = {_prev(k)}{T}\, d\ {shape_tex(a, b)}"]
     if arch.bias:
-        out.append(rf"\dfrac{{\partial L}}{{\partial b_{{{k}}}}} = 1^{{\top}} d\ [{b}]")
+        out.append(rf"\dfrac{{\partial L}}{{\partial b_{{{k}}}}} = {ONES}{T}\, d\ [{b}]")
     return out
 
 
@@ -300,13 +300,20 @@ def _branches(
         w = max(0.6, measure(f"${tex}$")[0] + 0.3)
         key = f"P{k}"
         d.nodes.append(Node(key, x, -branch, tex, "box", w, NODE_H, "param", rank=i))
-        d.edges.append(Edge(it.key, key, None, dashed=True))
         # Below the shape captions of the chain, so that neither reaches the other.
         y = -NODE_H / 2 - 0.62
         d.labels.append(Label(x - 0.1, y, _d_label(it), ha="right"))
-        for t in _branch_labels(arch, it):
-            d.labels.append(Label(x + 0.1, y, t, ha="left"))
-            y -= BRANCH_STEP
+        texts = _branch_labels(arch, it)  # ∂H_k/∂W_k (and ∂H_k/∂b_k under it)
+        on_edge = [Label(x + 0.1, y - j * BRANCH_STEP, t, ha="left") for j, t in enumerate(texts)]
+        d.edges.append(
+            Edge(
+                it.key,
+                key,
+                on_edge[0],
+                dashed=True,
+                below=on_edge[-1] if len(on_edge) > 1 else None,
+            )
+        )
         y = -branch - NODE_H / 2 - 0.3
         for t in _gradient_captions(arch, k):
             d.labels.append(Label(x, y, t))
