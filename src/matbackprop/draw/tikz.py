@@ -65,7 +65,7 @@ def _matrix(m: MatrixBlock) -> str:
     spec = "r" * len(m.cells[0])
     rows = r" \\ ".join(" & ".join(c.replace("...", r"\vdots") for c in row) for row in m.cells)
     body = rf"$\left[\begin{{array}}{{{spec}}}{rows}\end{{array}}\right]$"
-    out = f"\\node[lbl, anchor=north, font=\\scriptsize] at ({_c(m.x)}, {_c(m.y)}) {{{body}}};"
+    out = f"\\node[lbl, anchor=north, font=\\footnotesize] at ({_c(m.x)}, {_c(m.y)}) {{{body}}};"
     if m.caption:
         out = f"\\node[lbl, anchor=south] at ({_c(m.x)}, {_c(m.y)}) {{${m.caption}$}};\n" + out
     return out
