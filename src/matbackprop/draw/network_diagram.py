@@ -58,7 +58,9 @@ def network_diagram(arch: Arch) -> Diagram:
                 label = None
                 if labelled:
                     t = 1.0 / (m + 1)
-                    tex = f"b^{{{k}}}_{{{j + 1}}}" if i < 0 else _w_tex(k, i + 1, j + 1)
+                    # One output: the seed writes w^3_1, w^3_2 (no neuron index), as explain does.
+                    j_w = None if k == L and m == 1 else j + 1
+                    tex = f"b^{{{k}}}_{{{j + 1}}}" if i < 0 else _w_tex(k, i + 1, j_w)
                     label = Label(
                         a.x + t * (b.x - a.x),
                         a.y + t * (b.y - a.y),
@@ -99,7 +101,9 @@ def _key(k: int, j: int) -> str:
     return f"b{k}" if j < 0 else f"n{k}_{j + 1}"
 
 
-def _w_tex(k: int, i: int, j: int) -> str:
+def _w_tex(k: int, i: int, j: int | None) -> str:
+    if j is None:
+        return f"w^{{{k}}}_{{{i}}}"
     sep = "," if i > 9 or j > 9 else ""
     return f"w^{{{k}}}_{{{i}{sep}{j}}}"
 
