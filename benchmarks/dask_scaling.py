@@ -48,6 +48,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--steps", type=int, default=5, help="timed steps per measurement")
     p.add_argument("--dir", type=Path, default=None, help="where to write the chunks")
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
+    p.add_argument("--tables", default="123", help="which tables to run, e.g. 1 or 23")
     return p.parse_args(argv)
 
 
@@ -70,9 +71,20 @@ def per_step(run: Any, steps: int) -> float:
     return float(np.min(gaps))
 
 
-def numpy_step(X: np.ndarray[Any, Any], y: np.ndarray[Any, Any], steps: int) -> float:
+def numpy_step(
+    X: np.ndarray[Any, Any], y: np.ndarray[Any, Any], steps: int, one_thread: bool = False
+) -> float:
     """Fastest of ``steps`` steps of the NumPy fit loop (its own step: forward, backward and
-    update on checked data, in its reused buffers), without fit's once-per-call checks."""
+    update on checked data, in its reused buffers), without fit's once-per-call checks.
+
+    ``one_thread``: BLAS on one thread, as in a Dask worker (distributed sets
+    ``OMP_NUM_THREADS=1`` and its kin for every worker process).
+    """
+    if one_thread:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            return numpy_step(X, y, steps)
     net = mb.Network(LAYERS, activation="tanh", seed=0)
     loss, opt = mb.MSE(), mb.SGD()
     X_, y_ = net.check_data(X, y, loss)
@@ -119,12 +131,15 @@ def overhead_table(sizes: list[int], steps: int) -> list[dict[str, Any]]:
             # made on the worker (no large graph to send), then copied here for NumPy
             T = da.random.default_rng(n).normal(size=(n, COLUMNS - 1), chunks=(CHUNK_ROWS, -1))
             X, y = client.persist([T, da.tanh(T[:, :3].sum(axis=1, keepdims=True))])
-            t_np = numpy_step(X.compute(), y.compute(), steps)
+            Xn, yn = X.compute(), y.compute()
+            t_np, t_np1 = numpy_step(Xn, yn, steps), numpy_step(Xn, yn, steps, one_thread=True)
             t_dask = dask_step(client, X, y, steps)
-            rows.append({"rows": n, "numpy_s": t_np, "dask_1_worker_s": t_dask})
+            rows.append(
+                {"rows": n, "numpy_s": t_np, "numpy_1_thread_s": t_np1, "dask_1_worker_s": t_dask}
+            )
             print(
-                f"{n:>10,d} {t_np * 1e3:>11.2f} {t_dask * 1e3:>11.2f} "
-                f"{(t_dask - t_np) * 1e3:>11.2f} {t_dask / t_np:>8.1f}x",
+                f"{n:>10,d} {t_np * 1e3:>11.2f} {t_np1 * 1e3:>11.2f} {t_dask * 1e3:>11.2f} "
+                f"{(t_dask - t_np1) * 1e3:>11.2f} {t_dask / t_np1:>8.1f}x",
                 flush=True,
             )
     return rows
@@ -190,22 +205,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"network {LAYERS} tanh, {COLUMNS} float64 columns, chunks of {CHUNK_ROWS:,d} rows, "
         f"load average {os.getloadavg()[0]:.1f} at the start"
     )
-    print("\n1. overhead per full-batch step, data in memory (ms)")
-    print(f"{'rows':>10} {'numpy':>11} {'dask 1 wkr':>11} {'overhead':>11} {'ratio':>9}")
-    results: dict[str, Any] = {"overhead": overhead_table(small, steps)}
+    results: dict[str, Any] = {}
+    if "1" in args.tables:
+        print("\n1. overhead per full-batch step, data in memory (ms)")
+        print(
+            f"{'rows':>10} {'numpy':>11} {'numpy 1 thr':>11} {'dask 1 wkr':>11} "
+            f"{'overhead':>11} {'ratio':>9}"
+        )
+        results["overhead"] = overhead_table(small, steps)
 
     base = Path(tempfile.mkdtemp(prefix="matbackprop-dask-", dir=args.dir))
     try:
-        print("\n2. out of core: seconds per full-batch step, chunks read from disk every step")
-        print(
-            f"{'rows':>10} {'GB':>6} {'chunks':>7} {'1 worker':>10} {'2 workers':>10} "
-            f"{'speedup':>9} {'Mrows/s':>10}"
-        )
-        results["out_of_core"] = out_of_core_table(big, steps, base)
+        if "2" in args.tables:
+            print("\n2. out of core: seconds per full-batch step, chunks read from disk every step")
+            print(
+                f"{'rows':>10} {'GB':>6} {'chunks':>7} {'1 worker':>10} {'2 workers':>10} "
+                f"{'speedup':>9} {'Mrows/s':>10}"
+            )
+            results["out_of_core"] = out_of_core_table(big, steps, base)
         n_stream = 200_000 if args.quick else 1_000_000
-        print(f"\n3. streaming SGD through one process, {n_stream:,d} rows, one epoch")
-        print(f"{'batch':>10} {'rows/s':>14} {'µs/step':>12}")
-        results["streaming"] = streaming_table(n_stream, base)
+        if "3" in args.tables:
+            print(f"\n3. streaming SGD through one process, {n_stream:,d} rows, one epoch")
+            print(f"{'batch':>10} {'rows/s':>14} {'µs/step':>12}")
+            results["streaming"] = streaming_table(n_stream, base)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     if args.json:
