@@ -3,7 +3,9 @@ with less memory than the data trains on it, and ``train-dask`` end to end."""
 
 from __future__ import annotations
 
+import os
 import resource
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -137,6 +139,27 @@ def test_evaluate_is_the_loss_over_all_rows(client: Client) -> None:
     Xd = da.from_array(X, chunks=(40, 3))
     got = mbd.evaluate(net, Xd, y, loss="cross_entropy", client=client)
     assert got == pytest.approx(net.loss(X, y, "cross_entropy"), rel=1e-13)
+
+
+def _ctrl_c_at(step: int) -> Any:
+    def on_step(s: int, value: float) -> None:
+        if s == step:
+            os.kill(os.getpid(), signal.SIGINT)  # as a user's Ctrl-C: a flag, checked per step
+
+    return on_step
+
+
+def test_ctrl_c_stops_after_the_current_step(client: Client) -> None:
+    net, X, y = _problem("mse", rows=60)
+    Xd = da.from_array(X, chunks=(20, 3))
+    full = mbd.fit_full_batch(
+        net, Xd, y, epochs=10, client=client, progress=False, on_step=_ctrl_c_at(1)
+    )
+    assert (full.stop_reason, full.epochs) == ("interrupted", 2)
+    streamed = mbd.fit_streaming(
+        net, Xd, y, epochs=10, batch_size=8, progress=False, on_step=_ctrl_c_at(5)
+    )
+    assert (streamed.stop_reason, streamed.epochs) == ("interrupted", 0)  # mid-epoch 1
 
 
 def test_divergence_restores_finite_weights(client: Client) -> None:
