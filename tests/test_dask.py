@@ -263,7 +263,9 @@ def test_read_table_by_index_or_name(tmp_path: Path, target: Any, inputs: list[s
 
 def test_zarr_store_trains_like_numpy(tmp_path: Path, client: Client) -> None:
     net, X, y = _problem("mse", rows=80)
-    store = zarr.create_array(str(tmp_path / "t.zarr"), shape=(80, 5), chunks=(30, 5), dtype="f8")
+    store = zarr.open_array(
+        str(tmp_path / "t.zarr"), mode="w", shape=(80, 5), chunks=(30, 5), dtype="f8"
+    )
     store[:] = np.hstack([X, y])
     store.attrs["columns"] = ["x1", "x2", "x3", "y1", "y2"]
     Xd, yd, names = mbd.read_table(tmp_path / "t.zarr", ["y1", "y2"])
