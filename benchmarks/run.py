@@ -108,7 +108,7 @@ def cpu_name() -> str:
 
 def matmul_peak(dtype: str, quick: bool) -> float:
     """Best GFLOP/s of a square NumPy matrix product (2·m³ FLOPs) over a few tries."""
-    m = 256 if quick else 2048
+    m = 256 if quick else 3072
     rng = np.random.default_rng(0)
     a = rng.standard_normal((m, m)).astype(dtype)
     b = rng.standard_normal((m, m)).astype(dtype)
@@ -270,6 +270,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows, verdicts[key, dtype] = workload_table(key, dtype, results, args.quick)
             emit(*rows)
             if key == "D":
+                # measure the peak again beside D, and keep the best: load on a shared
+                # machine varies, and a low peak would flatter D's percentage
+                peaks[dtype] = max(peaks[dtype], matmul_peak(dtype, args.quick))
+                emit(f"  matmul peak ({dtype}), the better of two: {peaks[dtype]:,.1f} GFLOP/s")
                 w = get_workload(key, args.quick)
                 flops = 6.0 * w.n * w.n_weights
                 for r in results:

@@ -30,9 +30,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .losses import Loss
+from .network import Gradients  # network.py imports this module only inside a method
 
 if TYPE_CHECKING:
-    from .network import Gradients, Network
+    from .network import Network
 
 Array = NDArray[np.floating]
 
@@ -100,8 +101,6 @@ def value_and_gradients(net: Network, X: Array, y: Array, loss: Loss) -> tuple[f
 
     Shapes: ``X``: (n, n_0); ``y``: (n, n_L) -> ``weights[k-1]``: (n_{k-1}, n_k).
     """
-    from .network import Gradients
-
     n = X.shape[0]
     bufs = buffers_for(net, n)
     H, O, d_L, tmp = bufs.views(n)
@@ -138,13 +137,18 @@ def value_and_gradients(net: Network, X: Array, y: Array, loss: Loss) -> tuple[f
         O_prev = X if k == 1 else O[k - 1]
         np.matmul(O_prev.T, d, out=dW[k - 1])  # (n_{k-1}, n)·(n, n_k): a view, no copy
         if b:
-            np.sum(d, axis=0, out=db[k - 1])  # (n_k,)
+            np.add.reduce(d, axis=0, out=db[k - 1])  # np.sum(d, axis=0) without its wrapper: (n_k,)
         if k > 1:
             # O_{k-1} is read for the last time by f'; d_{k-1} is then written over it
             f_prev, g = f[k - 2], O[k - 1]
             if f_prev.df_into is not None:
                 f_prev.df_into(H[k - 1], g, tmp[k - 1])  # f'(H_{k-1}): (n, n_{k-1})
-                np.matmul(d, W[k - 1].T, out=g)  # (n, n_k)·(n_k, n_{k-1}) = (n, n_{k-1})
+                if d.shape[1] == 1:
+                    # n_k = 1: each entry of d·W_kᵀ is one product, with no sum to order, so
+                    # broadcasting gives the BLAS values without a slow inner dimension of 1
+                    np.multiply(d, W[k - 1].T, out=g)  # (n, 1) * (1, n_{k-1})
+                else:
+                    np.matmul(d, W[k - 1].T, out=g)  # (n, n_k)·(n_k, n_{k-1}) = (n, n_{k-1})
                 np.multiply(g, tmp[k - 1], out=g)
             else:
                 np.copyto(g, f_prev.backprop(d @ W[k - 1].T, H[k - 1], g))
