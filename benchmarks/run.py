@@ -17,6 +17,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,13 +28,14 @@ sys.path.insert(0, str(HERE))
 
 import numpy as np  # noqa: E402
 from tools import TOOLS  # noqa: E402
-from worker import measure  # noqa: E402
+from worker import Runner  # noqa: E402
 from workloads import WORKLOADS, get_workload  # noqa: E402
 
 PEERS = [t for t in TOOLS if t != "ours"]
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 GOAL_RATIO = 0.9  # ours must take at most 0.9x the best peer's time per step
 GOAL_PEAK = 0.9  # D must reach 90% of the measured matmul peak
+PAUSE = 0.1  # seconds between two tools' turns: lets the last one's threads go idle
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -125,20 +127,86 @@ def matmul_peak(dtype: str, quick: bool) -> float:
 # -- running the tools ----------------------------------------------------------------
 
 
-def run_one(tool: str, key: str, dtype: str, args: argparse.Namespace) -> dict[str, Any]:
-    if args.in_process:
-        return measure(tool, key, dtype, args.repeats, args.quick)
-    cmd = [sys.executable, str(HERE / "worker.py"), tool, key, dtype, str(args.repeats)]
-    if args.quick:
-        cmd.append("--quick")
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    lines = proc.stdout.strip().splitlines()
-    try:
-        return dict(json.loads(lines[-1]))
-    except (IndexError, json.JSONDecodeError):
-        tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"tool": tool, "workload": key, "dtype": dtype, "seconds": [],
-                "error": f"failed: exit {proc.returncode}: {tail}"}  # fmt: skip
+class _Process:
+    """A worker process serving one tool (see worker.py); its stderr goes to a temp file."""
+
+    def __init__(self, tool: str, key: str, dtype: str, quick: bool) -> None:
+        cmd = [sys.executable, str(HERE / "worker.py"), tool, key, dtype]
+        if quick:
+            cmd.append("--quick")
+        self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in close())
+        self._proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True
+        )
+        hello = self.ask(None)
+        self.error: str | None = hello.get("error")
+        self.note = str(hello.get("note", ""))
+
+    def ask(self, command: str | None) -> dict[str, Any]:
+        assert self._proc.stdin is not None
+        assert self._proc.stdout is not None
+        if command is not None:
+            self._proc.stdin.write(command + "\n")
+            self._proc.stdin.flush()
+        for line in self._proc.stdout:
+            if line.startswith("{"):  # a library may print to stdout; replies are JSON
+                return dict(json.loads(line))
+        self._stderr.seek(0)
+        tail = (self._stderr.read().strip().splitlines() or ["no output"])[-1]
+        return {"error": f"failed: exit {self._proc.wait()}: {tail}"}
+
+    def run(self) -> float:
+        reply = self.ask("run")
+        if "error" in reply:
+            raise RuntimeError(reply["error"])
+        return float(reply["seconds"])
+
+    def close(self) -> float | None:
+        rss = self.ask("quit").get("rss_mb") if self.error is None else None
+        self._proc.wait()
+        self._stderr.close()
+        return None if rss is None else float(rss)
+
+
+def run_workload(key: str, dtype: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Time every tool on one workload, taking turns: warm-up round, then ``repeats`` rounds.
+
+    Taking turns (in a rotating order) puts every tool under the same background load, which
+    matters on a shared machine. Each tool lives in its own process unless ``--in-process``.
+    """
+    runners: dict[str, Any] = {}
+    results = {t: {"tool": t, "workload": key, "dtype": dtype, "seconds": []} for t in args.tools}
+    for t in args.tools:  # one at a time, so that preparing one does not slow another
+        r = (
+            Runner(t, key, dtype, args.quick)
+            if args.in_process
+            else _Process(t, key, dtype, args.quick)
+        )
+        results[t]["note"] = r.note
+        if r.error:
+            results[t]["error"] = r.error
+        runners[t] = r
+    live = [t for t in args.tools if not runners[t].error]
+    for round_ in range(args.repeats + 1):  # round 0 is the warm-up
+        shift = round_ % max(1, len(live))
+        for t in live[shift:] + live[:shift]:
+            if "error" in results[t]:
+                continue
+            try:
+                seconds = runners[t].run()
+            except Exception as exc:
+                results[t]["error"] = f"failed: {type(exc).__name__}: {exc}"
+                continue
+            if round_ > 0:
+                results[t]["seconds"].append(seconds)
+            if not args.in_process:
+                time.sleep(PAUSE)
+    for t, r in runners.items():
+        if isinstance(r, _Process):
+            rss = r.close()
+            if rss is not None:
+                results[t]["rss_mb"] = rss
+    return [results[t] for t in args.tools]
 
 
 def fmt_time(s: float) -> str:
@@ -254,7 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     emit(f"BLAS: {blas_info()}")
     kept = [f"{v}={os.environ[v]}" for v in OPENBLAS_VARS if v in os.environ]
     emit(f"OpenBLAS variables: {', '.join(kept) if kept else 'not set'}")
-    emit(f"time/step = median over {args.repeats} repeats after one warm-up chunk; "
+    emit(f"time/step = median over {args.repeats} repeats after one warm-up chunk, the tools "
+         "taking turns (rotating order) so that all see the same background load; "
          "'vs best peer' = time / fastest other tool's time (lower is better)")  # fmt: skip
 
     peaks = {d: matmul_peak(d, args.quick) for d in args.dtypes}
@@ -265,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     verdicts: dict[tuple[str, str], float | None] = {}
     for key in args.workloads:
         for dtype in args.dtypes:
-            results = [run_one(t, key, dtype, args) for t in args.tools]
+            results = run_workload(key, dtype, args)
             records += results
             rows, verdicts[key, dtype] = workload_table(key, dtype, results, args.quick)
             emit(*rows)

@@ -1,7 +1,11 @@
-"""Time one tool on one workload in one dtype; run as a subprocess so its peak RSS is its own.
+"""One tool on one workload in one dtype, in its own process so that its peak RSS is its own.
 
-Usage: ``python benchmarks/worker.py TOOL WORKLOAD DTYPE REPEATS [--quick]``; prints one
-JSON object: ``seconds`` (per step, one entry per repeat), ``rss_mb``, ``note``, ``error``.
+``python benchmarks/worker.py TOOL WORKLOAD DTYPE [--quick]`` prepares the tool, prints
+``{"ready": ..., "note": ...}`` and then answers one line per command on stdin: ``run``
+times one chunk (``{"seconds": per step}``), ``quit`` reports ``{"rss_mb": peak RSS}``.
+``run.py`` keeps one such process per tool and asks them in turn, so that every tool is
+timed under the same background load. Every reply is one JSON line; a failure is
+``{"error": ...}``.
 """
 
 from __future__ import annotations
@@ -21,35 +25,69 @@ from workloads import get_workload
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size (Linux reports kilobytes)."""
+    """This process's peak resident set size in MB.
+
+    ``VmHWM`` belongs to this process image alone; ``ru_maxrss`` would also count the
+    parent's pages from before ``exec``.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def measure(tool: str, key: str, dtype: str, repeats: int, quick: bool) -> dict[str, Any]:
-    """Warm up with one chunk, then time ``repeats`` chunks; seconds per step for each."""
-    w = get_workload(key, quick)
-    result: dict[str, Any] = {"tool": tool, "workload": key, "dtype": dtype, "seconds": []}
-    try:
-        chunk, result["note"] = TOOLS[tool](w, dtype)
-        steps = getattr(chunk, "steps", w.chunk_steps)
-        chunk()  # warm-up: compilation, first-touch of buffers, BLAS thread start
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            chunk()
-            result["seconds"].append((time.perf_counter() - t0) / steps)
-    except ToolMissing as exc:
-        result["error"] = f"skipped: {exc}"
-    except Exception as exc:  # a peer that breaks must not hide the others' results
-        result["error"] = f"failed: {type(exc).__name__}: {exc}"
-        result["traceback"] = traceback.format_exc()
-    result["rss_mb"] = peak_rss_mb()
-    return result
+class Runner:
+    """A tool prepared in this process: ``run()`` times one chunk, in seconds per step."""
+
+    def __init__(self, tool: str, key: str, dtype: str, quick: bool) -> None:
+        w = get_workload(key, quick)
+        self.error: str | None = None
+        self.note = ""
+        try:
+            self._chunk, self.note = TOOLS[tool](w, dtype)
+            self._steps = int(getattr(self._chunk, "steps", w.chunk_steps))
+        except ToolMissing as exc:
+            self.error = f"skipped: {exc}"
+        except Exception as exc:  # a peer that breaks must not hide the others' results
+            self.error = f"failed: {type(exc).__name__}: {exc}"
+
+    def run(self) -> float:
+        t0 = time.perf_counter()
+        self._chunk()
+        return (time.perf_counter() - t0) / self._steps
+
+
+def _reply(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj), flush=True)
+
+
+def serve(tool: str, key: str, dtype: str, quick: bool) -> int:
+    runner = Runner(tool, key, dtype, quick)
+    if runner.error:
+        _reply({"error": runner.error})
+        return 0
+    _reply({"ready": True, "note": runner.note})
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "run":
+            try:
+                _reply({"seconds": runner.run()})
+            except Exception as exc:
+                _reply({"error": f"failed: {type(exc).__name__}: {exc}"})
+                traceback.print_exc()
+                return 1
+        elif command == "quit":
+            _reply({"rss_mb": peak_rss_mb()})
+            return 0
+    return 0
 
 
 def main(argv: list[str]) -> int:
-    tool, key, dtype, repeats = argv[:4]
-    print(json.dumps(measure(tool, key, dtype, int(repeats), "--quick" in argv)))
-    return 0
+    tool, key, dtype = argv[:3]
+    return serve(tool, key, dtype, "--quick" in argv)
 
 
 if __name__ == "__main__":

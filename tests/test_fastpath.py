@@ -267,3 +267,17 @@ def test_optimizers_accept_the_reused_gradients() -> None:
     _, g = net._value_and_gradients(X, y, get_loss("mse"), reuse=True)
     opt.update(net.parameters(), g.parameters(), state, 0.1)
     assert all(v is not dg for v, dg in zip(state.slots["velocity"], g.parameters()))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(1, 1), (7, 1), (1000, 1), (256, 3), (20000, 10)], ids=str)
+@pytest.mark.parametrize("half", [False, True], ids=["mse", "half-mse"])
+def test_mse_value_is_bitwise_numpy_mean(shape: tuple[int, int], half: bool, dtype: Any) -> None:
+    # MSE.value skips np.mean's Python wrapper; it must keep np.mean's bits
+    rng = np.random.default_rng(sum(shape))
+    for scale in (1e-4, 1.0, 1e4):
+        y_hat = (scale * rng.standard_normal(shape)).astype(dtype)
+        y = rng.standard_normal(shape).astype(dtype)
+        r = y_hat - y
+        expected = (0.5 if half else 1.0) * float(np.mean(r * r))
+        assert mb.MSE(half=half).value(y_hat, y) == expected
