@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 Array = NDArray[np.floating]
 
 
+_Views = tuple[list[Array], list[Array], Array, list[Array], list[NDArray[np.bool_]]]
+
+
 class StepBuffers:
     """Every array of one training step for up to ``rows`` rows, and per-``n`` views of them.
 
@@ -62,29 +65,31 @@ class StepBuffers:
         self._O: list[Array | None] = [None, *(np.empty(rows * sizes[k], dt) for k in layers)]
         self._d_L = np.empty(rows * sizes[L], dt)  # d_L beside y_hat = O_L
         self._tmp = np.empty(rows * max(sizes[1:]), dt)  # scratch shared by all layers
+        self._mask = np.empty(rows * max(sizes[1:]), np.bool_)  # ReLU's f' as [O > 0]
         self.dW = [np.empty((a, b), dt) for a, b in itertools.pairwise(sizes)]
         self.db = [np.empty(b, dt) for b in sizes[1:]] if net.bias else []
         self._sizes = sizes
-        self._views: dict[int, tuple[list[Array], list[Array], Array, list[Array]]] = {}
+        self._views: dict[int, _Views] = {}
 
-    def views(self, n: int) -> tuple[list[Array], list[Array], Array, list[Array]]:
-        """``(H, O, d_L, tmp)`` for ``n <= rows`` rows, seed-indexed (slot 0 unused)."""
+    def views(self, n: int) -> _Views:
+        """``(H, O, d_L, tmp, mask)`` for ``n <= rows`` rows, seed-indexed (slot 0 unused)."""
         cached = self._views.get(n)
         if cached is not None:
             return cached
         if len(self._views) > 4:  # batch, last short batch, validation: a few sizes at most
             self._views.clear()
         unused = self._tmp[:0]  # slot 0: O_0 = X is the caller's array
-        H, O, tmp = [unused], [unused], [unused]
+        H, O, tmp, mask = [unused], [unused], [unused], [self._mask[:0]]
         for k, n_k in enumerate(self._sizes[1:], start=1):
             O_flat, H_flat = self._O[k], self._H[k]
             assert O_flat is not None
             O.append(O_flat[: n * n_k].reshape(n, n_k))
             H.append(O[k] if H_flat is None else H_flat[: n * n_k].reshape(n, n_k))
             tmp.append(self._tmp[: n * n_k].reshape(n, n_k))  # contiguous, like the reference
+            mask.append(self._mask[: n * n_k].reshape(n, n_k))
         d_L = self._d_L[: n * self._sizes[-1]].reshape(n, self._sizes[-1])
-        self._views[n] = (H, O, d_L, tmp)
-        return H, O, d_L, tmp
+        self._views[n] = (H, O, d_L, tmp, mask)
+        return self._views[n]
 
 
 def buffers_for(net: Network, n: int) -> StepBuffers:
@@ -103,7 +108,7 @@ def value_and_gradients(net: Network, X: Array, y: Array, loss: Loss) -> tuple[f
     """
     n = X.shape[0]
     bufs = buffers_for(net, n)
-    H, O, d_L, tmp = bufs.views(n)
+    H, O, d_L, tmp, mask = bufs.views(n)
     W, b, f = net._weights, net._biases, net._f
     L = len(W)
 
@@ -142,14 +147,16 @@ def value_and_gradients(net: Network, X: Array, y: Array, loss: Loss) -> tuple[f
             # O_{k-1} is read for the last time by f'; d_{k-1} is then written over it
             f_prev, g = f[k - 2], O[k - 1]
             if f_prev.df_into is not None:
-                f_prev.df_into(H[k - 1], g, tmp[k - 1])  # f'(H_{k-1}): (n, n_{k-1})
+                # f'(H_{k-1}): (n, n_{k-1}); a 0/1 f' as a boolean mask (x·True = x·1.0)
+                df = mask[k - 1] if f_prev.df_is_step else tmp[k - 1]
+                f_prev.df_into(H[k - 1], g, df)
                 if d.shape[1] == 1:
                     # n_k = 1: each entry of d·W_kᵀ is one product, with no sum to order, so
                     # broadcasting gives the BLAS values without a slow inner dimension of 1
                     np.multiply(d, W[k - 1].T, out=g)  # (n, 1) * (1, n_{k-1})
                 else:
                     np.matmul(d, W[k - 1].T, out=g)  # (n, n_k)·(n_k, n_{k-1}) = (n, n_{k-1})
-                np.multiply(g, tmp[k - 1], out=g)
+                np.multiply(g, df, out=g)
             else:
                 np.copyto(g, f_prev.backprop(d @ W[k - 1].T, H[k - 1], g))
             d = g

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,8 +45,10 @@ class Activation:
     # df_into(H, O, out) writes f'(H) into out. df_from_O: f' needs only O, so the fast path
     # lets O_k overwrite H_k and keeps one (n, n_k) array per layer instead of two.
     f_into: Callable[[Array, Array, Array], object] | None = None
-    df_into: Callable[[Array, Array, Array], object] | None = None
+    df_into: Callable[[Array, Array, NDArray[Any]], object] | None = None
     df_from_O: bool = False
+    # f' is 0 or 1 (ReLU): df_into may write a boolean mask, 1 byte an entry instead of 8
+    df_is_step: bool = False
 
     @property
     def elementwise(self) -> bool:
@@ -110,8 +113,9 @@ def _d_relu(H: Array, O: Array) -> Array:
     return (H > 0).astype(H.dtype)  # [H > 0]; f'(0) is taken as 0
 
 
-def _d_relu_into(H: Array, O: Array, out: Array) -> None:
-    np.greater(O, 0.0, out=out)  # from the output: O = max(H, 0) > 0 exactly where H > 0
+def _d_relu_into(H: Array, O: Array, out: NDArray[Any]) -> None:
+    # from the output: O = max(H, 0) > 0 exactly where H > 0; out may be float or bool
+    np.greater(O, 0.0, out=out)
 
 
 def _leaky_relu(t: Array) -> Array:
@@ -194,7 +198,7 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
         Activation("sigmoid", _sigmoid, _d_sigmoid, None, _sigmoid_into, _d_sigmoid_into, True),
         Activation("tanh", np.tanh, _d_tanh, None, _tanh_into, _d_tanh_into, True),
-        Activation("relu", _relu, _d_relu, None, _relu_into, _d_relu_into, True),
+        Activation("relu", _relu, _d_relu, None, _relu_into, _d_relu_into, True, True),
         Activation("leaky_relu", _leaky_relu, _d_leaky_relu),
         Activation("softplus", _softplus, _d_softplus),
         Activation("elu", _elu, _d_elu),
