@@ -361,18 +361,19 @@ def _peak_rss_bytes() -> int:
 
 
 def test_worker_with_less_memory_than_the_data(tmp_path: Path) -> None:
-    # 40 chunks of 50 000 rows x 16 columns of float64: 256 MB on disk, written a chunk at
-    # a time; the one worker may hold 200 MB in all (its Python, NumPy and Dask included).
+    # 100 chunks of 20 000 rows x 16 columns of float64: 256 MB on disk, written a chunk at
+    # a time; the one worker may hold 200 MB in all (its Python, NumPy and Dask included,
+    # about 90 MB before the first task), so only a few chunks fit at once.
     rng = np.random.default_rng(0)
     folder = tmp_path / "big"
     folder.mkdir()
     loss_before = 0.0
     net = mb.Network([15, 8, 1], activation="tanh", seed=0)
-    for i in range(40):
-        part = rng.normal(size=(50_000, 16))
+    for i in range(100):
+        part = rng.normal(size=(20_000, 16))
         part[:, -1] = np.tanh(part[:, :3].sum(axis=1))
         np.save(folder / f"part-{i:05d}.npy", part)
-        loss_before += net.loss(part[:, :-1], part[:, -1:]) * 50_000 / 2_000_000
+        loss_before += net.loss(part[:, :-1], part[:, -1:]) * 20_000 / 2_000_000
     on_disk = sum(f.stat().st_size for f in folder.iterdir())
     limit = 200 * 2**20
     assert on_disk > limit

@@ -287,9 +287,10 @@ def fit_full_batch(
     state = opt.init_state(params)
     history = History()
     last_good = [p.copy() for p in params]
-    x_blocks, y_blocks = Xd.to_delayed().ravel(), yd.to_delayed().ravel()
+    blocks = _row_blocks(Xd, yd)
+    n_in = Xd.shape[1]
     starts = np.cumsum((0, *Xd.chunks[0]))
-    bars = _Bars(progress, n_epochs, len(x_blocks))
+    bars = _Bars(progress, n_epochs, len(blocks))
     quiet = np.errstate(over="ignore", invalid="ignore")  # divergence is caught below
     with _connect(client) as cl, bars, _sigint_stops() as interrupted, quiet:
         for epoch in range(n_epochs):
@@ -297,9 +298,9 @@ def fit_full_batch(
             snapshot = delayed(net.copy(), name=f"matbackprop-net-{uuid.uuid4().hex}")
             terms = [
                 delayed(_chunk_term, pure=True)(
-                    snapshot, xb, yb, loss_fn, n, int(starts[c]), epoch == 0
+                    snapshot, block, n_in, loss_fn, n, int(starts[c]), epoch == 0
                 )
-                for c, (xb, yb) in enumerate(zip(x_blocks, y_blocks))
+                for c, block in enumerate(blocks)
             ]
             futures = cl.compute(terms)
             total = _tree_sum(cl, futures)
@@ -341,25 +342,46 @@ def evaluate(
     starts = np.cumsum((0, *Xd.chunks[0]))
     snapshot = delayed(net.copy(), name=f"matbackprop-net-{uuid.uuid4().hex}")
     parts = [
-        delayed(_chunk_loss, pure=True)(snapshot, xb, yb, loss_fn, n, int(starts[c]))
-        for c, (xb, yb) in enumerate(zip(Xd.to_delayed().ravel(), yd.to_delayed().ravel()))
+        delayed(_chunk_loss, pure=True)(snapshot, block, Xd.shape[1], loss_fn, n, int(starts[c]))
+        for c, block in enumerate(_row_blocks(Xd, yd))
     ]
     with _connect(client) as cl:
         return math.fsum(cl.gather(cl.compute(parts)))
 
 
-def _chunk_loss(net: Network, Xc: Any, yc: Any, loss: Loss, n: int, first_row: int) -> float:
+def _row_blocks(Xd: da.Array, yd: da.Array) -> list[Any]:
+    """One task per row chunk that yields ``[X_c | y_c]`` side by side.
+
+    X and y blocks as separate tasks would let the scheduler read every X chunk before
+    the first y chunk, holding the whole X in a worker; one block per chunk is consumed
+    by its gradient task as soon as it is read.
+
+    Shapes: ``Xd``: (n, n_0), ``yd``: (n, m) or (n,) -> blocks (n_c, n_0 + m).
+    """
+    y2 = yd if yd.ndim == 2 else yd[:, None]
+    return list(da.concatenate([Xd, y2], axis=1).rechunk({1: -1}).to_delayed().ravel())
+
+
+def _split(block: Any, n_in: int) -> tuple[Any, Any]:
+    block = np.asarray(block)
+    return np.ascontiguousarray(block[:, :n_in]), np.ascontiguousarray(block[:, n_in:])
+
+
+def _chunk_loss(net: Network, block: Any, n_in: int, loss: Loss, n: int, first_row: int) -> float:
+    Xc, yc = _split(block, n_in)
     X_, y_ = _chunk_data(net, Xc, yc, loss, first_row, check=True)
     return X_.shape[0] / n * loss.value(net._forward(X_).y_hat, y_)  # (n_c/n)·L^(c)
 
 
 def _chunk_term(
-    net: Network, Xc: Any, yc: Any, loss: Loss, n: int, first_row: int, check: bool
+    net: Network, block: Any, n_in: int, loss: Loss, n: int, first_row: int, check: bool
 ) -> Term:
     """One chunk's share ``(n_c/n)·(L^(c), ∂L^(c)/∂θ)``; runs on a worker.
 
-    Shapes: ``Xc``: (n_c, n_0), ``yc``: (n_c, n_L) -> weights (n_{k-1}, n_k), biases (n_k,).
+    Shapes: ``block``: (n_c, n_0 + n_L) = ``[X_c | y_c]`` -> weights (n_{k-1}, n_k),
+    biases (n_k,).
     """
+    Xc, yc = _split(block, n_in)
     X_, y_ = _chunk_data(net, Xc, yc, loss, first_row, check)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught client-side
         value, grads = net._value_and_gradients(X_, y_, loss)  # means over the chunk's n_c rows
