@@ -286,7 +286,7 @@ def fit(
                 history.stop_reason = "interrupted"
                 save()  # mid-epoch: a partial epoch is not in the history
                 break
-            if not all(np.all(np.isfinite(p)) for p in params):
+            if not _all_finite(params):
                 _restore(params, run.last_good)
                 history.stop_reason = "diverged"
                 raise TrainingDivergedError(_diverged_message(run.epoch, math.inf, eta), history)
@@ -296,14 +296,17 @@ def fit(
 
             monitored = history.val_loss[-1] if history.val_loss else history.loss[-1]
             if run.best_value is None or monitored < run.best_value - min_delta_:
-                run.best_value, run.best, run.bad_epochs = monitored, [p.copy() for p in params], 0
+                run.best_value, run.bad_epochs = monitored, 0
                 history.best_epoch = run.epoch
+                if early_stopping:  # only early stopping restores them: no copy otherwise
+                    run.best = [p.copy() for p in params]
             else:
                 run.bad_epochs += 1
-            postfix = {"loss": f"{history.loss[-1]:.4g}"}
-            if history.val_loss:
-                postfix["val"] = f"{history.val_loss[-1]:.4g}"
-            bar.set_postfix(postfix, refresh=False)
+            if progress:  # formatting the postfix costs as much as a tiny network's step
+                postfix = {"loss": f"{history.loss[-1]:.4g}"}
+                if history.val_loss:
+                    postfix["val"] = f"{history.val_loss[-1]:.4g}"
+                bar.set_postfix(postfix, refresh=False)
             bar.update(1)
             stop = early_stopping and run.bad_epochs >= patience_
             if stop:
@@ -450,6 +453,12 @@ def _copy_into(dst: list[Array], src: list[Any], what: str, path: Path | None) -
         if not np.all(np.isfinite(s)):
             raise ModelFileError(f"checkpoint {path}: {what} hold NaN or inf")
         np.copyto(d, s)
+
+
+def _all_finite(params: list[Array]) -> bool:
+    """Whether every entry is finite: a sum is NaN or ±inf if any entry is (or if finite
+    entries overflow it, which is divergence too), and costs one call instead of three."""
+    return all(math.isfinite(float(np.add.reduce(p, axis=None))) for p in params)
 
 
 def _restore(params: list[Array], saved: list[Array]) -> None:
