@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
+from .. import _checks
 from .._version import __version__
 
 
@@ -45,3 +47,59 @@ class LayerSizes(click.ParamType):  # type: ignore[type-arg]
 
 
 LAYERS = LayerSizes()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def network_options(*, optimizer: str, learning_rate: float, target_help: str) -> Callable[[F], F]:
+    """The options every training command shares: targets, architecture, loss, optimizer, η."""
+    options = [
+        click.option("--target", "-t", "targets", multiple=True, required=True, help=target_help),
+        click.option(
+            "--layers",
+            type=LAYERS,
+            required=True,
+            help="Layer sizes from inputs to outputs, e.g. 2,2,2,1.",
+        ),
+        click.option(
+            "--activation",
+            default="sigmoid",
+            show_default=True,
+            help="Hidden activation, or one per hidden layer separated by commas.",
+        ),
+        click.option(
+            "--output-activation",
+            default=None,
+            help="Output activation [default: from the loss: identity, sigmoid or softmax].",
+        ),
+        click.option(
+            "--loss",
+            default="mse",
+            show_default=True,
+            type=click.Choice(["mse", "mse_half", "logloss", "cross_entropy"]),
+            help="Loss; mse_half is ½·MSE, the book's 1/(2n)Σ.",
+        ),
+        click.option(
+            "--optimizer",
+            default=optimizer,
+            show_default=True,
+            type=click.Choice(["gd", "sgd", "momentum", "nesterov", "adam"]),
+        ),
+        click.option(
+            "--lr",
+            "learning_rate",
+            default=learning_rate,
+            show_default=True,
+            type=float,
+            callback=lambda ctx, param, v: _checks.learning_rate(v, "--lr"),
+            help="Learning rate η, 0 < η ≤ 1000.",
+        ),
+    ]
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):  # click applies the last decorator first
+            command = option(command)
+        return command
+
+    return decorate

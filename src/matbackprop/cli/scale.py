@@ -13,7 +13,7 @@ from .. import _checks
 from ..errors import ConfigError, TrainingDivergedError
 from ..losses import MSE, get_loss
 from ..network import Network
-from ._app import LAYERS, cli
+from ._app import cli, network_options
 from .train import _OUTPUT_FOR_LOSS, _activation_list
 
 LOCAL = "local"  # --dask without an address: a LocalCluster on this machine
@@ -36,49 +36,10 @@ scheduler address). With --stream: mini-batch SGD in this process, one chunk in
 memory at a time, chunks and rows in a seeded random order.""",
 )
 @click.argument("data", type=click.Path(path_type=str))
-@click.option(
-    "--target",
-    "-t",
-    "targets",
-    multiple=True,
-    required=True,
-    help="Target column(s): index (-1 is the last) or name; repeat or separate by commas.",
-)
-@click.option(
-    "--layers", type=LAYERS, required=True, help="Layer sizes from inputs to outputs, e.g. 20,16,1."
-)
-@click.option(
-    "--activation",
-    default="sigmoid",
-    show_default=True,
-    help="Hidden activation, or one per hidden layer separated by commas.",
-)
-@click.option(
-    "--output-activation",
-    default=None,
-    help="Output activation [default: from the loss: identity, sigmoid or softmax].",
-)
-@click.option(
-    "--loss",
-    default="mse",
-    show_default=True,
-    type=click.Choice(["mse", "mse_half", "logloss", "cross_entropy"]),
-    help="Loss; mse_half is ½·MSE, the book's 1/(2n)Σ.",
-)
-@click.option(
-    "--optimizer",
-    default="sgd",
-    show_default=True,
-    type=click.Choice(["gd", "sgd", "momentum", "nesterov", "adam"]),
-)
-@click.option(
-    "--lr",
-    "learning_rate",
-    default=0.1,
-    show_default=True,
-    type=float,
-    callback=lambda ctx, param, v: _checks.learning_rate(v, "--lr"),
-    help="Learning rate η, 0 < η ≤ 1000.",
+@network_options(
+    optimizer="sgd",
+    learning_rate=0.1,
+    target_help="Target column(s): index (-1 is the last) or name; repeat or separate by commas.",
 )
 @click.option(
     "--epochs",

@@ -18,7 +18,7 @@ from ..gradcheck import check_gradients
 from ..losses import MSE, get_loss
 from ..network import Network
 from ..persistence import atomic_write_bytes
-from ._app import LAYERS, cli
+from ._app import LAYERS, cli, network_options
 
 _OUTPUT_FOR_LOSS = {"mse": "identity", "logloss": "sigmoid", "cross_entropy": "softmax"}
 
@@ -35,49 +35,10 @@ Example:
       --optimizer adam --lr 0.01 --epochs 200 --save model.npz --history history.csv"""
 )
 @click.argument("data", type=click.Path(dir_okay=True, path_type=str))
-@click.option(
-    "--target",
-    "-t",
-    "targets",
-    multiple=True,
-    required=True,
-    help="Target column(s); repeat the flag or separate names by commas.",
-)
-@click.option(
-    "--layers", type=LAYERS, required=True, help="Layer sizes from inputs to outputs, e.g. 2,2,2,1."
-)
-@click.option(
-    "--activation",
-    default="sigmoid",
-    show_default=True,
-    help="Hidden activation, or one per hidden layer separated by commas.",
-)
-@click.option(
-    "--output-activation",
-    default=None,
-    help="Output activation [default: from the loss: identity, sigmoid or softmax].",
-)
-@click.option(
-    "--loss",
-    default="mse",
-    show_default=True,
-    type=click.Choice(["mse", "mse_half", "logloss", "cross_entropy"]),
-    help="Loss; mse_half is ½·MSE, the book's 1/(2n)Σ.",
-)
-@click.option(
-    "--optimizer",
-    default="adam",
-    show_default=True,
-    type=click.Choice(["gd", "sgd", "momentum", "nesterov", "adam"]),
-)
-@click.option(
-    "--lr",
-    "learning_rate",
-    default=0.01,
-    show_default=True,
-    type=float,
-    callback=lambda ctx, param, v: _checks.learning_rate(v, "--lr"),
-    help="Learning rate η, 0 < η ≤ 1000.",
+@network_options(
+    optimizer="adam",
+    learning_rate=0.01,
+    target_help="Target column(s); repeat the flag or separate names by commas.",
 )
 @click.option("--epochs", default=100, show_default=True, type=click.IntRange(min=1))
 @click.option(
