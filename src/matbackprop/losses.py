@@ -2,14 +2,14 @@
 
 Conventions, in one place (``n`` rows, ``m`` output columns):
 
-=================  ==============================================  =========================
-loss               value                                           pairs with output
-=================  ==============================================  =========================
-``MSE()``          ``mean((y_hat − y)²)`` over all n·m entries     ``identity``
-``MSE(half=True)`` ``½·mean((y_hat − y)²)``: the book's ``1/(2n) Σ``  ``identity``
-``LogLoss()``      ``−1/n Σ_i Σ_j [y log p + (1−y) log(1−p)]``      ``sigmoid``
-``CrossEntropy()`` ``−1/n Σ_i Σ_j y_ij log p_ij``                    ``softmax``
-=================  ==============================================  =========================
+====================  ==================================================  =================
+loss                  value                                               pairs with output
+====================  ==================================================  =================
+``MSE()``             ``mean((y_hat − y)²)`` over all n·m entries         ``identity``
+``MSE(half=True)``    ``½·mean((y_hat − y)²)``, the book's ``1/(2n) Σ``   ``identity``
+``LogLoss()``         ``−1/n Σ_i Σ_j [y log p + (1−y) log(1−p)]``         ``sigmoid``
+``CrossEntropy()``    ``−1/n Σ_i Σ_j y_ij log p_ij``                      ``softmax``
+====================  ==================================================  =================
 
 Every loss is a *mean over rows*, so ``∂L/∂y_hat`` carries the factor ``1/n``. ``MSE`` also
 averages over the ``m`` output columns (as scikit-learn and PyTorch do); with one output
