@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
+from . import _xp
 from .errors import ConfigError, DataError, DTypeError, MissingFileError, ShapeError
 
 MAX_LEARNING_RATE = 1e3  # larger is always a typo (1e3 steps past any sensible loss scale)
@@ -22,8 +23,13 @@ def as_matrix(
     """``value`` as a finite 2-D float array of ``dtype``; integers are converted exactly.
 
     Booleans, strings, objects and complex numbers are refused: they are nearly always a
-    mistake (a mask, a column read as text) rather than data.
+    mistake (a mask, a column read as text) rather than data. An array of another array-API
+    library (PyTorch, CuPy, ``array-api-strict``) stays in its library and on its device.
+
+    Shapes: ``value``: (n, width), or (n,) with ``allow_1d`` -> (n, width).
     """
+    if _xp.is_foreign(value):
+        return _foreign(value, name, dtype, width=width, allow_1d=allow_1d)
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged nested lists and the like
@@ -55,7 +61,12 @@ def as_matrix(
 
 
 def as_target(value: Any, name: str, dtype: DTypeLike, n_rows: int) -> NDArray[np.floating]:
-    """``y`` as a finite float array with ``n_rows`` rows; 1-D stays 1-D (the loss decides)."""
+    """``y`` as a finite float array with ``n_rows`` rows; 1-D stays 1-D (the loss decides).
+
+    Shapes: ``value``: (n_rows,) or (n_rows, m).
+    """
+    if _xp.is_foreign(value):
+        return _foreign(value, name, dtype, n_rows=n_rows)
     try:
         arr = np.asarray(value)
     except Exception as exc:
@@ -88,6 +99,55 @@ def _to_float(arr: NDArray[Any], name: str, dtype: DTypeLike) -> NDArray[np.floa
                 f"(as every |v| ≤ 2^{np.finfo(out.dtype).nmant + 1} is), got {arr[where]} at "
                 f"index {where}"
             )
+    return out
+
+
+def _foreign(
+    arr: Any,
+    name: str,
+    dtype: DTypeLike,
+    *,
+    width: int | None = None,
+    allow_1d: bool = False,
+    n_rows: int | None = None,
+) -> Any:
+    """:func:`as_matrix` (or, with ``n_rows``, :func:`as_target`) for an array of another
+    array-API library, checked with that library's own functions."""
+    xp = _xp.namespace(arr)
+    if xp.isdtype(arr.dtype, "bool"):
+        raise DTypeError(f"{name} must hold numbers, got booleans (dtype {arr.dtype})")
+    if not xp.isdtype(arr.dtype, ("real floating", "integral")):
+        raise DTypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
+    shape = tuple(arr.shape)
+    if n_rows is not None:
+        if arr.ndim not in (1, 2):
+            raise ShapeError(f"{name} must be 1-D or 2-D, got shape {shape}")
+        if shape[0] != n_rows:
+            raise ShapeError(f"{name} must have {n_rows} rows like X, got shape {shape}")
+    else:
+        if arr.ndim == 1 and allow_1d:
+            arr = xp.reshape(arr, (-1, 1))
+            shape = tuple(arr.shape)
+        if arr.ndim >= 1 and shape[0] == 0:
+            raise DataError(f"{name} must have at least one row, got shape {shape}")
+        if arr.ndim != 2:
+            raise ShapeError(f"{name} must be 2-D (rows are samples), got shape {shape}")
+        if width is not None and shape[1] != width:
+            raise ShapeError(f"{name} must have {width} column(s), got shape {shape}")
+    target = _xp.float_dtype(xp, dtype)
+    out = xp.astype(arr, target, copy=False)
+    if xp.isdtype(arr.dtype, "integral"):
+        lost = xp.astype(out, arr.dtype) != arr  # only exact values come back equal
+        if bool(xp.any(lost)):
+            where = tuple(int(i[0]) for i in xp.nonzero(lost))
+            raise DataError(
+                f"{name} must hold integers that {np.dtype(dtype).name} represents exactly, "
+                f"got {arr[where]} at index {where}"
+            )
+    bad = ~xp.isfinite(out)
+    if bool(xp.any(bad)):
+        where = tuple(int(i[0]) for i in xp.nonzero(bad))
+        raise DataError(f"{name} must be finite, got {float(out[where])} at index {where}")
     return out
 
 

@@ -7,6 +7,9 @@ An :class:`Activation` is ``O = f(H)`` together with ``f'``. The derivative take
 Every function is element-wise and keeps the shape ``(n, n_k)``, except ``softmax``, which
 normalises each row and so has a row Jacobian instead of an element-wise ``f'``; it is
 allowed as an output activation only.
+
+``f``, ``df`` and ``vjp`` use only the array API standard, in the namespace ``xp`` of their
+input (``numpy`` for NumPy arrays); the ``*_into`` twins of the NumPy fast path are NumPy.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._xp import namespace
 from .errors import ConfigError
 
 __all__ = ["ACTIVATIONS", "Activation", "get_activation"]
@@ -64,8 +68,9 @@ class Activation:
 
 def _sigmoid(t: Array) -> Array:
     # Both branches use exp(-|t|) <= 1, so nothing overflows for large |t|.
-    e = np.exp(-np.abs(t))
-    return np.where(t >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(t.dtype, copy=False)
+    xp = namespace(t)
+    e = xp.exp(-xp.abs(t))
+    return xp.where(t >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _sigmoid_into(t: Array, out: Array, tmp: Array) -> None:
@@ -101,8 +106,12 @@ def _d_tanh_into(H: Array, O: Array, out: Array) -> None:
     np.subtract(1.0, out, out=out)  # from the output, as _d_tanh
 
 
+def _tanh(t: Array) -> Array:
+    return namespace(t).tanh(t)
+
+
 def _relu(t: Array) -> Array:
-    return np.maximum(t, 0.0).astype(t.dtype, copy=False)
+    return namespace(t).maximum(t, 0.0)
 
 
 def _relu_into(t: Array, out: Array, tmp: Array) -> None:
@@ -110,7 +119,7 @@ def _relu_into(t: Array, out: Array, tmp: Array) -> None:
 
 
 def _d_relu(H: Array, O: Array) -> Array:
-    return (H > 0).astype(H.dtype)  # [H > 0]; f'(0) is taken as 0
+    return namespace(H).astype(H > 0, H.dtype)  # [H > 0]; f'(0) is taken as 0
 
 
 def _d_relu_into(H: Array, O: Array, out: NDArray[Any]) -> None:
@@ -119,16 +128,18 @@ def _d_relu_into(H: Array, O: Array, out: NDArray[Any]) -> None:
 
 
 def _leaky_relu(t: Array) -> Array:
-    return np.where(t > 0, t, LEAKY_SLOPE * t).astype(t.dtype, copy=False)
+    return namespace(t).where(t > 0, t, LEAKY_SLOPE * t)
 
 
 def _d_leaky_relu(H: Array, O: Array) -> Array:
-    return np.where(H > 0, 1.0, LEAKY_SLOPE).astype(H.dtype, copy=False)
+    xp = namespace(H)
+    return xp.where(H > 0, xp.ones_like(H), LEAKY_SLOPE)
 
 
 def _softplus(t: Array) -> Array:
     # log(1 + e^t) = max(t, 0) + log(1 + e^-|t|): no overflow for large t, no loss for small.
-    return (np.maximum(t, 0.0) + np.log1p(np.exp(-np.abs(t)))).astype(t.dtype, copy=False)
+    xp = namespace(t)
+    return xp.maximum(t, 0.0) + xp.log1p(xp.exp(-xp.abs(t)))
 
 
 def _d_softplus(H: Array, O: Array) -> Array:
@@ -136,11 +147,13 @@ def _d_softplus(H: Array, O: Array) -> Array:
 
 
 def _elu(t: Array) -> Array:
-    return np.where(t > 0, t, np.expm1(np.minimum(t, 0.0))).astype(t.dtype, copy=False)
+    xp = namespace(t)
+    return xp.where(t > 0, t, xp.expm1(xp.minimum(t, 0.0)))
 
 
 def _d_elu(H: Array, O: Array) -> Array:
-    return np.where(H > 0, 1.0, O + 1.0).astype(H.dtype, copy=False)  # from the output: e^h = O + 1
+    xp = namespace(H, O)
+    return xp.where(H > 0, xp.ones_like(H), O + 1.0)  # from the output: e^h = O + 1
 
 
 def _silu(t: Array) -> Array:
@@ -154,13 +167,14 @@ def _d_silu(H: Array, O: Array) -> Array:
 
 def _softmax(t: Array) -> Array:
     # Subtracting the row maximum leaves softmax unchanged and keeps exp() <= 1.
-    e = np.exp(t - np.max(t, axis=1, keepdims=True))
-    return e / np.sum(e, axis=1, keepdims=True)
+    xp = namespace(t)
+    e = xp.exp(t - xp.max(t, axis=1, keepdims=True))
+    return e / xp.sum(e, axis=1, keepdims=True)
 
 
 def _vjp_softmax(d: Array, H: Array, O: Array) -> Array:
     # Row Jacobian J = diag(o) − o·oᵀ, so d·J = o * (d − (d·o) 1ᵀ), row by row: (n, m)
-    return O * (d - np.sum(d * O, axis=1, keepdims=True))
+    return O * (d - namespace(d, O).sum(d * O, axis=1, keepdims=True))
 
 
 def _softmax_into(t: Array, out: Array, tmp: Array) -> None:
@@ -183,7 +197,7 @@ def _identity_into(t: Array, out: Array, tmp: Array) -> None:
 
 
 def _d_identity(H: Array, O: Array) -> Array:
-    return np.ones_like(H)
+    return namespace(H).ones_like(H)
 
 
 def _d_identity_into(H: Array, O: Array, out: Array) -> None:
@@ -197,7 +211,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "identity", _identity, _d_identity, None, _identity_into, _d_identity_into, True
         ),
         Activation("sigmoid", _sigmoid, _d_sigmoid, None, _sigmoid_into, _d_sigmoid_into, True),
-        Activation("tanh", np.tanh, _d_tanh, None, _tanh_into, _d_tanh_into, True),
+        Activation("tanh", _tanh, _d_tanh, None, _tanh_into, _d_tanh_into, True),
         Activation("relu", _relu, _d_relu, None, _relu_into, _d_relu_into, True, True),
         Activation("leaky_relu", _leaky_relu, _d_leaky_relu),
         Activation("softplus", _softplus, _d_softplus),

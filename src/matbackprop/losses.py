@@ -18,16 +18,22 @@ that is the book's formula. ``CrossEntropy`` takes one-hot rows or integer label
 A loss paired with its usual output activation also has ``grad_H``, the fused
 ``∂L/∂H_L`` (``(p − y)/n`` for sigmoid + log-loss and softmax + cross-entropy), which is
 exact where the two-step product ``∂L/∂p · f'(H)`` would lose digits at saturated outputs.
+
+``value``, ``grad``, ``grad_H`` and ``prepare_target`` use only the array API standard, in the
+namespace of their arrays (``numpy`` for NumPy arrays); ``grad_H_into`` is NumPy's fast path.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
+from . import _xp
+from ._xp import device, namespace
 from .errors import ConfigError, DataError, ShapeError
 
 __all__ = ["LOSSES", "MSE", "CrossEntropy", "LogLoss", "Loss", "get_loss"]
@@ -84,6 +90,9 @@ class MSE(Loss):
 
     def value(self, y_hat: Array, y: Array) -> float:
         r = y_hat - y
+        if not _xp.is_numpy(r):
+            xp = namespace(r)
+            return self._scale() * float(xp.sum(r * r) / math.prod(r.shape))
         np.multiply(r, r, out=r)
         # np.mean(r²) step by step (its sum, then the division by an intp count), without
         # its Python wrapper: this runs once per training step. Same bits as np.mean.
@@ -92,7 +101,7 @@ class MSE(Loss):
 
     def grad(self, y_hat: Array, y: Array) -> Array:
         # ∂/∂y_hat of c·mean(r²) = 2c·r / (n·m)
-        return (2.0 * self._scale() / y_hat.size) * (y_hat - y)
+        return (2.0 * self._scale() / math.prod(y_hat.shape)) * (y_hat - y)
 
     def grad_H(self, y_hat: Array, y: Array) -> Array:
         return self.grad(y_hat, y)  # identity output: ∂L/∂H_L = ∂L/∂y_hat
@@ -112,8 +121,9 @@ def _difference_over_n(y_hat: Array, y: Array, out: Array) -> None:
 
 def _clip_probability(p: Array) -> Array:
     # log(0) is -inf; clip to [eps, 1 − eps] as scikit-learn does.
-    eps = float(np.finfo(p.dtype).eps)
-    return np.clip(p, eps, 1.0 - eps)
+    xp = namespace(p)
+    eps = float(xp.finfo(p.dtype).eps)
+    return xp.clip(p, eps, 1.0 - eps)
 
 
 @dataclass(frozen=True)
@@ -124,9 +134,10 @@ class LogLoss(Loss):
     output_activation: ClassVar[str] = "sigmoid"
 
     def value(self, y_hat: Array, y: Array) -> float:
+        xp = namespace(y_hat, y)
         p = _clip_probability(y_hat)
         n = y_hat.shape[0]
-        return -float(np.sum(y * np.log(p) + (1.0 - y) * np.log1p(-p))) / n
+        return -float(xp.sum(y * xp.log(p) + (1.0 - y) * xp.log1p(-p))) / n
 
     def grad(self, y_hat: Array, y: Array) -> Array:
         p = _clip_probability(y_hat)
@@ -140,9 +151,10 @@ class LogLoss(Loss):
 
     def prepare_target(self, y: Array, n_outputs: int) -> Array:
         y = super().prepare_target(y, n_outputs)
+        xp = namespace(y)
         bad = (y != 0) & (y != 1)
-        if np.any(bad):
-            i, j = np.argwhere(bad)[0]
+        if bool(xp.any(bad)):
+            i, j = (int(a[0]) for a in xp.nonzero(bad))
             raise DataError(
                 f"y must hold only 0 and 1 for loss 'logloss', got {float(y[i, j])!r} at row {i}, "
                 f"column {j}"
@@ -158,8 +170,9 @@ class CrossEntropy(Loss):
     output_activation: ClassVar[str] = "softmax"
 
     def value(self, y_hat: Array, y: Array) -> float:
+        xp = namespace(y_hat, y)
         p = _clip_probability(y_hat)
-        return -float(np.sum(y * np.log(p))) / y_hat.shape[0]
+        return -float(xp.sum(y * xp.log(p))) / y_hat.shape[0]
 
     def grad(self, y_hat: Array, y: Array) -> Array:
         return -y / (_clip_probability(y_hat) * y_hat.shape[0])
@@ -173,21 +186,23 @@ class CrossEntropy(Loss):
     def prepare_target(self, y: Array, n_outputs: int) -> Array:
         if y.ndim == 2 and y.shape[1] == 1 and n_outputs > 1:
             y = y[:, 0]  # a column of labels
+        xp = namespace(y)
         if y.ndim == 1:
             labels = y
-            if not np.all(labels == np.round(labels)) or np.any(
-                (labels < 0) | (labels >= n_outputs)
-            ):
-                bad = labels[(labels != np.round(labels)) | (labels < 0) | (labels >= n_outputs)]
+            bad = (labels != xp.round(labels)) | (labels < 0) | (labels >= n_outputs)
+            if bool(xp.any(bad)):
+                (first,) = xp.nonzero(bad)
                 raise DataError(
                     f"y labels must be integers in 0..{n_outputs - 1} for loss 'cross_entropy', "
-                    f"got {float(bad[0])!r}"
+                    f"got {float(labels[int(first[0])])!r}"
                 )
-            one_hot = np.zeros((labels.shape[0], n_outputs), dtype=y.dtype)
-            one_hot[np.arange(labels.shape[0]), labels.astype(np.intp)] = 1
-            return one_hot
+            # one-hot rows: column j is 1 where the label is j, (n, m)
+            columns = xp.arange(n_outputs, dtype=y.dtype, device=device(y))
+            return xp.astype(labels[:, None] == columns, y.dtype)
         y = super().prepare_target(y, n_outputs)
-        if np.any((y < 0) | (y > 1)) or not np.allclose(np.sum(y, axis=1), 1.0):
+        # np.allclose(row sums, 1): |s − 1| <= atol + rtol·1
+        off = xp.abs(xp.sum(y, axis=1) - 1.0) > 1e-8 + 1e-5
+        if bool(xp.any((y < 0) | (y > 1))) or bool(xp.any(off)):
             raise DataError(
                 "y must be one-hot rows (or probabilities summing to 1) for loss "
                 "'cross_entropy', or a column of integer labels"

@@ -20,6 +20,11 @@ eta     learning rate η
 Indexing: the seed counts layers from 1 and so do :class:`Cache` and
 :class:`Gradients` (``cache.H[k]`` is ``H_k``, ``cache.O[0]`` is ``X``); Python lists of
 parameters count from 0, so ``net.weights[k - 1]`` is ``W_k``.
+
+Array libraries: the parameters live in one array namespace (NumPy by default;
+:meth:`Network.to` moves them to PyTorch, CuPy, ``array-api-strict``, ...), and the two
+passes use only the array API standard in that namespace, on the parameters' device.
+Training on NumPy arrays takes the NumPy fast path of :mod:`matbackprop._fast`.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from typing import TYPE_CHECKING, Any, SupportsIndex
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from . import _checks
+from . import _checks, _xp
 from .activations import Activation, get_activation
 from .errors import ConfigError, DataError, DTypeError, ShapeError
 from .init import initial_weights, resolve_init
@@ -106,6 +111,8 @@ class ParameterList(list[Array]):
     def _checked(self, i: int, value: Any) -> Array:
         letter = "W" if self._symbol == "weights" else "b"
         label = f"{self._symbol}[{i}] ({letter}{i + 1})"
+        if _xp.is_foreign(value):
+            return self._checked_foreign(label, i, value)
         arr = np.asarray(value)
         if arr.dtype == object or arr.dtype.kind not in "iuf":
             raise DTypeError(f"{label} must hold real numbers, got dtype {arr.dtype}")
@@ -115,6 +122,17 @@ class ParameterList(list[Array]):
             raise DataError(f"{label} must be finite, got NaN or inf")
         # A fresh, contiguous array of the network's dtype: never an alias of the caller's.
         return np.array(arr, dtype=self._dtype, order="C", copy=True)
+
+    def _checked_foreign(self, label: str, i: int, arr: Any) -> Any:
+        # An array of another array-API library stays there, on its device.
+        xp = _xp.namespace(arr)
+        if not xp.isdtype(arr.dtype, ("real floating", "integral")):
+            raise DTypeError(f"{label} must hold real numbers, got dtype {arr.dtype}")
+        if tuple(arr.shape) != self._shapes[i]:
+            raise ShapeError(f"{label} expects shape {self._shapes[i]}, got {tuple(arr.shape)}")
+        if not bool(xp.all(xp.isfinite(arr))):
+            raise DataError(f"{label} must be finite, got NaN or inf")
+        return xp.astype(arr, _xp.float_dtype(xp, self._dtype), copy=True)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if isinstance(index, slice):
@@ -195,17 +213,23 @@ class Network:
             self.init = resolve_init(init, [f.name for f in self._f[:-1]])
             if init_scale is not None:
                 init_scale = _checks.finite_float(init_scale, "init_scale")
-            W = initial_weights(
-                self.init, self.layer_sizes, _checks.rng(seed), self.dtype, init_scale
+            W: list[Any] = list(
+                initial_weights(
+                    self.init, self.layer_sizes, _checks.rng(seed), self.dtype, init_scale
+                )
             )
         else:
             self.init = "explicit"
-            W = [np.asarray(w) for w in init]
+            W = [w if _xp.is_foreign(w) else np.asarray(w) for w in init]
             if len(W) != L:
                 raise ConfigError(f"init must hold {L} weight matrices, got {len(W)}")
         self._weights = ParameterList(W, shapes, self.dtype, "weights")
+        xp = _xp.namespace(*self._weights, what="init")  # the biases share it
+        where = _xp.device(self._weights[0])
         self._biases = ParameterList(
-            [np.zeros(b, self.dtype) for _, b in shapes] if self.bias else [],
+            [xp.zeros(b, dtype=_xp.float_dtype(xp, self.dtype), device=where) for _, b in shapes]
+            if self.bias
+            else [],
             [(b,) for _, b in shapes],
             self.dtype,
             "biases",
@@ -247,6 +271,50 @@ class Network:
         return [*self._weights, *self._biases]
 
     @property
+    def xp(self) -> Any:
+        """The array namespace of the parameters: ``numpy``, or an array-api-compat namespace."""
+        return _xp.namespace(*self.parameters(), what="the parameters (weights and biases)")
+
+    def to(self, target: Any, device: Any = None) -> Network:
+        """Move the parameters, in place, to another array library; returns the network.
+
+        ``target`` is a namespace (``numpy``, ``torch``, ``cupy``, ``array_api_strict``) or
+        an array of the library, whose device is then the default: ``net.to(X)`` puts the
+        parameters beside ``X``. ``device`` is the library's device (``"cuda"``, ...).
+        """
+        if _xp.is_foreign(target) or isinstance(target, np.ndarray):
+            xp = _xp.namespace(target)
+            device = _xp.device(target) if device is None else device
+        elif target is np:
+            xp = np
+        elif callable(getattr(target, "asarray", None)):
+            xp = _xp.namespace(target.asarray(0.0))
+        else:
+            raise ConfigError(
+                "target must be an array namespace (numpy, torch, cupy, array_api_strict) or an "
+                f"array, got {target!r}"
+            )
+        dt = _xp.float_dtype(xp, self.dtype)
+
+        def move(p: Any) -> Any:
+            host = _xp.to_numpy(p)
+            return (
+                np.array(host, dtype=self.dtype)
+                if xp is np
+                else xp.asarray(host, dtype=dt, device=device)
+            )
+
+        shapes_w, shapes_b = self._weights._shapes, self._biases._shapes
+        self._weights = ParameterList(
+            [move(p) for p in self._weights], shapes_w, self.dtype, "weights"
+        )
+        self._biases = ParameterList(
+            [move(p) for p in self._biases], shapes_b, self.dtype, "biases"
+        )
+        self.__dict__.pop("_step_buffers", None)
+        return self
+
+    @property
     def n_layers(self) -> int:
         """``L``, the number of weight layers (hidden layers + 1)."""
         return len(self.layer_sizes) - 1
@@ -279,6 +347,7 @@ class Network:
         return self._forward(self.check_X(X))
 
     def _forward(self, X: Array) -> Cache:
+        """The forward pass on checked ``X`` (n, n_0), in the parameters' namespace."""
         H: list[Array | None] = [None]
         O: list[Array] = [X]  # O_0 = X
         b = self._biases
@@ -296,9 +365,15 @@ class Network:
         Shapes: ``dL_dyhat``: (n, n_L) -> ``grads.weights[k-1]``: (n_{k-1}, n_k).
         """
         y_hat = cache.y_hat
-        g = np.asarray(dL_dyhat, dtype=self.dtype)
-        if g.shape != y_hat.shape:
-            raise ShapeError(f"dL_dyhat must have the shape of y_hat {y_hat.shape}, got {g.shape}")
+        if _xp.is_numpy(y_hat):
+            g = np.asarray(dL_dyhat, dtype=self.dtype)
+        else:
+            xp = _xp.namespace(y_hat, dL_dyhat, what="dL_dyhat and the cache")
+            g = xp.astype(dL_dyhat, y_hat.dtype, copy=False)
+        if tuple(g.shape) != tuple(y_hat.shape):
+            raise ShapeError(
+                f"dL_dyhat must have the shape of y_hat {tuple(y_hat.shape)}, got {tuple(g.shape)}"
+            )
         H_L = cache.H[-1]
         assert H_L is not None
         # Through the output activation: d = ∂L/∂y_hat * f_L'(H_L), or softmax's row Jacobian.
@@ -309,6 +384,7 @@ class Network:
         """Backpropagate ``d = ∂L/∂H_L`` (n, n_L) down to layer 1."""
         H, O, W = cache.H, cache.O, self._weights
         L = self.n_layers
+        xp = _xp.namespace(d)
         dW: list[Array] = [d] * L  # placeholders, every slot is written below
         db: list[Array] = [d] * L if self.bias else []
         ds: list[Array | None] = [None] * (L + 1)
@@ -316,7 +392,7 @@ class Network:
             ds[k] = d
             dW[k - 1] = O[k - 1].T @ d  # ∂L/∂W_k = O_{k-1}ᵀ·d: (n_{k-1}, n)·(n, n_k)
             if self.bias:
-                db[k - 1] = np.sum(d, axis=0)  # ∂L/∂b_k = 1ᵀ·d: (n_k,)
+                db[k - 1] = xp.sum(d, axis=0)  # ∂L/∂b_k = 1ᵀ·d: (n_k,)
             if k > 1:
                 H_prev = H[k - 1]
                 assert H_prev is not None
@@ -336,8 +412,9 @@ class Network:
         self, X: Array, y: Array, loss: Loss, *, reuse: bool = False
     ) -> tuple[float, Gradients]:
         """Loss and gradients on checked data. ``reuse=True`` is the fit loop's fast path:
-        the same numbers, but in buffers that the next ``reuse=True`` call overwrites."""
-        if reuse:
+        the same numbers, but in buffers that the next ``reuse=True`` call overwrites (NumPy
+        only; other array libraries take the reference path)."""
+        if reuse and isinstance(X, np.ndarray):
             from ._fast import value_and_gradients
 
             return value_and_gradients(self, X, y, loss)
@@ -383,8 +460,32 @@ class Network:
     # -- checks at the boundary -------------------------------------------------------
 
     def check_X(self, X: Any) -> Array:
-        """``X`` as a finite (n, n_0) array of the network's dtype, or a clear error."""
-        return _checks.as_matrix(X, "X", self.dtype, width=self.layer_sizes[0])
+        """``X`` as a finite (n, n_0) array of the network's dtype, or a clear error.
+
+        ``X`` must come from the parameters' array library (see :meth:`to`). Shapes: (n, n_0).
+        """
+        X_ = _checks.as_matrix(X, "X", self.dtype, width=self.layer_sizes[0])
+        if not (_xp.is_numpy(X_) and _xp.is_numpy(self._weights[0])):
+            self._same_library(X_, "X")
+        return X_
+
+    def _same_library(self, value: Any, name: str) -> None:
+        params = self.parameters()
+        xp = _xp.namespace(*params, what="the parameters (weights and biases)")
+        try:
+            _xp.namespace(value, *params)
+        except ConfigError:
+            where = "NumPy" if xp is np else xp.__name__
+            raise ConfigError(
+                f"{name} must come from the network's array library ({where}), got "
+                f"{type(value).__module__}.{type(value).__name__}; move the network with "
+                f"net.to({name}) or convert {name}"
+            ) from None
+        if _xp.device(value) != _xp.device(params[0]):
+            raise ConfigError(
+                f"{name} must be on the network's device {_xp.device(params[0])}, got "
+                f"{_xp.device(value)}; move the network with net.to({name})"
+            )
 
     def check_data(self, X: Any, y: Any, loss: Loss) -> tuple[Array, Array]:
         X_ = self.check_X(X)
@@ -400,7 +501,8 @@ class Network:
         """
         from .persistence import save_network
 
-        save_network(self, path, {**self.metadata, **metadata})
+        on_host = self if self.xp is np else self.copy().to(np)
+        save_network(on_host, path, {**self.metadata, **metadata})
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Network:
@@ -461,7 +563,8 @@ class Network:
         if not isinstance(other, Network):
             return NotImplemented
         return self.config() == other.config() and all(
-            np.array_equal(a, b) for a, b in zip(self.parameters(), other.parameters())
+            np.array_equal(_xp.to_numpy(a), _xp.to_numpy(b))
+            for a, b in zip(self.parameters(), other.parameters())
         )
 
     __hash__ = None  # type: ignore[assignment]

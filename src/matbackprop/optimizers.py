@@ -2,7 +2,8 @@
 
 An optimizer is a frozen settings object; its running state (velocities, Adam moments,
 the step count) lives in a separate :class:`OptimizerState` so that a checkpoint can save
-and restore it exactly.
+and restore it exactly. ``update`` uses only the array API standard, in the namespace of
+the parameters (``numpy`` for NumPy arrays), and keeps the state in that namespace too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._checks import finite_float
+from ._xp import namespace
 from .errors import ConfigError
 
 __all__ = ["SGD", "Adam", "Optimizer", "OptimizerState", "get_optimizer"]
@@ -69,7 +71,7 @@ class SGD(Optimizer):
     def init_state(self, params: Sequence[Array]) -> OptimizerState:
         if self.momentum == 0:
             return OptimizerState()
-        return OptimizerState(slots={"velocity": [np.zeros_like(p) for p in params]})
+        return OptimizerState(slots={"velocity": [namespace(p).zeros_like(p) for p in params]})
 
     def update(
         self, params: Sequence[Array], grads: Sequence[Array], state: OptimizerState, eta: float
@@ -111,7 +113,7 @@ class Adam(Optimizer):
 
     def init_state(self, params: Sequence[Array]) -> OptimizerState:
         return OptimizerState(
-            slots={"m": [np.zeros_like(p) for p in params], "v": [np.zeros_like(p) for p in params]}
+            slots={name: [namespace(p).zeros_like(p) for p in params] for name in ("m", "v")}
         )
 
     def update(
@@ -122,11 +124,14 @@ class Adam(Optimizer):
         # Fold both bias corrections into the step size: η·√(1−β2ᵗ)/(1−β1ᵗ)
         step = eta * np.sqrt(1.0 - b2**state.t) / (1.0 - b1**state.t)
         for W, g, m, v in zip(params, grads, state.slots["m"], state.slots["v"]):
+            xp = namespace(W)
+            # NumPy keeps its float64 scalar (as before); other libraries take a Python float
+            s = step if xp is np else float(step)
             m *= b1
             m += (1.0 - b1) * g
             v *= b2
             v += (1.0 - b2) * (g * g)
-            W -= step * m / (np.sqrt(v) + self.epsilon)
+            W -= s * m / (xp.sqrt(v) + self.epsilon)
 
     def to_config(self) -> dict[str, object]:
         return {

@@ -2,6 +2,8 @@
 
 The math (forward, backward, the update rule) lives in :mod:`network` and
 :mod:`optimizers`; this module only decides which rows go into each step and when to stop.
+The rows are chosen with a NumPy Generator whatever the array library of the data; other
+libraries than NumPy get the indices with ``xp.take``, on the data's device.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _checks
+from . import _checks, _xp
 from .checkpoint import (
     Checkpoint,
     check_matches,
@@ -189,6 +191,12 @@ def fit(
                 f"{type(validation_data).__name__}"
             )
         Xv, yv = net.check_data(*validation_data, loss_fn)
+    if ck_path is not None and not _xp.is_numpy(X_):
+        raise ConfigError(
+            "checkpoint needs NumPy data and parameters, got "
+            f"{type(X_).__module__}.{type(X_).__name__}; train without checkpoint= or convert "
+            "with net.to(numpy)"
+        )
 
     if isinstance(seed, (int, np.integer)):
         seed_setting: int | str | None = int(seed)
@@ -223,8 +231,8 @@ def fit(
                 f"{X_.shape[0]}; it must leave at least one row on each side"
             )
         order = rng.permutation(X_.shape[0])
-        Xv, yv = X_[order[-n_val:]], y_[order[-n_val:]]
-        X_, y_ = X_[order[:-n_val]], y_[order[:-n_val]]
+        Xv, yv = _rows(X_, order[-n_val:]), _rows(y_, order[-n_val:])
+        X_, y_ = _rows(X_, order[:-n_val]), _rows(y_, order[:-n_val])
 
     n = X_.shape[0]
     if batch is None or batch >= n:
@@ -232,7 +240,7 @@ def fit(
     params = net.parameters()
     state = opt.init_state(params)
     run = _Run(
-        history=History(), last_good=[p.copy() for p in params], norms=np.zeros(net.n_layers)
+        history=History(), last_good=[_copy(p) for p in params], norms=np.zeros(net.n_layers)
     )
     if ck is None:
         _warn_if_symmetric(net)
@@ -266,17 +274,17 @@ def fit(
                 run.total, run.norms = 0.0, np.zeros(net.n_layers)
             for start in range(run.position, n, batch):
                 if run.perm is None:
-                    Xb, yb = X_[start : start + batch], y_[start : start + batch]
+                    Xb, yb = X_[start : start + batch, ...], y_[start : start + batch, ...]
                 else:
                     rows = run.perm[start : start + batch]
-                    Xb, yb = X_[rows], y_[rows]
+                    Xb, yb = _rows(X_, rows), _rows(y_, rows)
                 value, grads = net._value_and_gradients(Xb, yb, loss_fn, reuse=True)
                 if not math.isfinite(value):
                     _restore(params, run.last_good)
                     history.stop_reason = "diverged"
                     raise TrainingDivergedError(_diverged_message(run.epoch, value, eta), history)
                 if track_gradients:
-                    run.norms += [float(np.linalg.norm(g)) for g in grads.weights]
+                    run.norms += [_norm(g) for g in grads.weights]
                 opt.update(params, grads.parameters(), state, eta)
                 run.total += value * Xb.shape[0]
                 run.position = start + Xb.shape[0]
@@ -299,7 +307,7 @@ def fit(
                 run.best_value, run.bad_epochs = monitored, 0
                 history.best_epoch = run.epoch
                 if early_stopping:  # only early stopping restores them: no copy otherwise
-                    run.best = [p.copy() for p in params]
+                    run.best = [_copy(p) for p in params]
             else:
                 run.bad_epochs += 1
             if progress:  # formatting the postfix costs as much as a tiny network's step
@@ -345,8 +353,7 @@ class _Run:
         self.history.loss.append(self.total / n)
         if track:
             self.history.grad_norms.append((self.norms / math.ceil(n / batch)).tolist())
-        for p, keep in zip(params, self.last_good):
-            np.copyto(keep, p)
+        _restore(self.last_good, params)
         self.epoch += 1
         self.position = 0
         self.perm = None
@@ -458,12 +465,44 @@ def _copy_into(dst: list[Array], src: list[Any], what: str, path: Path | None) -
 def _all_finite(params: list[Array]) -> bool:
     """Whether every entry is finite: a sum is NaN or ±inf if any entry is (or if finite
     entries overflow it, which is divergence too), and costs one call instead of three."""
-    return all(math.isfinite(float(np.add.reduce(p, axis=None))) for p in params)
+    return all(
+        math.isfinite(
+            float(np.add.reduce(p, axis=None) if _xp.is_numpy(p) else _xp.namespace(p).sum(p))
+        )
+        for p in params
+    )
 
 
 def _restore(params: list[Array], saved: list[Array]) -> None:
+    """Copy ``saved[i]`` into ``params[i]`` in place, in any array library."""
     for p, s in zip(params, saved):
-        np.copyto(p, s)
+        if _xp.is_numpy(p):
+            np.copyto(p, s)
+        else:
+            p[...] = s
+
+
+def _copy(p: Array) -> Array:
+    """A fresh copy of ``p`` in its own library and on its device."""
+    return p.copy() if _xp.is_numpy(p) else _xp.namespace(p).asarray(p, copy=True)
+
+
+def _rows(A: Array, index: NDArray[np.intp]) -> Array:
+    """``A[index]``: the rows picked by NumPy indices, in ``A``'s library and device.
+
+    Shapes: ``A``: (n, ...), ``index``: (b,) -> (b, ...).
+    """
+    if _xp.is_numpy(A):
+        return A[index]
+    xp = _xp.namespace(A)
+    return xp.take(A, xp.asarray(index, device=_xp.device(A)), axis=0)
+
+
+def _norm(g: Array) -> float:
+    """‖g‖, the Frobenius norm of a gradient matrix."""
+    if _xp.is_numpy(g):
+        return float(np.linalg.norm(g))
+    return float(_xp.namespace(g).linalg.vector_norm(g))
 
 
 def _diverged_message(epoch: int, value: float, eta: float) -> str:
@@ -479,8 +518,9 @@ def _warn_if_symmetric(net: Network) -> None:
     for k, W_k in enumerate(net.weights[:-1], start=1):
         if W_k.shape[1] < 2:
             continue
-        same_w = bool(np.all(W_k == W_k[:, :1]))
-        same_b = not net.bias or bool(np.all(net.biases[k - 1] == net.biases[k - 1][0]))
+        xp = _xp.namespace(W_k)
+        same_w = bool(xp.all(W_k == W_k[:, :1]))
+        same_b = not net.bias or bool(xp.all(net.biases[k - 1] == net.biases[k - 1][0]))
         if same_w and same_b:
             warnings.warn(
                 f"every neuron in hidden layer {k} starts identical (init={net.init!r}), so "
