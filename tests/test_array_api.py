@@ -177,13 +177,17 @@ def test_mixing_libraries_is_refused() -> None:
     net.to(xp)
     with pytest.raises(ConfigError, match="X must come from the network's array library"):
         net.predict(np.array([[1.0, 2.0]]))
+    with pytest.raises(ConfigError, match="y must come from the network's array library"):
+        net.gradients(xp.asarray([[1.0, 2.0]]), np.array([1.0]))
 
 
 def test_parameters_from_two_libraries_are_refused() -> None:
     xp = _strict()
     net = mb.Network([2, 2, 1], seed=0)
-    net.weights[0] = xp.asarray(np.ones((2, 2)))
-    with pytest.raises(ConfigError, match="must all come from one array library"):
+    with pytest.raises(ConfigError, match=r"weights\[0\] and the layer it replaces must all"):
+        net.weights[0] = xp.asarray(np.ones((2, 2)))
+    net.biases = [xp.asarray(np.zeros(2)), xp.asarray(np.zeros(1))]
+    with pytest.raises(ConfigError, match=r"parameters .* must all come from one array library"):
         net.predict(np.ones((1, 2)))
 
 

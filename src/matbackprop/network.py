@@ -141,7 +141,10 @@ class ParameterList(list[Array]):
         n = len(self)
         if not -n <= i < n:
             raise IndexError(f"{self._symbol} has {n} layers, got index {index}")
-        super().__setitem__(i, self._checked(i % n, value))
+        new, old = self._checked(i % n, value), self[i]
+        if not (_xp.is_numpy(new) and _xp.is_numpy(old)):
+            _xp.namespace(new, old, what=f"{self._symbol}[{i % n}] and the layer it replaces")
+        super().__setitem__(i, new)
 
     def append(self, value: Any) -> None:
         raise TypeError(f"the number of layers is fixed; {self._symbol} cannot grow")
@@ -465,7 +468,7 @@ class Network:
         ``X`` must come from the parameters' array library (see :meth:`to`). Shapes: (n, n_0).
         """
         X_ = _checks.as_matrix(X, "X", self.dtype, width=self.layer_sizes[0])
-        if not (_xp.is_numpy(X_) and _xp.is_numpy(self._weights[0])):
+        if not (_xp.is_numpy(X_) and all(map(_xp.is_numpy, self.parameters()))):
             self._same_library(X_, "X")
         return X_
 
@@ -490,6 +493,8 @@ class Network:
     def check_data(self, X: Any, y: Any, loss: Loss) -> tuple[Array, Array]:
         X_ = self.check_X(X)
         y_ = _checks.as_target(y, "y", self.dtype, X_.shape[0])
+        if not (_xp.is_numpy(X_) and _xp.is_numpy(y_)):
+            self._same_library(y_, "y")
         return X_, loss.prepare_target(y_, self.layer_sizes[-1])
 
     # -- files and copies -------------------------------------------------------------
