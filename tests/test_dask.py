@@ -483,3 +483,39 @@ def test_cli_help_has_examples() -> None:
     assert result.exit_code == 0
     assert "Examples:" in result.output
     assert "--dask tcp://scheduler:8786" in result.output
+
+
+def test_train_with_dask_is_the_issue_syntax_for_train_dask(
+    tmp_path: Path, chunk_folder: Path, client: Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``train --data DIR --dask ADDRESS`` runs exactly what ``train-dask`` runs."""
+    common = ["-t", "y", "--layers", "3,6,1", "--epochs", "2", "--no-progress"]
+    common += ["--optimizer", "adam", "--lr", "0.05"]  # the two commands' defaults differ
+    via_train, via_train_dask = tmp_path / "a.npz", tmp_path / "b.npz"
+    address = client.scheduler.address
+    argv = ["train", "--data", str(chunk_folder), *common, "--dask", address]
+    assert main([*argv, "--save", str(via_train)]) == 0
+    assert "full-batch GD on inproc://" in capsys.readouterr().err
+    argv = ["train-dask", str(chunk_folder), *common, "--dask", address]
+    assert main([*argv, "--save", str(via_train_dask)]) == 0
+    assert mb.Network.load(via_train) == mb.Network.load(via_train_dask)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--batch-size", "8"], "--batch-size is not available with --dask"),
+        (["--early-stopping"], "--early-stopping is not available with --dask"),
+        (["--validation-split", "0.2"], "--validation-split is not available with --dask"),
+        (["--data", "other"], "give the data once"),
+    ],
+    ids=["batch-size", "early-stopping", "validation-split", "data-twice"],
+)
+def test_train_with_dask_refuses_what_only_the_in_memory_loop_has(
+    chunk_folder: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    argv = ["train", str(chunk_folder), "-t", "y", "--layers", "3,6,1", "--dask", *args]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert message in err[0]

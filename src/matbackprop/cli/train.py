@@ -30,11 +30,20 @@ def _activation_list(value: str) -> str | list[str]:
 
 @cli.command(
     epilog="""\b
-Example:
+Examples:
   matbackprop train data.csv --target y --layers 2,8,8,1 --activation tanh \\
-      --optimizer adam --lr 0.01 --epochs 200 --save model.npz --history history.csv"""
+      --optimizer adam --lr 0.01 --epochs 200 --save model.npz --history history.csv
+  matbackprop train --data big.zarr --target y --layers 20,16,1 --optimizer sgd \\
+      --lr 0.1 --epochs 50 --dask tcp://scheduler:8786 --save model.npz"""
 )
-@click.argument("data", type=click.Path(dir_okay=True, path_type=str))
+@click.argument("data", required=False, type=click.Path(dir_okay=True, path_type=str))
+@click.option(
+    "--data",
+    "data_option",
+    default=None,
+    type=click.Path(dir_okay=True, path_type=str),
+    help="The data, as an option: a CSV file, or with --dask a .npy folder or Zarr array.",
+)
 @network_options(
     optimizer="adam",
     learning_rate=0.01,
@@ -109,9 +118,22 @@ Example:
     show_default=True,
     help="Continue from an existing --checkpoint; --no-resume starts over.",
 )
+@click.option(
+    "--dask",
+    "dask_address",
+    default=None,
+    is_flag=False,
+    flag_value="local",
+    metavar="[ADDRESS]",
+    help="Full-batch training on Dask (row-chunked data beyond memory), on a LocalCluster or "
+    "the scheduler at ADDRESS: the same run as the train-dask command.",
+)
 @click.option("--progress/--no-progress", default=True, show_default=True)
+@click.pass_context
 def train(
-    data: str,
+    ctx: click.Context,
+    data: str | None,
+    data_option: str | None,
     targets: tuple[str, ...],
     layers: list[int],
     activation: str,
@@ -134,9 +156,17 @@ def train(
     checkpoint_path: str | None,
     checkpoint_every: int,
     resume: bool,
+    dask_address: str | None,
     progress: bool,
 ) -> None:
-    """Train a network on a CSV file with a header row."""
+    """Train a network on a CSV file with a header row (or, with --dask, on chunked data)."""
+    if (data is None) == (data_option is None):
+        raise click.UsageError("give the data once: as DATA or as --data")
+    data = data if data is not None else data_option
+    assert data is not None
+    if dask_address is not None:
+        _train_on_dask(ctx, data, dask_address)
+        return
     target_names = [t.strip() for group in targets for t in group.split(",") if t.strip()]
     for flag, path in (
         ("--save", save_path),
@@ -224,6 +254,31 @@ def train(
             f"matbackprop: interrupted after {history.epochs} epoch(s); {what}{again}", err=True
         )
         raise click.exceptions.Exit(130)
+
+
+def _train_on_dask(ctx: click.Context, data: str, address: str) -> None:
+    """Hand ``train --dask`` to ``train-dask``, refusing what only the in-memory loop has."""
+    from .scale import train_dask
+
+    p = ctx.params
+    only_here = {
+        "--validation-split": p["validation_split"] != 0.0,
+        "--early-stopping": p["early_stopping"],
+        "--checkpoint": p["checkpoint_path"] is not None,
+        "--plot": p["plot_path"] is not None,
+        "--batch-size": p["batch_size"] is not None,
+    }
+    for flag, given in only_here.items():
+        if given:
+            raise click.UsageError(
+                f"{flag} is not available with --dask (full-batch steps on a cluster); "
+                "use train-dask --stream for mini-batches"
+            )
+    shared = ("targets", "layers", "activation", "output_activation", "loss", "optimizer",
+              "learning_rate", "epochs", "bias", "init", "seed", "dtype", "save_path",
+              "history_path", "progress")  # fmt: skip
+    ctx.invoke(train_dask, data=data, address=address, stream=False, batch_size=32,
+               **{name: p[name] for name in shared})  # fmt: skip
 
 
 @cli.command(epilog="Example:  matbackprop predict --model model.npz data.csv > predictions.csv")
