@@ -294,3 +294,11 @@ def test_check_passes_for_every_activation_and_loss(
                          "--loss", loss, "--rows", "8")  # fmt: skip
     assert code == 0, out
     assert out.strip().endswith("OK")
+
+
+def test_demo_leaves_numpy_print_options_alone() -> None:
+    # The demo once set NumPy's global print precision, which changed how every array
+    # printed afterwards in the same process (the tutorial's outputs among them).
+    before = np.get_printoptions()
+    assert main(["demo", "--epochs", "5", "--no-progress", "--no-figures"]) == 0
+    assert np.get_printoptions() == before

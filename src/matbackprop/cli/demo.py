@@ -81,9 +81,9 @@ def demo(
     y_hat = net.predict(X[:5])
     for row, target, pred in zip(X[:5], y[:5, 0], y_hat[:, 0]):
         click.echo(f"    {row[0]: .4f}  {row[1]: .4f}  {target: .4f}  {pred: .4f}")
-    np.set_printoptions(precision=4, suppress=True)
     for k, W in enumerate(net.weights, start=1):
-        click.echo(f"  W{k} =\n" + "\n".join("    " + line for line in str(W).splitlines()))
+        text = np.array2string(W, precision=4, suppress_small=True)  # no global print options
+        click.echo(f"  W{k} =\n" + "\n".join("    " + line for line in text.splitlines()))
     if not no_figures:
         from ..draw.figures import write_figures
 
