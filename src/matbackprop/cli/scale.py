@@ -11,10 +11,8 @@ import click
 
 from .. import _checks
 from ..errors import ConfigError, TrainingDivergedError
-from ..losses import MSE, get_loss
-from ..network import Network
 from ._app import cli, network_options
-from .train import _OUTPUT_FOR_LOSS, _activation_list
+from .train import loss_from_option, network_for_data
 
 LOCAL = "local"  # --dask without an address: a LocalCluster on this machine
 
@@ -123,25 +121,11 @@ def train_dask(
             _checks.file_to_write(path, flag)
     wanted = [t.strip() for group in targets for t in group.split(",") if t.strip()]
     X, y, features = mbd.read_table(data, wanted)
-    loss_fn = MSE(half=True) if loss == "mse_half" else get_loss(loss)
-    if layers[0] != X.shape[1]:
-        raise ConfigError(
-            f"--layers must start with {X.shape[1]} (the number of input columns), got {layers[0]}"
-        )
-    n_out = layers[-1] if loss_fn.name == "cross_entropy" and y.shape[1] == 1 else y.shape[1]
-    if layers[-1] != n_out:
-        raise ConfigError(
-            f"--layers must end with {n_out} (the number of --target columns), got {layers[-1]}"
-        )
-    net = Network(
-        layers,
-        activation=_activation_list(activation),
-        output_activation=output_activation or _OUTPUT_FOR_LOSS[loss_fn.name],
-        bias=bias,
-        init=init,
-        seed=seed,
-        dtype=dtype,
-    )
+    loss_fn = loss_from_option(loss)
+    net = network_for_data(
+        X.shape[1], y.shape[1], loss_fn, layers, activation, output_activation,
+        bias=bias, init=init, seed=seed, dtype=dtype,
+    )  # fmt: skip
     chunks = len(X.chunks[0])
     how = "streaming SGD" if stream else f"full-batch GD on {address}"
     click.echo(f"{X.shape[0]} rows in {chunks} chunk(s), {how}", err=True)

@@ -15,7 +15,7 @@ from .. import _checks
 from ..data import read_csv
 from ..errors import ConfigError, TrainingDivergedError
 from ..gradcheck import check_gradients
-from ..losses import MSE, get_loss
+from ..losses import MSE, Loss, get_loss
 from ..network import Network
 from ..persistence import atomic_write_bytes
 from ._app import LAYERS, cli, network_options
@@ -26,6 +26,40 @@ _OUTPUT_FOR_LOSS = {"mse": "identity", "logloss": "sigmoid", "cross_entropy": "s
 def _activation_list(value: str) -> str | list[str]:
     names = [s.strip() for s in value.split(",")]
     return names[0] if len(names) == 1 else names
+
+
+def loss_from_option(loss: str) -> Loss:
+    """``--loss`` as a loss object; ``mse_half`` is ``MSE(half=True)``."""
+    return MSE(half=True) if loss == "mse_half" else get_loss(loss)
+
+
+def network_for_data(
+    n_inputs: int,
+    n_targets: int,
+    loss: Loss,
+    layers: list[int],
+    activation: str,
+    output_activation: str | None,
+    inputs: str = "the number of input columns",
+    **settings: Any,
+) -> Network:
+    """The network that ``--layers`` and friends describe, checked against the data's width.
+
+    One column of integer labels with cross-entropy may feed any number of classes.
+    """
+    if layers[0] != n_inputs:
+        raise ConfigError(f"--layers must start with {n_inputs} ({inputs}), got {layers[0]}")
+    n_out = layers[-1] if loss.name == "cross_entropy" and n_targets == 1 else n_targets
+    if layers[-1] != n_out:
+        raise ConfigError(
+            f"--layers must end with {n_out} (the number of --target columns), got {layers[-1]}"
+        )
+    return Network(
+        layers,
+        activation=_activation_list(activation),
+        output_activation=output_activation or _OUTPUT_FOR_LOSS[loss.name],
+        **settings,
+    )
 
 
 @cli.command(
@@ -181,28 +215,12 @@ def train(
 
         figure_format(plot_path, "--plot")
     X, y, features = read_csv(data).split(target_names)
-    loss_fn = MSE(half=True) if loss == "mse_half" else get_loss(loss)
-    if layers[0] != X.shape[1]:
-        raise ConfigError(
-            f"--layers must start with {X.shape[1]} (the number of input columns: "
-            f"{', '.join(features)}), got {layers[0]}"
-        )
-    n_out = y.shape[1]
-    if loss_fn.name == "cross_entropy" and n_out == 1:
-        n_out = layers[-1]  # one column of integer class labels
-    if layers[-1] != n_out:
-        raise ConfigError(
-            f"--layers must end with {n_out} (the number of --target columns), got {layers[-1]}"
-        )
-    net = Network(
-        layers,
-        activation=_activation_list(activation),
-        output_activation=output_activation or _OUTPUT_FOR_LOSS[loss_fn.name],
-        bias=bias,
-        init=init,
-        seed=seed,
-        dtype=dtype,
-    )
+    loss_fn = loss_from_option(loss)
+    net = network_for_data(
+        X.shape[1], y.shape[1], loss_fn, layers, activation, output_activation,
+        inputs=f"the number of input columns: {', '.join(features)}",
+        bias=bias, init=init, seed=seed, dtype=dtype,
+    )  # fmt: skip
     resumed = bool(checkpoint_path and resume and Path(checkpoint_path).exists())
     try:
         history = net.fit(
