@@ -329,7 +329,7 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
 
     def _step(self, net: Network, params: list[Array], Xb: Array, Yb: Array) -> float:
         """One update on one batch; returns the batch loss before the step."""
-        value, grads = net._value_and_gradients(Xb, Yb, self._loss)
+        value, grads = net._value_and_gradients(Xb, Yb, self._loss, reuse=True)
         if not np.isfinite(value):
             raise DataError(
                 f"training diverged: the loss became {value} (learning_rate_init="
