@@ -57,7 +57,7 @@ from .errors import (
 )
 from .losses import Loss, get_loss
 from .optimizers import Optimizer, get_optimizer
-from .training import History, _sigint_stops
+from .training import History, _all_finite, _sigint_stops
 
 if TYPE_CHECKING:
     import os
@@ -312,7 +312,7 @@ def fit_full_batch(
             if track_gradients:
                 history.grad_norms.append([float(np.linalg.norm(g)) for g in grads[: net.n_layers]])
             opt.update(params, grads, state, eta)  # W_k ← W_k − η·∂L/∂W_k (or Adam, ...)
-            if not all(np.all(np.isfinite(p)) for p in params):
+            if not _all_finite(params):
                 _diverged(params, last_good, history, epoch, math.inf, eta)
             for p, keep in zip(params, last_good):
                 np.copyto(keep, p)
@@ -544,7 +544,7 @@ def fit_streaming(
                 if interrupted():
                     history.stop_reason = "interrupted"  # a partial epoch is not recorded
                     break
-                if not all(np.all(np.isfinite(p)) for p in params):
+                if not _all_finite(params):
                     _diverged(params, last_good, history, epoch, math.inf, eta)
                 for p, keep in zip(params, last_good):
                     np.copyto(keep, p)
