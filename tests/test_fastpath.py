@@ -21,6 +21,13 @@ from matbackprop.activations import ACTIVATIONS
 from matbackprop.losses import Loss, get_loss
 from matbackprop.optimizers import SGD, Adam, get_optimizer
 
+
+@pytest.fixture(autouse=True)
+def _numpy_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the NumPy path: keep tiny networks off the compiled one."""
+    monkeypatch.setenv("MATBACKPROP_COMPILED", "0")
+
+
 DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="float32")]
 HIDDEN = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "elu", "silu"]
 # (output activation, loss): the fused pairs, and two that go through f_L' or softmax's vjp

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import signal
 import threading
 import warnings
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _checks, _xp
+from . import _checks, _compiled, _xp
 from .checkpoint import (
     Checkpoint,
     check_matches,
@@ -35,7 +36,6 @@ from .losses import Loss, get_loss
 from .optimizers import Optimizer, OptimizerState, get_optimizer
 
 if TYPE_CHECKING:
-    import os
     from pathlib import Path
 
     from .network import Network
@@ -267,8 +267,48 @@ def fit(
     # Overflow is expected when a run diverges; it is caught below, not printed.
     quiet = np.errstate(over="ignore", invalid="ignore")
     history = run.history
+    # Tiny networks trained by plain SGD run many epochs per compiled call (_compiled.py)
+    compiled = None
+    if ck_path is None and Xv is None and not (early_stopping or track_gradients):
+        compiled = _compiled_trainer(net, X_, y_, loss_fn, opt, eta, batch, shuffle)
+
+    def after_epoch() -> None:
+        """Best epoch, progress bar, early stopping and checkpoint, once an epoch ends."""
+        monitored = history.val_loss[-1] if history.val_loss else history.loss[-1]
+        if run.best_value is None or monitored < run.best_value - min_delta_:
+            run.best_value, run.bad_epochs = monitored, 0
+            history.best_epoch = run.epoch
+            if early_stopping:  # only early stopping restores them: no copy otherwise
+                run.best = [_copy(p) for p in params]
+        else:
+            run.bad_epochs += 1
+        if progress:  # formatting the postfix costs as much as a tiny network's step
+            postfix = {"loss": f"{history.loss[-1]:.4g}"}
+            if history.val_loss:
+                postfix["val"] = f"{history.val_loss[-1]:.4g}"
+            bar.set_postfix(postfix, refresh=False)
+        bar.update(1)
+        stop = early_stopping and run.bad_epochs >= patience_
+        if stop:
+            history.stop_reason = "early_stopping"  # ends the loop, checkpoint or not
+        if stop or run.epoch % every == 0 or run.epoch == n_epochs:
+            save()
+
     with bar, _sigint_stops() as interrupted, quiet:
-        while run.epoch < n_epochs and history.stop_reason != "early_stopping":
+        while compiled is not None and run.epoch < n_epochs:
+            losses, status, bad = compiled.run(min(compiled.per_call, n_epochs - run.epoch))
+            for value in losses:
+                history.loss.append(value)
+                run.epoch += 1
+                after_epoch()
+            if status != _compiled.OK:  # the weights are already those of the last good epoch
+                history.stop_reason = "diverged"
+                value = bad if status == _compiled.DIVERGED_LOSS else math.inf
+                raise TrainingDivergedError(_diverged_message(run.epoch, value, eta), history)
+            if interrupted():
+                history.stop_reason = "interrupted"
+                break
+        while compiled is None and run.epoch < n_epochs and history.stop_reason != "early_stopping":
             if run.position == 0:  # a fresh epoch; else continue the interrupted one
                 run.perm = rng.permutation(n) if shuffle and batch < n else None
                 run.total, run.norms = 0.0, np.zeros(net.n_layers)
@@ -301,26 +341,7 @@ def fit(
             run.end_epoch(params, n, batch, track_gradients)
             if Xv is not None and yv is not None:
                 history.val_loss.append(loss_fn.value(net._forward(Xv).y_hat, yv))
-
-            monitored = history.val_loss[-1] if history.val_loss else history.loss[-1]
-            if run.best_value is None or monitored < run.best_value - min_delta_:
-                run.best_value, run.bad_epochs = monitored, 0
-                history.best_epoch = run.epoch
-                if early_stopping:  # only early stopping restores them: no copy otherwise
-                    run.best = [_copy(p) for p in params]
-            else:
-                run.bad_epochs += 1
-            if progress:  # formatting the postfix costs as much as a tiny network's step
-                postfix = {"loss": f"{history.loss[-1]:.4g}"}
-                if history.val_loss:
-                    postfix["val"] = f"{history.val_loss[-1]:.4g}"
-                bar.set_postfix(postfix, refresh=False)
-            bar.update(1)
-            stop = early_stopping and run.bad_epochs >= patience_
-            if stop:
-                history.stop_reason = "early_stopping"  # ends the loop, checkpoint or not
-            if stop or run.epoch % every == 0 or run.epoch == n_epochs:
-                save()
+            after_epoch()
     if early_stopping and run.best is not None:
         _restore(params, run.best)  # keep the best weights seen, not the last
     net.training_info = {
@@ -460,6 +481,37 @@ def _copy_into(dst: list[Array], src: list[Any], what: str, path: Path | None) -
         if not np.all(np.isfinite(s)):
             raise ModelFileError(f"checkpoint {path}: {what} hold NaN or inf")
         np.copyto(d, s)
+
+
+def _compiled_trainer(
+    net: Network, X: Any, y: Any, loss: Loss, opt: Optimizer, eta: float, batch: int,
+    shuffle: bool,
+) -> Any:  # fmt: skip
+    """A :class:`matbackprop._compiled.Trainer` when this run can take the compiled path:
+    Numba installed and not switched off by ``MATBACKPROP_COMPILED=0``, NumPy data, a
+    tiny network, plain SGD on MSE with an identity output, the rows in order."""
+    from .losses import MSE
+    from .optimizers import SGD
+
+    eligible = (
+        os.environ.get("MATBACKPROP_COMPILED", "1") != "0"
+        and isinstance(X, np.ndarray)
+        and isinstance(opt, SGD)
+        and opt.momentum == 0
+        and type(loss) is MSE
+        and net._f[-1].name == "identity"
+        and all(f.name in _compiled.ACTIVATION_CODES for f in net._f)
+        and (batch >= X.shape[0] or not shuffle)
+        and _compiled.is_tiny(net.layer_sizes)
+        and _compiled.available()
+    )
+    if not eligible or not isinstance(loss, MSE):  # (isinstance again: for mypy)
+        return None
+    return _compiled.Trainer(
+        net.parameters(), X, y, layer_sizes=net.layer_sizes,
+        activations=[f.name for f in net._f], bias=net.bias, mse_scale=0.5 if loss.half else 1.0,
+        eta=eta, batch=batch,
+    )  # fmt: skip
 
 
 def _all_finite(params: list[Array]) -> bool:
