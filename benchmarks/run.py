@@ -35,7 +35,9 @@ PEERS = [t for t in TOOLS if t != "ours"]
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 GOAL_RATIO = 0.9  # ours must take at most 0.9x the best peer's time per step
 GOAL_PEAK = 0.9  # D must reach 90% of the measured matmul peak
-PAUSE = 0.1  # seconds between two tools' turns: lets the last one's threads go idle
+# seconds between two tools' turns, so that the last one's threads are asleep: an OpenBLAS
+# worker spins for 2^28 cycles (~0.1 s here) after a product before it sleeps
+PAUSE = 0.3
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -49,7 +49,21 @@ def prepare_ours(w: Workload, dtype: str) -> tuple[Chunk, str]:
             batch_size=batch, shuffle=False, progress=False,
         )  # fmt: skip
 
-    return chunk, "Network.fit"
+    return chunk, "Network.fit, " + _our_path(w)
+
+
+def _our_path(w: Workload) -> str:
+    """Which of fit's paths plain SGD takes here (the fast extra's, when installed)."""
+    from matbackprop import _compiled, _fast
+
+    if os.environ.get("MATBACKPROP_FAST", "1") == "0":
+        return "NumPy path (MATBACKPROP_FAST=0)"
+    tiny = _compiled.is_tiny(w.layer_sizes) and w.output == "identity"
+    if tiny and _compiled.available():
+        return "compiled loops (Numba)"
+    if _fast.has_blas():
+        return "updates fused into gemm (SciPy BLAS)"
+    return "NumPy path (no fast extra)"
 
 
 # -- naive NumPy ----------------------------------------------------------------------

@@ -51,7 +51,7 @@ def _fit_both(
     settings = {"optimizer": "sgd", "progress": False, "shuffle": False, **settings}
     runs = []
     for switch in ("1", "0"):
-        monkeypatch.setenv("MATBACKPROP_COMPILED", switch)
+        monkeypatch.setenv("MATBACKPROP_FAST", switch)
         net = mb.Network(sizes, act, "identity", bias=bias, seed=3, dtype=dtype)
         try:
             runs.append((net, net.fit(X, y, **settings)))
@@ -211,7 +211,7 @@ def test_everything_else_takes_the_numpy_path(
 ) -> None:
     settings = dict(settings)
     if "env" in settings:
-        monkeypatch.setenv("MATBACKPROP_COMPILED", settings.pop("env"))
+        monkeypatch.setenv("MATBACKPROP_FAST", settings.pop("env"))
     if settings.get("checkpoint") == "CK":
         settings["checkpoint"] = tmp_path / "run.ckpt"
     sizes = settings.pop("sizes", (2, 2, 2, 1))

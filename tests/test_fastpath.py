@@ -25,7 +25,7 @@ from matbackprop.optimizers import SGD, Adam, get_optimizer
 @pytest.fixture(autouse=True)
 def _numpy_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests are about the NumPy path: keep tiny networks off the compiled one."""
-    monkeypatch.setenv("MATBACKPROP_COMPILED", "0")
+    monkeypatch.setenv("MATBACKPROP_FAST", "0")
 
 
 DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="float32")]
@@ -288,3 +288,87 @@ def test_mse_value_is_bitwise_numpy_mean(shape: tuple[int, int], half: bool, dty
         r = y_hat - y
         expected = (0.5 if half else 1.0) * float(np.mean(r * r))
         assert mb.MSE(half=half).value(y_hat, y) == expected
+
+
+# -- the fast extra's fused update: sgd_step --------------------------------------------
+
+
+def _rel(a: Any, b: Any) -> float:
+    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-300))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
+@pytest.mark.parametrize(("output", "loss"), HEADS)
+@pytest.mark.parametrize("activation", HIDDEN)
+def test_fused_sgd_step_equals_gradients_then_update(
+    activation: str, output: str, loss: str, bias: bool, dtype: Any
+) -> None:
+    """W_k ← W_k − η·O_{k-1}ᵀ·d in one gemm rounds once where the reference rounds twice:
+    equal to rounding (1e-12 relative in float64), not bitwise."""
+    from matbackprop._fast import sgd_step
+
+    sizes = [3, 5, 4, 3] if output == "softmax" or loss != "mse" else [3, 5, 4, 1]
+    fused = mb.Network(sizes, activation, output, bias=bias, seed=1, dtype=dtype)
+    ref = fused.copy()
+    loss_fn, eta = get_loss(loss), 0.1
+    X, y = _data(sizes, loss, 40, dtype)
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    for rows in (40, 9, 40):  # a shorter batch runs in views of the same buffers
+        value = sgd_step(fused, X[:rows], y[:rows], loss_fn, eta)
+        v_ref, grads = ref._value_and_gradients(X[:rows], y[:rows], loss_fn)
+        SGD().update(ref.parameters(), grads.parameters(), SGD().init_state([]), eta)
+        assert value == pytest.approx(v_ref, rel=tol)  # SciPy's BLAS: other blocking
+    for p, q in zip(fused.parameters(), ref.parameters()):
+        assert p.dtype == q.dtype
+        assert _rel(p, q) <= tol
+
+
+def test_fused_sgd_step_takes_non_contiguous_rows_and_weights() -> None:
+    from matbackprop._fast import sgd_step
+
+    sizes = [6, 8, 3]
+    fused = mb.Network(sizes, "tanh", "softmax", seed=2)
+    ref = fused.copy()
+    X, y = _data(sizes, "cross_entropy", 30, np.float64)
+    X_f = np.asfortranarray(X)  # BLAS gets a copy of the rows, the result is the same
+    loss_fn = get_loss("cross_entropy")
+    for _ in range(3):
+        sgd_step(fused, X_f, y, loss_fn, 0.3)
+        _, grads = ref._value_and_gradients(X, y, loss_fn)
+        SGD().update(ref.parameters(), grads.parameters(), SGD().init_state([]), 0.3)
+    for p, q in zip(fused.parameters(), ref.parameters()):
+        assert p.flags.c_contiguous  # updated in place, still the network's own arrays
+        assert _rel(p, q) <= 1e-12
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_fit_with_plain_sgd_takes_the_fused_step(
+    monkeypatch: pytest.MonkeyPatch, dtype: Any
+) -> None:
+    """fit's default (fast extra) path against MATBACKPROP_FAST=0, the bitwise one."""
+    from matbackprop import _fast
+
+    calls: list[int] = []
+    step = _fast.sgd_step
+
+    def spy(*args: Any) -> float:
+        calls.append(1)
+        return step(*args)
+
+    monkeypatch.setattr(_fast, "sgd_step", spy)
+    sizes = [10, 32, 16, 4]
+    X, y = _data(sizes, "cross_entropy", 130, dtype, seed=4)
+    runs = []
+    for switch in ("1", "0"):
+        monkeypatch.setenv("MATBACKPROP_FAST", switch)
+        net = mb.Network(sizes, "relu", "softmax", seed=0, dtype=dtype)
+        history = net.fit(X, y, loss="cross_entropy", optimizer="sgd", learning_rate=0.2,
+                          epochs=5, batch_size=32, seed=1, progress=False)  # fmt: skip
+        runs.append((net, history))
+    assert len(calls) == 5 * 5  # 5 batches (the last of 2 rows) in each of 5 epochs
+    (net, history), (ref, ref_history) = runs
+    tol = 1e-12 if dtype == np.float64 else 1e-4
+    assert _rel(np.array(history.loss), np.array(ref_history.loss)) <= tol
+    for p, q in zip(net.parameters(), ref.parameters()):
+        assert _rel(p, q) <= tol

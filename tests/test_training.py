@@ -83,7 +83,7 @@ def test_mini_batch_shuffling_depends_on_the_seed_only() -> None:
 
 def test_mini_batch_epoch_loss_is_weighted_by_batch_size(monkeypatch: pytest.MonkeyPatch) -> None:
     """Batches of 4, 4 and 2 rows: loss[0] = (4·L1 + 4·L2 + 2·L3)/10, each before its step."""
-    monkeypatch.setenv("MATBACKPROP_COMPILED", "0")  # bitwise as net.step: the NumPy path
+    monkeypatch.setenv("MATBACKPROP_FAST", "0")  # bitwise as net.step: the NumPy path
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(10, 2)), rng.normal(size=(10, 1))
     net = mb.Network([2, 3, 1], seed=0)
@@ -134,7 +134,7 @@ def test_validation_data_is_measured_after_each_epoch() -> None:
 def test_early_stopping_restores_the_best_weights(monkeypatch: pytest.MonkeyPatch) -> None:
     """The validation target is the opposite of the training target, so as training
     fits one it worsens the other: the best epoch is the first, and those weights return."""
-    monkeypatch.setenv("MATBACKPROP_COMPILED", "0")  # the replay below compares bitwise
+    monkeypatch.setenv("MATBACKPROP_FAST", "0")  # the replay below compares bitwise
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 2))
     y = X @ np.array([[1.0], [-2.0]])

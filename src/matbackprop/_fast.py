@@ -19,12 +19,19 @@ same operations, in the same order, on buffers that live from one step to the ne
 The same ufuncs and matrix products in the same order give bitwise the same numbers as the
 reference path (``tests/test_fastpath.py`` checks it in both dtypes). The gradients returned
 here are views of the buffers: they are valid until the next step on the same network.
+
+:func:`sgd_step`, plain SGD's step when SciPy is installed (the ``fast`` extra), goes one
+further: it never stores ``∂L/∂W_k`` but updates ``W_k`` inside the product that computes
+it, one BLAS ``gemm`` with β = 1. That saves a pass over the weights and their gradient per
+step (on the mnist-like workload of ``benchmarks/``, a fifth of the step) at the price of
+bitwise equality: BLAS rounds ``W_k − η·O_{k-1}ᵀ·d`` once, NumPy twice.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -70,6 +77,13 @@ class StepBuffers:
         self.db = [np.empty(b, dt) for b in sizes[1:]] if net.bias else []
         self._sizes = sizes
         self._views: dict[int, _Views] = {}
+        self._scratch: Array | None = None  # sgd_step's d·W_kᵀ, made on first use
+
+    def scratch(self, n: int, k: int) -> Array:
+        """A second (n, n_k) scratch array, for :func:`sgd_step`."""
+        if self._scratch is None:
+            self._scratch = np.empty(self.rows * max(self._sizes[1:]), self.dtype)
+        return self._scratch[: n * self._sizes[k]].reshape(n, self._sizes[k])
 
     def views(self, n: int) -> _Views:
         """``(H, O, d_L, tmp, mask)`` for ``n <= rows`` rows, seed-indexed (slot 0 unused)."""
@@ -106,32 +120,11 @@ def value_and_gradients(net: Network, X: Array, y: Array, loss: Loss) -> tuple[f
 
     Shapes: ``X``: (n, n_0); ``y``: (n, n_L) -> ``weights[k-1]``: (n_{k-1}, n_k).
     """
-    n = X.shape[0]
-    bufs = buffers_for(net, n)
-    H, O, d_L, tmp, mask = bufs.views(n)
+    bufs = buffers_for(net, X.shape[0])
+    value, d_L = _forward_and_loss(net, bufs, X, y, loss)
+    H, O, _, tmp, mask = bufs.views(X.shape[0])
     W, b, f = net._weights, net._biases, net._f
     L = len(W)
-
-    # Forward: H_k = O_{k-1}·W_k + b_k, O_k = f_k(H_k)
-    O_prev = X  # O_0 = X
-    for k in range(1, L + 1):
-        f_k = f[k - 1]
-        np.matmul(O_prev, W[k - 1], out=H[k])  # (n, n_{k-1})·(n_{k-1}, n_k) = (n, n_k)
-        if b:
-            np.add(H[k], b[k - 1], out=H[k])  # + b_k broadcast over rows: (n, n_k)
-        if f_k.f_into is not None:
-            f_k.f_into(H[k], O[k], tmp[k])  # (n, n_k); in place when O[k] is H[k]
-        else:
-            np.copyto(O[k], f_k.f(H[k]))
-        O_prev = O[k]
-    y_hat = O[L]
-
-    # ∂L/∂H_L: fused with the loss when it pairs with f_L, else ∂L/∂y_hat * f_L'(H_L)
-    if loss.output_activation == f[-1].name:
-        loss.grad_H_into(y_hat, y, d_L)  # (n, n_L)
-    else:
-        np.copyto(d_L, f[-1].backprop(loss.grad(y_hat, y), H[L], y_hat))
-    value = loss.value(y_hat, y)
 
     # Backward: ∂L/∂W_k = O_{k-1}ᵀ·d, ∂L/∂b_k = 1ᵀ·d, d ← d·W_kᵀ * f'_{k-1}
     dW, db = bufs.dW, bufs.db
@@ -161,3 +154,130 @@ def value_and_gradients(net: Network, X: Array, y: Array, loss: Loss) -> tuple[f
                 np.copyto(g, f_prev.backprop(d @ W[k - 1].T, H[k - 1], g))
             d = g
     return value, Gradients(list(dW), list(db), ds)
+
+
+def _forward_and_loss(
+    net: Network, bufs: StepBuffers, X: Array, y: Array, loss: Loss, matmul: Any = np.matmul
+) -> tuple[float, Array]:
+    """The forward pass into the buffers: ``(L(y, y_hat), d_L = ∂L/∂H_L)``. Shapes: (n, n_L)."""
+    H, O, d_L, tmp, _ = bufs.views(X.shape[0])
+    W, b, f = net._weights, net._biases, net._f
+    L = len(W)
+
+    # Forward: H_k = O_{k-1}·W_k + b_k, O_k = f_k(H_k)
+    O_prev = X  # O_0 = X
+    for k in range(1, L + 1):
+        f_k = f[k - 1]
+        matmul(O_prev, W[k - 1], out=H[k])  # (n, n_{k-1})·(n_{k-1}, n_k) = (n, n_k)
+        if b:
+            np.add(H[k], b[k - 1], out=H[k])  # + b_k broadcast over rows: (n, n_k)
+        if f_k.f_into is not None:
+            f_k.f_into(H[k], O[k], tmp[k])  # (n, n_k); in place when O[k] is H[k]
+        else:
+            np.copyto(O[k], f_k.f(H[k]))
+        O_prev = O[k]
+    y_hat = O[L]
+
+    # ∂L/∂H_L: fused with the loss when it pairs with f_L, else ∂L/∂y_hat * f_L'(H_L)
+    if loss.output_activation == f[-1].name:
+        loss.grad_H_into(y_hat, y, d_L)  # (n, n_L)
+    else:
+        np.copyto(d_L, f[-1].backprop(loss.grad(y_hat, y), H[L], y_hat))
+    value = loss.value(y_hat, y)
+    return value, d_L
+
+
+def sgd_step(net: Network, X: Array, y: Array, loss: Loss, eta: float) -> float:
+    """One plain gradient-descent step in place; returns the loss before it.
+
+    The same passes as :func:`value_and_gradients`, but ``∂L/∂W_k`` is never stored: one
+    BLAS call computes ``W_k ← W_k − η·O_{k-1}ᵀ·d`` (``gemm`` with β = 1), so the update
+    costs no pass over ``W_k`` of its own and no ``(n_{k-1}, n_k)`` temporary. BLAS rounds
+    ``W_k + (−η)·Σ`` once where NumPy's ``W_k -= η·dW_k`` rounds twice: the weights equal
+    the reference path's to rounding (``tests/test_fastpath.py``), not bitwise.
+    """
+    bufs = buffers_for(net, X.shape[0])
+    value, d = _forward_and_loss(net, bufs, X, y, loss, matmul=_blas_matmul)
+    H, O, _, tmp, mask = bufs.views(X.shape[0])
+    W, b, f = net._weights, net._biases, net._f
+    for k in range(len(W), 0, -1):
+        O_prev = X if k == 1 else O[k - 1]
+        if k > 1:
+            # d_{k-1} = d·W_kᵀ * f'(H_{k-1}) needs the old W_k and the update needs O_{k-1}:
+            # f' and d·W_kᵀ go to scratch first, and d_{k-1} over O_{k-1} after the update
+            f_prev, g = f[k - 2], bufs.scratch(X.shape[0], k - 1)
+            if f_prev.df_into is not None:
+                df = mask[k - 1] if f_prev.df_is_step else tmp[k - 1]
+                f_prev.df_into(H[k - 1], O[k - 1], df)  # f'(H_{k-1}): (n, n_{k-1})
+                if d.shape[1] == 1:
+                    np.multiply(d, W[k - 1].T, out=g)  # n_k = 1, as value_and_gradients
+                else:
+                    _blas_matmul(d, W[k - 1].T, out=g)  # (n, n_k)·(n_k, n_{k-1}) = (n, n_{k-1})
+            else:
+                np.copyto(g, f_prev.backprop(d @ W[k - 1].T, H[k - 1], O[k - 1]))
+        _gemm_update(W[k - 1], O_prev, d, eta)  # W_k ← W_k − η·O_{k-1}ᵀ·d: (n_{k-1}, n_k)
+        if b:
+            db = bufs.db[k - 1]
+            np.add.reduce(d, axis=0, out=db)  # ∂L/∂b_k = 1ᵀ·d: (n_k,)
+            np.multiply(db, eta, out=db)
+            np.subtract(b[k - 1], db, out=b[k - 1])  # b_k ← b_k − η·∂L/∂b_k, as the reference
+        if k > 1:
+            if f_prev.df_into is not None:
+                np.multiply(g, df, out=O[k - 1])  # d_{k-1}, over O_{k-1}: (n, n_{k-1})
+            else:
+                np.copyto(O[k - 1], g)
+            d = O[k - 1]
+    return value
+
+
+def _blas_matmul(A: Array, B: Array, out: Array) -> None:
+    """``out = A·B`` by SciPy's BLAS, into a C-ordered ``out``, as ``outᵀ = Bᵀ·Aᵀ``.
+
+    :func:`sgd_step` makes every product through SciPy's BLAS: two OpenBLAS libraries (NumPy's
+    and SciPy's) called in turn each keep their threads spinning, and slow each other down
+    many times over.
+    """
+    gemm = _blas().dgemm if out.dtype == np.float64 else _blas().sgemm
+    (Bt, tb), (At, ta) = _fortran_T(B), _fortran_T(A)
+    res = gemm(1.0, Bt, At, trans_a=tb, trans_b=ta, c=out.T, overwrite_c=1)
+    if not np.may_share_memory(res, out):
+        np.copyto(out, res.T)
+
+
+def _fortran_T(M: Array) -> tuple[Array, int]:
+    """``(F, trans)`` with ``op(F) = Mᵀ`` and ``F`` Fortran-ordered, without a copy when
+    ``M`` or ``Mᵀ`` is C-ordered."""
+    if M.flags.c_contiguous:
+        return M.T, 0
+    if M.flags.f_contiguous:
+        return M, 1
+    return np.ascontiguousarray(M).T, 0
+
+
+def _gemm_update(W: Array, O: Array, d: Array, eta: float) -> None:
+    """``W ← W − η·Oᵀ·d`` in one BLAS ``gemm``. Shapes: W (a, b), O (n, a), d (n, b).
+
+    SciPy's BLAS wrappers speak Fortran order: a C-ordered ``W`` is the Fortran-ordered
+    ``Wᵀ``, so the call computes ``Wᵀ ← 1·Wᵀ + (−η)·dᵀ·O`` on transposed views, no copies.
+    """
+    gemm = _blas().dgemm if W.dtype == np.float64 else _blas().sgemm
+    out = gemm(-eta, d.T, O.T, beta=1.0, c=W.T, trans_b=1, overwrite_c=1)
+    if not np.may_share_memory(out, W):  # BLAS worked on a copy (W was not contiguous)
+        np.copyto(W, out.T)
+
+
+@functools.cache
+def _blas() -> Any:
+    from scipy.linalg import blas
+
+    return blas
+
+
+@functools.cache
+def has_blas() -> bool:
+    """Whether SciPy's BLAS wrappers, needed by :func:`sgd_step`, can be imported."""
+    try:
+        _blas()
+    except ImportError:
+        return False
+    return True

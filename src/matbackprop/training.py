@@ -32,8 +32,8 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .errors import ConfigError, ModelFileError, TrainingDivergedError
-from .losses import Loss, get_loss
-from .optimizers import Optimizer, OptimizerState, get_optimizer
+from .losses import MSE, Loss, get_loss
+from .optimizers import SGD, Optimizer, OptimizerState, get_optimizer
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -267,10 +267,22 @@ def fit(
     # Overflow is expected when a run diverges; it is caught below, not printed.
     quiet = np.errstate(over="ignore", invalid="ignore")
     history = run.history
-    # Tiny networks trained by plain SGD run many epochs per compiled call (_compiled.py)
+    # The fast extra's paths for plain SGD: tiny networks run many epochs per compiled call
+    # (_compiled.py); others fuse each update into a BLAS product (_fast.sgd_step).
+    # MATBACKPROP_FAST=0 keeps the path that is bitwise equal to forward/backward.
+    from ._fast import has_blas, sgd_step
+
+    plain_sgd = (
+        os.environ.get("MATBACKPROP_FAST", "1") != "0"
+        and _xp.is_numpy(X_)
+        and type(opt) is SGD
+        and opt.momentum == 0
+        and not track_gradients
+    )
     compiled = None
-    if ck_path is None and Xv is None and not (early_stopping or track_gradients):
-        compiled = _compiled_trainer(net, X_, y_, loss_fn, opt, eta, batch, shuffle)
+    if plain_sgd and ck_path is None and Xv is None and not early_stopping:
+        compiled = _compiled_trainer(net, X_, y_, loss_fn, eta, batch, shuffle)
+    fused_sgd = plain_sgd and compiled is None and has_blas()
 
     def after_epoch() -> None:
         """Best epoch, progress bar, early stopping and checkpoint, once an epoch ends."""
@@ -318,14 +330,19 @@ def fit(
                 else:
                     rows = run.perm[start : start + batch]
                     Xb, yb = _rows(X_, rows), _rows(y_, rows)
-                value, grads = net._value_and_gradients(Xb, yb, loss_fn, reuse=True)
+                if fused_sgd:
+                    value = sgd_step(net, Xb, yb, loss_fn, eta)  # the update included
+                    state.t += 1
+                else:
+                    value, grads = net._value_and_gradients(Xb, yb, loss_fn, reuse=True)
                 if not math.isfinite(value):
                     _restore(params, run.last_good)
                     history.stop_reason = "diverged"
                     raise TrainingDivergedError(_diverged_message(run.epoch, value, eta), history)
-                if track_gradients:
-                    run.norms += [_norm(g) for g in grads.weights]
-                opt.update(params, grads.parameters(), state, eta)
+                if not fused_sgd:
+                    if track_gradients:
+                        run.norms += [_norm(g) for g in grads.weights]
+                    opt.update(params, grads.parameters(), state, eta)
                 run.total += value * Xb.shape[0]
                 run.position = start + Xb.shape[0]
                 if interrupted():
@@ -484,21 +501,12 @@ def _copy_into(dst: list[Array], src: list[Any], what: str, path: Path | None) -
 
 
 def _compiled_trainer(
-    net: Network, X: Any, y: Any, loss: Loss, opt: Optimizer, eta: float, batch: int,
-    shuffle: bool,
-) -> Any:  # fmt: skip
-    """A :class:`matbackprop._compiled.Trainer` when this run can take the compiled path:
-    Numba installed and not switched off by ``MATBACKPROP_COMPILED=0``, NumPy data, a
-    tiny network, plain SGD on MSE with an identity output, the rows in order."""
-    from .losses import MSE
-    from .optimizers import SGD
-
+    net: Network, X: Array, y: Array, loss: Loss, eta: float, batch: int, shuffle: bool
+) -> _compiled.Trainer | None:
+    """A compiled trainer when plain SGD can take that path: Numba installed, a tiny
+    network, MSE with an identity output, the rows in order."""
     eligible = (
-        os.environ.get("MATBACKPROP_COMPILED", "1") != "0"
-        and isinstance(X, np.ndarray)
-        and isinstance(opt, SGD)
-        and opt.momentum == 0
-        and type(loss) is MSE
+        type(loss) is MSE
         and net._f[-1].name == "identity"
         and all(f.name in _compiled.ACTIVATION_CODES for f in net._f)
         and (batch >= X.shape[0] or not shuffle)
