@@ -54,15 +54,16 @@ def prepare_ours(w: Workload, dtype: str) -> tuple[Chunk, str]:
 
 def _our_path(w: Workload) -> str:
     """Which of fit's paths plain SGD takes here (the fast extra's, when installed)."""
-    from matbackprop import _compiled, _fast
+    from matbackprop import _blas, _compiled
 
     if os.environ.get("MATBACKPROP_FAST", "1") == "0":
         return "NumPy path (MATBACKPROP_FAST=0)"
     tiny = _compiled.is_tiny(w.layer_sizes) and w.output == "identity"
     if tiny and _compiled.available():
         return "compiled loops (Numba)"
-    if _fast.has_blas():
-        return "updates fused into gemm (SciPy BLAS)"
+    blas = _blas.for_step(w.layer_sizes, w.batch)
+    if blas is not None:
+        return f"updates fused into gemm ({'MKL' if blas.name == 'mkl' else 'SciPy BLAS'})"
     return "NumPy path (no fast extra)"
 
 

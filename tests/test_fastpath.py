@@ -297,16 +297,23 @@ def _rel(a: Any, b: Any) -> float:
     return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-300))
 
 
+BLAS = [pytest.param("scipy", id="scipy"), pytest.param("mkl", id="mkl")]
+
+
+@pytest.mark.parametrize("blas", BLAS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
 @pytest.mark.parametrize(("output", "loss"), HEADS)
 @pytest.mark.parametrize("activation", HIDDEN)
 def test_fused_sgd_step_equals_gradients_then_update(
-    activation: str, output: str, loss: str, bias: bool, dtype: Any
-) -> None:
+    monkeypatch: pytest.MonkeyPatch, activation: str, output: str, loss: str, bias: bool,
+    dtype: Any, blas: str,
+) -> None:  # fmt: skip
     """W_k ← W_k − η·O_{k-1}ᵀ·d in one gemm rounds once where the reference rounds twice:
     equal to rounding (1e-12 relative in float64), not bitwise."""
     from matbackprop._fast import sgd_step
+
+    monkeypatch.setenv("MATBACKPROP_BLAS", blas)
 
     sizes = [3, 5, 4, 3] if output == "softmax" or loss != "mse" else [3, 5, 4, 1]
     fused = mb.Network(sizes, activation, output, bias=bias, seed=1, dtype=dtype)
@@ -372,3 +379,51 @@ def test_fit_with_plain_sgd_takes_the_fused_step(
     assert _rel(np.array(history.loss), np.array(ref_history.loss)) <= tol
     for p, q in zip(net.parameters(), ref.parameters()):
         assert _rel(p, q) <= tol
+
+
+@pytest.mark.parametrize("blas", BLAS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        pytest.param([5, 16, 12, 1], id="one-output"),  # d·W_Lᵀ built inside the ReLU pass
+        pytest.param([5, 16, 12, 3], id="three-outputs"),  # d·W_Lᵀ from BLAS
+        pytest.param([4, 9, 1], id="one-hidden"),
+    ],
+)
+def test_fused_relu_passes_equal_the_numpy_passes(
+    monkeypatch: pytest.MonkeyPatch, sizes: list[int], bias: bool, dtype: Any, blas: str
+) -> None:
+    """Large ReLU layers go through matbackprop._fused (Numba): here every layer does."""
+    from matbackprop import _fast, _fused
+
+    monkeypatch.setattr(_fused, "MIN_SIZE", 1)
+    monkeypatch.setenv("MATBACKPROP_BLAS", blas)
+    calls: list[str] = []
+    for name in ("bias_relu", "relu_backprop"):
+        real = getattr(_fused, name)
+        monkeypatch.setattr(_fused, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
+    fused = mb.Network(sizes, "relu", "identity", bias=bias, seed=4, dtype=dtype)
+    ref = fused.copy()
+    X, y = _data(sizes, "mse", 64, dtype, seed=6)
+    loss_fn = get_loss("mse")
+    for rows in (64, 17):
+        _fast.sgd_step(fused, X[:rows], y[:rows], loss_fn, 0.05)
+        _, grads = ref._value_and_gradients(X[:rows], y[:rows], loss_fn)
+        SGD().update(ref.parameters(), grads.parameters(), SGD().init_state([]), 0.05)
+    hidden = len(sizes) - 2
+    assert calls.count("bias_relu") == calls.count("relu_backprop") == 2 * hidden
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    for p, q in zip(fused.parameters(), ref.parameters()):
+        assert _rel(p, q) <= tol
+
+
+def test_fused_relu_keeps_nan_as_numpy_maximum_does() -> None:
+    from matbackprop import _fused
+
+    H = np.array([[np.nan, -1.0, 2.0, -0.0]])
+    _fused.bias_relu(H, np.zeros(4))
+    expected = np.maximum(np.array([[np.nan, -1.0, 2.0, -0.0]]), 0.0)
+    np.testing.assert_array_equal(H, expected)
+    assert np.signbit(H[0, 3]) == np.signbit(expected[0, 3])

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from . import _blas
 from .losses import Loss
 from .network import Gradients  # network.py imports this module only inside a method
 
@@ -157,9 +158,18 @@ def value_and_gradients(net: Network, X: Array, y: Array, loss: Loss) -> tuple[f
 
 
 def _forward_and_loss(
-    net: Network, bufs: StepBuffers, X: Array, y: Array, loss: Loss, matmul: Any = np.matmul
+    net: Network,
+    bufs: StepBuffers,
+    X: Array,
+    y: Array,
+    loss: Loss,
+    matmul: Any = np.matmul,
+    fused: Any = None,
 ) -> tuple[float, Array]:
-    """The forward pass into the buffers: ``(L(y, y_hat), d_L = ∂L/∂H_L)``. Shapes: (n, n_L)."""
+    """The forward pass into the buffers: ``(L(y, y_hat), d_L = ∂L/∂H_L)``. Shapes: (n, n_L).
+
+    ``fused``: the :mod:`matbackprop._fused` module, for :func:`sgd_step`'s large ReLU layers.
+    """
     H, O, d_L, tmp, _ = bufs.views(X.shape[0])
     W, b, f = net._weights, net._biases, net._f
     L = len(W)
@@ -169,6 +179,10 @@ def _forward_and_loss(
     for k in range(1, L + 1):
         f_k = f[k - 1]
         matmul(O_prev, W[k - 1], out=H[k])  # (n, n_{k-1})·(n_{k-1}, n_k) = (n, n_k)
+        if fused is not None and f_k.name == "relu" and H[k].size >= fused.MIN_SIZE:
+            fused.bias_relu(H[k], b[k - 1] if b else None)  # one pass for + b_k and max(·, 0)
+            O_prev = O[k]
+            continue
         if b:
             np.add(H[k], b[k - 1], out=H[k])  # + b_k broadcast over rows: (n, n_k)
         if f_k.f_into is not None:
@@ -196,33 +210,54 @@ def sgd_step(net: Network, X: Array, y: Array, loss: Loss, eta: float) -> float:
     ``W_k + (−η)·Σ`` once where NumPy's ``W_k -= η·dW_k`` rounds twice: the weights equal
     the reference path's to rounding (``tests/test_fastpath.py``), not bitwise.
     """
+    blas = _blas.for_step(net.layer_sizes, X.shape[0])
+    assert blas is not None, "fit takes this path only with SciPy or MKL"
     bufs = buffers_for(net, X.shape[0])
-    value, d = _forward_and_loss(net, bufs, X, y, loss, matmul=_blas_matmul)
+    fused = _fused_module()
+    value, d = _forward_and_loss(net, bufs, X, y, loss, matmul=blas.matmul, fused=fused)
     H, O, _, tmp, mask = bufs.views(X.shape[0])
     W, b, f = net._weights, net._biases, net._f
+    have_db = False  # the fused ReLU pass below also summed d's columns
     for k in range(len(W), 0, -1):
         O_prev = X if k == 1 else O[k - 1]
+        one_pass = (  # a large ReLU layer below: mask, product and 1ᵀ·d in one loop
+            k > 1 and fused is not None and f[k - 2].name == "relu"
+            and O_prev.size >= fused.MIN_SIZE
+        )  # fmt: skip
         if k > 1:
             # d_{k-1} = d·W_kᵀ * f'(H_{k-1}) needs the old W_k and the update needs O_{k-1}:
-            # f' and d·W_kᵀ go to scratch first, and d_{k-1} over O_{k-1} after the update
+            # d·W_kᵀ goes to scratch first (or W_k's one column is kept, n_k = 1), and
+            # d_{k-1} over O_{k-1} after the update
             f_prev, g = f[k - 2], bufs.scratch(X.shape[0], k - 1)
-            if f_prev.df_into is not None:
-                df = mask[k - 1] if f_prev.df_is_step else tmp[k - 1]
-                f_prev.df_into(H[k - 1], O[k - 1], df)  # f'(H_{k-1}): (n, n_{k-1})
+            if one_pass and d.shape[1] == 1:
+                w_k = W[k - 1].copy()  # (n_{k-1}, 1): d·W_kᵀ is built in the ReLU pass
+            elif f_prev.df_into is not None:
+                if not one_pass:
+                    df = mask[k - 1] if f_prev.df_is_step else tmp[k - 1]
+                    f_prev.df_into(H[k - 1], O[k - 1], df)  # f'(H_{k-1}): (n, n_{k-1})
                 if d.shape[1] == 1:
                     np.multiply(d, W[k - 1].T, out=g)  # n_k = 1, as value_and_gradients
                 else:
-                    _blas_matmul(d, W[k - 1].T, out=g)  # (n, n_k)·(n_k, n_{k-1}) = (n, n_{k-1})
+                    blas.matmul(d, W[k - 1].T, out=g)  # (n, n_k)·(n_k, n_{k-1}) = (n, n_{k-1})
             else:
                 np.copyto(g, f_prev.backprop(d @ W[k - 1].T, H[k - 1], O[k - 1]))
-        _gemm_update(W[k - 1], O_prev, d, eta)  # W_k ← W_k − η·O_{k-1}ᵀ·d: (n_{k-1}, n_k)
+        blas.gemm_update(W[k - 1], O_prev, d, eta)  # W_k ← W_k − η·O_{k-1}ᵀ·d: (n_{k-1}, n_k)
         if b:
             db = bufs.db[k - 1]
-            np.add.reduce(d, axis=0, out=db)  # ∂L/∂b_k = 1ᵀ·d: (n_k,)
+            if not have_db:
+                np.add.reduce(d, axis=0, out=db)  # ∂L/∂b_k = 1ᵀ·d: (n_k,)
             np.multiply(db, eta, out=db)
             np.subtract(b[k - 1], db, out=b[k - 1])  # b_k ← b_k − η·∂L/∂b_k, as the reference
+        have_db = False
         if k > 1:
-            if f_prev.df_into is not None:
+            if one_pass:
+                db_prev = bufs.db[k - 2] if b else None
+                if d.shape[1] == 1:
+                    fused.relu_backprop(None, d, w_k, O[k - 1], O[k - 1], db_prev)
+                else:
+                    fused.relu_backprop(g, None, None, O[k - 1], O[k - 1], db_prev)
+                have_db = bool(b)
+            elif f_prev.df_into is not None:
                 np.multiply(g, df, out=O[k - 1])  # d_{k-1}, over O_{k-1}: (n, n_{k-1})
             else:
                 np.copyto(O[k - 1], g)
@@ -230,54 +265,13 @@ def sgd_step(net: Network, X: Array, y: Array, loss: Loss, eta: float) -> float:
     return value
 
 
-def _blas_matmul(A: Array, B: Array, out: Array) -> None:
-    """``out = A·B`` by SciPy's BLAS, into a C-ordered ``out``, as ``outᵀ = Bᵀ·Aᵀ``.
-
-    :func:`sgd_step` makes every product through SciPy's BLAS: two OpenBLAS libraries (NumPy's
-    and SciPy's) called in turn each keep their threads spinning, and slow each other down
-    many times over.
-    """
-    gemm = _blas().dgemm if out.dtype == np.float64 else _blas().sgemm
-    (Bt, tb), (At, ta) = _fortran_T(B), _fortran_T(A)
-    res = gemm(1.0, Bt, At, trans_a=tb, trans_b=ta, c=out.T, overwrite_c=1)
-    if not np.may_share_memory(res, out):
-        np.copyto(out, res.T)
-
-
-def _fortran_T(M: Array) -> tuple[Array, int]:
-    """``(F, trans)`` with ``op(F) = Mᵀ`` and ``F`` Fortran-ordered, without a copy when
-    ``M`` or ``Mᵀ`` is C-ordered."""
-    if M.flags.c_contiguous:
-        return M.T, 0
-    if M.flags.f_contiguous:
-        return M, 1
-    return np.ascontiguousarray(M).T, 0
-
-
-def _gemm_update(W: Array, O: Array, d: Array, eta: float) -> None:
-    """``W ← W − η·Oᵀ·d`` in one BLAS ``gemm``. Shapes: W (a, b), O (n, a), d (n, b).
-
-    SciPy's BLAS wrappers speak Fortran order: a C-ordered ``W`` is the Fortran-ordered
-    ``Wᵀ``, so the call computes ``Wᵀ ← 1·Wᵀ + (−η)·dᵀ·O`` on transposed views, no copies.
-    """
-    gemm = _blas().dgemm if W.dtype == np.float64 else _blas().sgemm
-    out = gemm(-eta, d.T, O.T, beta=1.0, c=W.T, trans_b=1, overwrite_c=1)
-    if not np.may_share_memory(out, W):  # BLAS worked on a copy (W was not contiguous)
-        np.copyto(W, out.T)
-
-
 @functools.cache
-def _blas() -> Any:
-    from scipy.linalg import blas
+def _fused_module() -> Any:
+    """:mod:`matbackprop._fused` when Numba is installed, else None."""
+    from ._compiled import available
 
-    return blas
+    if not available():
+        return None
+    from . import _fused
 
-
-@functools.cache
-def has_blas() -> bool:
-    """Whether SciPy's BLAS wrappers, needed by :func:`sgd_step`, can be imported."""
-    try:
-        _blas()
-    except ImportError:
-        return False
-    return True
+    return _fused

@@ -270,7 +270,8 @@ def fit(
     # The fast extra's paths for plain SGD: tiny networks run many epochs per compiled call
     # (_compiled.py); others fuse each update into a BLAS product (_fast.sgd_step).
     # MATBACKPROP_FAST=0 keeps the path that is bitwise equal to forward/backward.
-    from ._fast import has_blas, sgd_step
+    from ._blas import available as blas_available
+    from ._fast import sgd_step
 
     plain_sgd = (
         os.environ.get("MATBACKPROP_FAST", "1") != "0"
@@ -282,7 +283,7 @@ def fit(
     compiled = None
     if plain_sgd and ck_path is None and Xv is None and not early_stopping:
         compiled = _compiled_trainer(net, X_, y_, loss_fn, eta, batch, shuffle)
-    fused_sgd = plain_sgd and compiled is None and has_blas()
+    fused_sgd = plain_sgd and compiled is None and blas_available()
 
     def after_epoch() -> None:
         """Best epoch, progress bar, early stopping and checkpoint, once an epoch ends."""
