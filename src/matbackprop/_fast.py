@@ -163,13 +163,15 @@ def _forward_and_loss(
     X: Array,
     y: Array,
     loss: Loss,
-    matmul: Any = np.matmul,
+    matmul: Any = None,
     fused: Any = None,
 ) -> tuple[float, Array]:
     """The forward pass into the buffers: ``(L(y, y_hat), d_L = ∂L/∂H_L)``. Shapes: (n, n_L).
 
+    ``matmul``: NumPy's unless given (:func:`sgd_step` passes its BLAS backend's);
     ``fused``: the :mod:`matbackprop._fused` module, for :func:`sgd_step`'s large ReLU layers.
     """
+    matmul = np.matmul if matmul is None else matmul
     H, O, d_L, tmp, _ = bufs.views(X.shape[0])
     W, b, f = net._weights, net._biases, net._f
     L = len(W)
