@@ -30,7 +30,8 @@ def test_quick_benchmark_prints_a_table(capsys: pytest.CaptureFixture[str]) -> N
     assert run.main(argv) == 0
     out = capsys.readouterr().out
     assert "BLAS: " in out
-    assert re.search(r"matmul peak \(float64, square product\): [\d,.]+ GFLOP/s \(NumPy [\d,.]+", out)
+    peak = r"matmul peak \(float64, square product\): [\d,.]+ GFLOP/s \(NumPy [\d,.]+"
+    assert re.search(peak, out)
     for key in "ABCD":
         for dtype in ("float64", "float32"):
             assert re.search(rf"\n{key} .*\[{dtype}\]\n  tool +time/step +samples/s", out), key

@@ -427,3 +427,30 @@ def test_fused_relu_keeps_nan_as_numpy_maximum_does() -> None:
     expected = np.maximum(np.array([[np.nan, -1.0, 2.0, -0.0]]), 0.0)
     np.testing.assert_array_equal(H, expected)
     assert np.signbit(H[0, 3]) == np.signbit(expected[0, 3])
+
+
+@pytest.mark.parametrize(("output", "loss"), HEADS)
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_the_fused_step_never_reads_what_an_earlier_step_left(
+    monkeypatch: pytest.MonkeyPatch, activation: str, output: str, loss: str
+) -> None:
+    """Buffers full of NaN before the step: any value read before it is written shows."""
+    from matbackprop import _fast, _fused
+
+    monkeypatch.setattr(_fused, "MIN_SIZE", 1)  # the Numba passes too, on small layers
+    sizes = [3, 6, 5, 3] if output == "softmax" or loss != "mse" else [3, 6, 5, 1]
+    fused = mb.Network(sizes, activation, output, seed=2)
+    ref = fused.copy()
+    X, y = _data(sizes, loss, 24, np.float64, seed=3)
+    bufs = buffers_for(fused, 24)
+    bufs.scratch(24, 1)  # made now, so that it is poisoned too
+    for a in [*bufs._H, *bufs._O, bufs._d_L, bufs._tmp, bufs._scratch, *bufs.dW, *bufs.db]:
+        if a is not None:
+            a.fill(np.nan)
+    loss_fn = get_loss(loss)
+    value = _fast.sgd_step(fused, X, y, loss_fn, 0.1)
+    v_ref, grads = ref._value_and_gradients(X, y, loss_fn)
+    SGD().update(ref.parameters(), grads.parameters(), SGD().init_state([]), 0.1)
+    assert value == pytest.approx(v_ref, rel=1e-12)
+    for p, q in zip(fused.parameters(), ref.parameters()):
+        assert _rel(p, q) <= 1e-12

@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _blas
-from .losses import Loss
+from .losses import CrossEntropy, Loss
 from .network import Gradients  # network.py imports this module only inside a method
 
 if TYPE_CHECKING:
@@ -79,6 +79,7 @@ class StepBuffers:
         self._sizes = sizes
         self._views: dict[int, _Views] = {}
         self._scratch: Array | None = None  # sgd_step's d·W_kᵀ, made on first use
+        self.blas: dict[int, Any] = {}  # sgd_step's BLAS backend, per batch size
 
     def scratch(self, n: int, k: int) -> Array:
         """A second (n, n_k) scratch array, for :func:`sgd_step`."""
@@ -181,6 +182,10 @@ def _forward_and_loss(
     for k in range(1, L + 1):
         f_k = f[k - 1]
         matmul(O_prev, W[k - 1], out=H[k])  # (n, n_{k-1})·(n_{k-1}, n_k) = (n, n_k)
+        if fused is not None and k == L and f_k.name == "softmax" and type(loss) is CrossEntropy:
+            # + b_L, softmax, the loss and d_L = ∂L/∂H_L in one loop over the rows
+            value = fused.softmax_cross_entropy(H[k], b[k - 1] if b else None, y, O[k], d_L)
+            return value, d_L
         if fused is not None and f_k.name == "relu" and H[k].size >= fused.MIN_SIZE:
             fused.bias_relu(H[k], b[k - 1] if b else None)  # one pass for + b_k and max(·, 0)
             O_prev = O[k]
@@ -212,9 +217,11 @@ def sgd_step(net: Network, X: Array, y: Array, loss: Loss, eta: float) -> float:
     ``W_k + (−η)·Σ`` once where NumPy's ``W_k -= η·dW_k`` rounds twice: the weights equal
     the reference path's to rounding (``tests/test_fastpath.py``), not bitwise.
     """
-    blas = _blas.for_step(net.layer_sizes, X.shape[0])
-    assert blas is not None, "fit takes this path only with SciPy or MKL"
     bufs = buffers_for(net, X.shape[0])
+    blas = bufs.blas.get(X.shape[0])
+    if blas is None:  # chosen once per batch size: the choice costs ~10 µs
+        blas = bufs.blas[X.shape[0]] = _blas.for_step(net.layer_sizes, X.shape[0])
+    assert blas is not None, "fit takes this path only with SciPy or MKL"
     fused = _fused_module()
     value, d = _forward_and_loss(net, bufs, X, y, loss, matmul=blas.matmul, fused=fused)
     H, O, _, tmp, mask = bufs.views(X.shape[0])

@@ -28,14 +28,18 @@ from numpy.typing import NDArray
 Array = NDArray[np.floating]
 
 # Entries (rows × neurons) from which a layer's passes go through these loops: below, the
-# start of a parallel loop costs more than the NumPy calls it saves. From 2^16 (workload C's
-# 128 × 512 layers) they save ~60 µs of a 2.2 ms step; on D's 8192 × 2048, ~110 ms of 1.5 s.
+# NumPy calls they replace are cheaper than a call here. From 2^16 (workload C's 128 × 512
+# layers) they save ~100 µs of a 2 ms step; on D's 8192 × 2048, ~110 ms of 1.5 s.
 MIN_SIZE = 1 << 16
+# ...and from which a pass is split over the cores: below, starting the threads (~10 µs
+# here, while MKL's threads still spin after a product) costs more than they save.
+PARALLEL_FROM = 1 << 20
 
 
 def bias_relu(H: Array, b: Array | None) -> None:
     """``H ← max(H + b, 0)`` in place. Shapes: H (n, n_k), b (n_k,) or None."""
-    _bias_relu(H, b if b is not None else H[0, :0], b is not None)
+    kernel = _bias_relu_par if H.size >= PARALLEL_FROM else _bias_relu_ser
+    kernel(H, b if b is not None else H[0, :0], b is not None)
 
 
 def relu_backprop(
@@ -47,8 +51,9 @@ def relu_backprop(
     ``out`` may be ``G``.
     """
     empty = O[0, :0]
-    _relu_backprop(
-        numba.get_num_threads(),
+    parallel = O.size >= PARALLEL_FROM
+    (_relu_backprop_par if parallel else _relu_backprop_ser)(
+        numba.get_num_threads() if parallel else 1,
         G if G is not None else O,
         G is None,
         d[:, 0] if d is not None else empty,
@@ -60,10 +65,26 @@ def relu_backprop(
     )
 
 
-_jit = numba.njit(cache=True, parallel=True, nogil=True, boundscheck=False)
+def softmax_cross_entropy(H: Array, b: Array | None, y: Array, O: Array, d: Array) -> float:
+    """The output layer with softmax and cross-entropy, in one loop over its rows:
+    ``H ← H + b``, ``O = softmax(H)``, ``d = (O − y)/n`` and the loss ``−Σ y·log(p)/n``
+    (``p`` clipped to [eps, 1 − eps], as :class:`~matbackprop.CrossEntropy`).
+
+    Shapes: H, y, O, d (n, n_L); b (n_L,) or None.
+    """
+    eps = float(np.finfo(H.dtype).eps)
+    bias = b if b is not None else H[0, :0]
+    return float(_softmax_cross_entropy(H, bias, b is not None, y, O, d, eps))
 
 
-@_jit
+def _compiled_twice(f: Any) -> tuple[Any, Any]:
+    """``f`` compiled with its ``prange`` loop split over the cores, and without (a range)."""
+    return (
+        numba.njit(cache=True, nogil=True, boundscheck=False, parallel=True)(f),
+        numba.njit(cache=True, nogil=True, boundscheck=False)(f),
+    )
+
+
 def _bias_relu(H: Any, b: Any, bias: bool) -> None:
     zero = np.zeros(1, H.dtype)[0]
     for i in numba.prange(H.shape[0]):
@@ -73,7 +94,6 @@ def _bias_relu(H: Any, b: Any, bias: bool) -> None:
             h[j] = t if t >= zero or t != t else zero  # np.maximum's rule: NaN stays NaN
 
 
-@_jit
 def _relu_backprop(
     blocks: int, G: Any, outer: bool, d: Any, w: Any, O: Any, out: Any, db: Any, sums: bool
 ) -> None:
@@ -102,3 +122,33 @@ def _relu_backprop(
             for t in range(blocks):
                 total += partial[t, j]
             db[j] = total
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def _softmax_cross_entropy(
+    H: Any, b: Any, bias: bool, y: Any, O: Any, d: Any, eps: float
+) -> float:  # fmt: skip
+    n, m = H.shape
+    total = 0.0
+    for i in range(n):
+        h, o = H[i], O[i]
+        if bias:
+            for j in range(m):
+                h[j] += b[j]
+        top = h[0]  # the row maximum: exp() <= 1, as activations._softmax
+        for j in range(1, m):
+            top = max(top, h[j])
+        row = 0.0  # Σ_j exp(h_j − top)
+        for j in range(m):
+            o[j] = np.exp(h[j] - top)
+            row += o[j]
+        for j in range(m):
+            o[j] /= row
+            p = min(max(o[j], eps), 1.0 - eps)
+            total += y[i, j] * np.log(p)
+            d[i, j] = (o[j] - y[i, j]) / n  # ∂L/∂H_L: the softmax Jacobian turns −y/p into p − y
+    return -total / n
+
+
+_bias_relu_par, _bias_relu_ser = _compiled_twice(_bias_relu)
+_relu_backprop_par, _relu_backprop_ser = _compiled_twice(_relu_backprop)
