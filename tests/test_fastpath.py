@@ -387,24 +387,26 @@ def test_fit_with_plain_sgd_takes_the_fused_step(
 @pytest.mark.parametrize(
     "sizes",
     [
-        pytest.param([5, 16, 12, 1], id="one-output"),  # d·W_Lᵀ built inside the ReLU pass
+        pytest.param([5, 16, 12, 1], id="one-output"),  # d·W_Lᵀ built inside the pass
         pytest.param([5, 16, 12, 3], id="three-outputs"),  # d·W_Lᵀ from BLAS
         pytest.param([4, 9, 1], id="one-hidden"),
     ],
 )
-def test_fused_relu_passes_equal_the_numpy_passes(
-    monkeypatch: pytest.MonkeyPatch, sizes: list[int], bias: bool, dtype: Any, blas: str
-) -> None:
-    """Large ReLU layers go through matbackprop._fused (Numba): here every layer does."""
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "identity"])
+def test_fused_passes_equal_the_numpy_passes(
+    monkeypatch: pytest.MonkeyPatch, activation: str, sizes: list[int], bias: bool,
+    dtype: Any, blas: str,
+) -> None:  # fmt: skip
+    """Large layers go through matbackprop._fused (Numba): here every layer does."""
     from matbackprop import _fast, _fused
 
     monkeypatch.setattr(_fused, "MIN_SIZE", 1)
     monkeypatch.setenv("MATBACKPROP_BLAS", blas)
     calls: list[str] = []
-    for name in ("bias_relu", "relu_backprop"):
+    for name in ("bias_relu", "backprop"):
         real = getattr(_fused, name)
         monkeypatch.setattr(_fused, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
-    fused = mb.Network(sizes, "relu", "identity", bias=bias, seed=4, dtype=dtype)
+    fused = mb.Network(sizes, activation, "identity", bias=bias, seed=4, dtype=dtype)
     ref = fused.copy()
     X, y = _data(sizes, "mse", 64, dtype, seed=6)
     loss_fn = get_loss("mse")
@@ -413,7 +415,8 @@ def test_fused_relu_passes_equal_the_numpy_passes(
         _, grads = ref._value_and_gradients(X[:rows], y[:rows], loss_fn)
         SGD().update(ref.parameters(), grads.parameters(), SGD().init_state([]), 0.05)
     hidden = len(sizes) - 2
-    assert calls.count("bias_relu") == calls.count("relu_backprop") == 2 * hidden
+    assert calls.count("backprop") == 2 * hidden
+    assert calls.count("bias_relu") == (2 * hidden if activation == "relu" else 0)
     tol = 1e-12 if dtype == np.float64 else 1e-5
     for p, q in zip(fused.parameters(), ref.parameters()):
         assert _rel(p, q) <= tol

@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _blas
-from .losses import CrossEntropy, Loss
+from .losses import MSE, CrossEntropy, Loss
 from .network import Gradients  # network.py imports this module only inside a method
 
 if TYPE_CHECKING:
@@ -186,6 +186,10 @@ def _forward_and_loss(
             # + b_L, softmax, the loss and d_L = ∂L/∂H_L in one loop over the rows
             value = fused.softmax_cross_entropy(H[k], b[k - 1] if b else None, y, O[k], d_L)
             return value, d_L
+        if fused is not None and k == L and f_k.name == "identity" and type(loss) is MSE:
+            if b:
+                np.add(H[k], b[k - 1], out=H[k])
+            return fused.mse_head(H[k], y, d_L, 0.5 if loss.half else 1.0), d_L
         if fused is not None and f_k.name == "relu" and H[k].size >= fused.MIN_SIZE:
             fused.bias_relu(H[k], b[k - 1] if b else None)  # one pass for + b_k and max(·, 0)
             O_prev = O[k]
@@ -229,9 +233,9 @@ def sgd_step(net: Network, X: Array, y: Array, loss: Loss, eta: float) -> float:
     have_db = False  # the fused ReLU pass below also summed d's columns
     for k in range(len(W), 0, -1):
         O_prev = X if k == 1 else O[k - 1]
-        one_pass = (  # a large ReLU layer below: mask, product and 1ᵀ·d in one loop
-            k > 1 and fused is not None and f[k - 2].name == "relu"
-            and O_prev.size >= fused.MIN_SIZE
+        one_pass = (  # a large layer below, f' from O: product by f' and 1ᵀ·d in one loop
+            k > 1 and fused is not None and f[k - 2].name in fused.DERIVATIVE_CODES
+            and O_prev.size >= fused.MIN_SIZE and H[k - 1] is O[k - 1]
         )  # fmt: skip
         if k > 1:
             # d_{k-1} = d·W_kᵀ * f'(H_{k-1}) needs the old W_k and the update needs O_{k-1}:
@@ -261,10 +265,11 @@ def sgd_step(net: Network, X: Array, y: Array, loss: Loss, eta: float) -> float:
         if k > 1:
             if one_pass:
                 db_prev = bufs.db[k - 2] if b else None
+                name = f_prev.name
                 if d.shape[1] == 1:
-                    fused.relu_backprop(None, d, w_k, O[k - 1], O[k - 1], db_prev)
+                    fused.backprop(name, None, d, w_k, O[k - 1], O[k - 1], db_prev)
                 else:
-                    fused.relu_backprop(g, None, None, O[k - 1], O[k - 1], db_prev)
+                    fused.backprop(name, g, None, None, O[k - 1], O[k - 1], db_prev)
                 have_db = bool(b)
             elif f_prev.df_into is not None:
                 np.multiply(g, df, out=O[k - 1])  # d_{k-1}, over O_{k-1}: (n, n_{k-1})

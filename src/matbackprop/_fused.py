@@ -8,9 +8,11 @@ product by the mask, the column sums ``1ᵀ·d``, and for a single output the ou
 runs them here as three loops, split over the cores:
 
 * :func:`bias_relu`: ``O_k = max(H_k + b_k, 0)`` in place, the same two roundings as NumPy;
-* :func:`relu_backprop`: ``d_{k-1} = G * [O_{k-1} > 0]`` with ``G = d·W_kᵀ`` from BLAS, or
-  built on the fly as ``d[:, 0] * W_k[:, 0]ᵀ`` when ``n_k = 1``, together with the column
-  sums ``1ᵀ·d_{k-1}`` that the bias update needs.
+* :func:`backprop`: ``d_{k-1} = G * f'(O_{k-1})`` with ``G = d·W_kᵀ`` from BLAS, or built
+  on the fly as ``d[:, 0] * W_k[:, 0]ᵀ`` when ``n_k = 1``, together with the column sums
+  ``1ᵀ·d_{k-1}`` that the bias update needs (also for sigmoid, tanh and identity layers);
+* :func:`softmax_cross_entropy` and :func:`mse_head`: the output layer's activation, loss
+  and ``d_L`` in one loop.
 
 The values are NumPy's except for the column sums, added row by row (NumPy sums
 pairwise): the fused step was already equal to the reference to rounding, not bitwise.
@@ -19,6 +21,7 @@ This module imports Numba: import it only where :func:`matbackprop._compiled.ava
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import numba
@@ -30,7 +33,7 @@ Array = NDArray[np.floating]
 # Entries (rows × neurons) from which a layer's passes go through these loops: below, the
 # NumPy calls they replace are cheaper than a call here. From 2^16 (workload C's 128 × 512
 # layers) they save ~100 µs of a 2 ms step; on D's 8192 × 2048, ~110 ms of 1.5 s.
-MIN_SIZE = 1 << 16
+MIN_SIZE = 1 << 13
 # ...and from which a pass is split over the cores: below, starting the threads (~10 µs
 # here, while MKL's threads still spin after a product) costs more than they save.
 PARALLEL_FROM = 1 << 20
@@ -42,18 +45,26 @@ def bias_relu(H: Array, b: Array | None) -> None:
     kernel(H, b if b is not None else H[0, :0], b is not None)
 
 
-def relu_backprop(
-    G: Array | None, d: Array | None, w: Array | None, O: Array, out: Array, db: Array | None
-) -> None:
-    """``out = G * [O > 0]``, or ``(d·wᵀ) * [O > 0]`` when ``G`` is None, and ``db = 1ᵀ·out``.
+# f' from the output O, for backprop(): the activations whose derivative needs only O
+DERIVATIVE_CODES = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3}
 
+
+def backprop(
+    f: str, G: Array | None, d: Array | None, w: Array | None, O: Array, out: Array,
+    db: Array | None,
+) -> None:  # fmt: skip
+    """``out = G * f'(O)``, or ``(d·wᵀ) * f'(O)`` when ``G`` is None, and ``db = 1ᵀ·out``.
+
+    ``f'`` from the output as :mod:`matbackprop.activations` computes it: sigmoid
+    ``O·(1 − O)``, tanh ``1 − O·O``, ReLU ``[O > 0]``, identity 1.
     Shapes: G, O, out (n, m); d (n, 1), w (m, 1) (W_kᵀ's one row, n_k = 1); db (m,).
     ``out`` may be ``G``.
     """
     empty = O[0, :0]
     parallel = O.size >= PARALLEL_FROM
-    (_relu_backprop_par if parallel else _relu_backprop_ser)(
+    (_backprop_par if parallel else _backprop_ser)(
         numba.get_num_threads() if parallel else 1,
+        DERIVATIVE_CODES[f],
         G if G is not None else O,
         G is None,
         d[:, 0] if d is not None else empty,
@@ -63,6 +74,12 @@ def relu_backprop(
         db if db is not None else empty,
         db is not None,
     )
+
+
+def mse_head(y_hat: Array, y: Array, d: Array, scale: float) -> float:
+    """MSE with an identity output in one loop: ``d = (2·scale/size)·(y_hat − y)`` and the
+    loss ``scale·mean((y_hat − y)²)``, as :class:`~matbackprop.MSE`. Shapes: (n, n_L)."""
+    return float(_mse_head(y_hat, y, d, scale))
 
 
 def softmax_cross_entropy(H: Array, b: Array | None, y: Array, O: Array, d: Array) -> float:
@@ -78,10 +95,16 @@ def softmax_cross_entropy(H: Array, b: Array | None, y: Array, O: Array, d: Arra
 
 
 def _compiled_twice(f: Any) -> tuple[Any, Any]:
-    """``f`` compiled with its ``prange`` loop split over the cores, and without (a range)."""
+    """``f`` compiled with its ``prange`` loop split over the cores, and without (a range).
+
+    The serial twin is a copy of ``f`` under another name: Numba's on-disk cache is keyed
+    by the function's name, and with one name each twin could load the other's machine code.
+    """
+    serial = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_serial")
+    serial.__qualname__ = f.__qualname__ + "_serial"
     return (
         numba.njit(cache=True, nogil=True, boundscheck=False, parallel=True)(f),
-        numba.njit(cache=True, nogil=True, boundscheck=False)(f),
+        numba.njit(cache=True, nogil=True, boundscheck=False)(serial),
     )
 
 
@@ -94,9 +117,10 @@ def _bias_relu(H: Any, b: Any, bias: bool) -> None:
             h[j] = t if t >= zero or t != t else zero  # np.maximum's rule: NaN stays NaN
 
 
-def _relu_backprop(
-    blocks: int, G: Any, outer: bool, d: Any, w: Any, O: Any, out: Any, db: Any, sums: bool
-) -> None:
+def _backprop(
+    blocks: int, f: int, G: Any, outer: bool, d: Any, w: Any, O: Any, out: Any, db: Any,
+    sums: bool,
+) -> None:  # fmt: skip
     n, m = O.shape
     zero, one = np.zeros(1, O.dtype)[0], np.ones(1, O.dtype)[0]
     partial = np.zeros((blocks, m if sums else 0), out.dtype)
@@ -104,14 +128,16 @@ def _relu_backprop(
     for t in numba.prange(blocks):
         for i in range(t * step, min(n, (t + 1) * step)):
             o, r = O[i], out[i]
-            if outer:
-                d_i = d[i]
-                for j in range(m):
-                    r[j] = (d_i * w[j]) * (one if o[j] > zero else zero)
-            else:
-                g = G[i]
-                for j in range(m):
-                    r[j] = g[j] * (one if o[j] > zero else zero)
+            for j in range(m):
+                g = d[i] * w[j] if outer else G[i, j]  # (d·W_kᵀ)ᵢⱼ
+                if f == 1:
+                    r[j] = g * (o[j] * (one - o[j]))  # sigmoid, from O
+                elif f == 2:
+                    r[j] = g * (one - o[j] * o[j])  # tanh, from O
+                elif f == 3:
+                    r[j] = g * (one if o[j] > zero else zero)  # ReLU: O > 0 where H > 0
+                else:
+                    r[j] = g
             if sums:
                 s = partial[t]
                 for j in range(m):
@@ -122,6 +148,21 @@ def _relu_backprop(
             for t in range(blocks):
                 total += partial[t, j]
             db[j] = total
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def _mse_head(y_hat: Any, y: Any, d: Any, scale: float) -> float:
+    n, m = y_hat.shape
+    cast = np.empty(1, d.dtype)
+    cast[0] = 2.0 * scale / (n * m)
+    c = cast[0]  # the coefficient in the arrays' dtype, as NumPy's weak scalar
+    total = 0.0
+    for i in range(n):
+        for j in range(m):
+            r = y_hat[i, j] - y[i, j]
+            d[i, j] = c * r
+            total += r * r
+    return scale * total / (n * m)
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
@@ -151,4 +192,4 @@ def _softmax_cross_entropy(
 
 
 _bias_relu_par, _bias_relu_ser = _compiled_twice(_bias_relu)
-_relu_backprop_par, _relu_backprop_ser = _compiled_twice(_relu_backprop)
+_backprop_par, _backprop_ser = _compiled_twice(_backprop)
