@@ -5,7 +5,7 @@ float64) every NumPy call outside the products is a trip through main memory, an
 ReLU layers make eight of them per step: ``+ b``, ``max(·, 0)``, the mask ``O > 0``, the
 product by the mask, the column sums ``1ᵀ·d``, and for a single output the outer product
 ``d·W_Lᵀ``. With Numba installed (the ``fast`` extra), :func:`matbackprop._fast.sgd_step`
-runs them here as three loops, split over the cores:
+runs them here as fewer loops, split over the cores on large layers:
 
 * :func:`bias_relu`: ``O_k = max(H_k + b_k, 0)`` in place, the same two roundings as NumPy;
 * :func:`backprop`: ``d_{k-1} = G * f'(O_{k-1})`` with ``G = d·W_kᵀ`` from BLAS, or built
@@ -14,8 +14,9 @@ runs them here as three loops, split over the cores:
 * :func:`softmax_cross_entropy` and :func:`mse_head`: the output layer's activation, loss
   and ``d_L`` in one loop.
 
-The values are NumPy's except for the column sums, added row by row (NumPy sums
-pairwise): the fused step was already equal to the reference to rounding, not bitwise.
+The values are NumPy's except for the sums (the column sums and the losses, added row by
+row where NumPy sums pairwise): the fused step was already equal to the reference to
+rounding, not bitwise.
 This module imports Numba: import it only where :func:`matbackprop._compiled.available`.
 """
 
@@ -31,8 +32,7 @@ from numpy.typing import NDArray
 Array = NDArray[np.floating]
 
 # Entries (rows × neurons) from which a layer's passes go through these loops: below, the
-# NumPy calls they replace are cheaper than a call here. From 2^16 (workload C's 128 × 512
-# layers) they save ~100 µs of a 2 ms step; on D's 8192 × 2048, ~110 ms of 1.5 s.
+# NumPy calls they replace are cheaper than a call here (B's 256 × 64 layers are 2^14).
 MIN_SIZE = 1 << 13
 # ...and from which a pass is split over the cores: below, starting the threads (~10 µs
 # here, while MKL's threads still spin after a product) costs more than they save.
