@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -92,3 +95,16 @@ def test_without_mkl_everything_takes_scipy(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(_blas, "_mkl", lambda: None)
     monkeypatch.setenv("MATBACKPROP_BLAS", "mkl")
     assert _blas.for_step((784, 512, 512, 10), 128).name == "scipy"  # type: ignore[union-attr]
+
+
+def test_mkl_keeps_32_bit_integers_whatever_the_environment_says() -> None:
+    """MKL_INTERFACE_LAYER=ILP64 would make MKL read our 32-bit ints as 64-bit ones."""
+    code = (
+        "import numpy as np; from matbackprop import _blas; m = _blas._mkl(); "
+        "a, b, o = np.ones((3, 4)), np.ones((4, 2)), np.zeros((3, 2)); "
+        "m.matmul(a, b, out=o); print(o.sum())"
+    )
+    env = {**os.environ, "MKL_INTERFACE_LAYER": "ILP64"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "24.0"

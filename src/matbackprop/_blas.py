@@ -120,6 +120,11 @@ class _MKL:
 
     def __init__(self, lib: ctypes.CDLL) -> None:
         i, p = ctypes.c_int, ctypes.c_void_p
+        # 32-bit integers (LP64), as the signatures below, whatever MKL_INTERFACE_LAYER says;
+        # it fails (-1) only if MKL was already set up otherwise in this process
+        lib.MKL_Set_Interface_Layer.argtypes, lib.MKL_Set_Interface_Layer.restype = [i], i
+        if lib.MKL_Set_Interface_Layer(0) != 0:
+            raise OSError("MKL is set up with 64-bit integers (ILP64) in this process")
         for fn, real in ((lib.cblas_dgemm, ctypes.c_double), (lib.cblas_sgemm, ctypes.c_float)):
             # layout, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc
             fn.argtypes = [i, i, i, i, i, i, real, p, i, p, i, real, p, i]
