@@ -234,7 +234,7 @@ def sgd_step(net: Network, X: Array, y: Array, loss: Loss, eta: float) -> float:
     for k in range(len(W), 0, -1):
         O_prev = X if k == 1 else O[k - 1]
         one_pass = (  # a large layer below, f' from O: product by f' and 1ᵀ·d in one loop
-            k > 1 and fused is not None and f[k - 2].name in fused.DERIVATIVE_CODES
+            k > 1 and fused is not None and f[k - 2].name in fused.ACTIVATION_CODES
             and O_prev.size >= fused.MIN_SIZE and H[k - 1] is O[k - 1]
         )  # fmt: skip
         if k > 1:

@@ -29,6 +29,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from ._compiled import ACTIVATION_CODES
+
 Array = NDArray[np.floating]
 
 # Entries (rows × neurons) from which a layer's passes go through these loops: below, the
@@ -43,10 +45,6 @@ def bias_relu(H: Array, b: Array | None) -> None:
     """``H ← max(H + b, 0)`` in place. Shapes: H (n, n_k), b (n_k,) or None."""
     kernel = _bias_relu_par if H.size >= PARALLEL_FROM else _bias_relu_ser
     kernel(H, b if b is not None else H[0, :0], b is not None)
-
-
-# f' from the output O, for backprop(): the activations whose derivative needs only O
-DERIVATIVE_CODES = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3}
 
 
 def backprop(
@@ -64,7 +62,7 @@ def backprop(
     parallel = O.size >= PARALLEL_FROM
     (_backprop_par if parallel else _backprop_ser)(
         numba.get_num_threads() if parallel else 1,
-        DERIVATIVE_CODES[f],
+        ACTIVATION_CODES[f],
         G if G is not None else O,
         G is None,
         d[:, 0] if d is not None else empty,
