@@ -20,11 +20,13 @@ The same ufuncs and matrix products in the same order give bitwise the same numb
 reference path (``tests/test_fastpath.py`` checks it in both dtypes). The gradients returned
 here are views of the buffers: they are valid until the next step on the same network.
 
-:func:`sgd_step`, plain SGD's step when SciPy is installed (the ``fast`` extra), goes one
-further: it never stores ``∂L/∂W_k`` but updates ``W_k`` inside the product that computes
-it, one BLAS ``gemm`` with β = 1. That saves a pass over the weights and their gradient per
-step (on the mnist-like workload of ``benchmarks/``, a fifth of the step) at the price of
-bitwise equality: BLAS rounds ``W_k − η·O_{k-1}ᵀ·d`` once, NumPy twice.
+:func:`sgd_step`, plain SGD's step with SciPy or MKL (the ``fast`` or ``mkl`` extra), goes
+one further: it never stores ``∂L/∂W_k`` but updates ``W_k`` inside the product that
+computes it, one BLAS ``gemm`` with β = 1 (:mod:`matbackprop._blas`), and with Numba it
+makes the element-wise work fewer loops (:mod:`matbackprop._fused`). The update alone
+saved a pass over the weights and their gradient per step (on the mnist-like workload of
+``benchmarks/``, a fifth of the step) at the price of bitwise equality: BLAS rounds
+``W_k − η·O_{k-1}ᵀ·d`` once, NumPy twice.
 """
 
 from __future__ import annotations
@@ -170,7 +172,7 @@ def _forward_and_loss(
     """The forward pass into the buffers: ``(L(y, y_hat), d_L = ∂L/∂H_L)``. Shapes: (n, n_L).
 
     ``matmul``: NumPy's unless given (:func:`sgd_step` passes its BLAS backend's);
-    ``fused``: the :mod:`matbackprop._fused` module, for :func:`sgd_step`'s large ReLU layers.
+    ``fused``: the :mod:`matbackprop._fused` module, for :func:`sgd_step`'s fused loops.
     """
     matmul = np.matmul if matmul is None else matmul
     H, O, d_L, tmp, _ = bufs.views(X.shape[0])
@@ -230,7 +232,7 @@ def sgd_step(net: Network, X: Array, y: Array, loss: Loss, eta: float) -> float:
     value, d = _forward_and_loss(net, bufs, X, y, loss, matmul=blas.matmul, fused=fused)
     H, O, _, tmp, mask = bufs.views(X.shape[0])
     W, b, f = net._weights, net._biases, net._f
-    have_db = False  # the fused ReLU pass below also summed d's columns
+    have_db = False  # the fused pass below also summed d's columns
     for k in range(len(W), 0, -1):
         O_prev = X if k == 1 else O[k - 1]
         one_pass = (  # a large layer below, f' from O: product by f' and 1ᵀ·d in one loop
@@ -243,7 +245,7 @@ def sgd_step(net: Network, X: Array, y: Array, loss: Loss, eta: float) -> float:
             # d_{k-1} over O_{k-1} after the update
             f_prev, g = f[k - 2], bufs.scratch(X.shape[0], k - 1)
             if one_pass and d.shape[1] == 1:
-                w_k = W[k - 1].copy()  # (n_{k-1}, 1): d·W_kᵀ is built in the ReLU pass
+                w_k = W[k - 1].copy()  # (n_{k-1}, 1): d·W_kᵀ is built in the fused pass
             elif f_prev.df_into is not None:
                 if not one_pass:
                     df = mask[k - 1] if f_prev.df_is_step else tmp[k - 1]
