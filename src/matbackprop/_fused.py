@@ -2,10 +2,11 @@
 
 On a wide network (``benchmarks/`` workload D: 8192 rows × 2048 neurons, 134 MB a layer in
 float64) every NumPy call outside the products is a trip through main memory, and the
-ReLU layers make eight of them per step: ``+ b``, ``max(·, 0)``, the mask ``O > 0``, the
-product by the mask, the column sums ``1ᵀ·d``, and for a single output the outer product
-``d·W_Lᵀ``. With Numba installed (the ``fast`` extra), :func:`matbackprop._fast.sgd_step`
-runs them here as fewer loops, split over the cores on large layers:
+two ReLU layers make about ten of them per step: ``+ b``, ``max(·, 0)``, the mask
+``O > 0``, the product by the mask and the column sums ``1ᵀ·d`` for each, and for a single
+output the outer product ``d·W_Lᵀ``. With Numba installed (the ``fast`` extra),
+:func:`matbackprop._fast.sgd_step` runs them here as fewer loops, split over the cores on
+large layers:
 
 * :func:`bias_relu`: ``O_k = max(H_k + b_k, 0)`` in place, the same two roundings as NumPy;
 * :func:`backprop`: ``d_{k-1} = G * f'(O_{k-1})`` with ``G = d·W_kᵀ`` from BLAS, or built
