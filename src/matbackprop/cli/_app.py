@@ -97,6 +97,57 @@ def network_options(*, optimizer: str, learning_rate: float, target_help: str) -
         ),
     ]
 
+    return _all_of(options)
+
+
+def model_options() -> Callable[[F], F]:
+    """How every training command builds its network: biases, init, seed, dtype."""
+    return _all_of(
+        [
+            click.option("--bias/--no-bias", default=True, show_default=True),
+            click.option(
+                "--init",
+                default="auto",
+                show_default=True,
+                help="auto, zeros, constant, normal, uniform, glorot, glorot_normal, he, "
+                "he_uniform.",
+            ),
+            click.option("--seed", default=0, show_default=True, type=int),
+            click.option(
+                "--dtype",
+                default="float64",
+                show_default=True,
+                type=click.Choice(["float64", "float32"]),
+            ),
+        ]
+    )
+
+
+def output_options() -> Callable[[F], F]:
+    """The files every training command can write: the model and its loss history."""
+    return _all_of(
+        [
+            click.option(
+                "--save",
+                "save_path",
+                default=None,
+                type=click.Path(dir_okay=False),
+                help="Write the trained model (.npz).",
+            ),
+            click.option(
+                "--history",
+                "history_path",
+                default=None,
+                type=click.Path(dir_okay=False),
+                help="Write the loss per epoch (.csv).",
+            ),
+        ]
+    )
+
+
+def _all_of(options: list[Callable[[F], F]]) -> Callable[[F], F]:
+    """One decorator applying ``options`` so that ``--help`` lists them in this order."""
+
     def decorate(command: F) -> F:
         for option in reversed(options):  # click applies the last decorator first
             command = option(command)

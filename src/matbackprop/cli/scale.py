@@ -11,7 +11,7 @@ import click
 
 from .. import _checks
 from ..errors import ConfigError, TrainingDivergedError
-from ._app import cli, network_options
+from ._app import cli, model_options, network_options, output_options
 from .train import loss_from_option, network_for_data
 
 LOCAL = "local"  # --dask without an address: a LocalCluster on this machine
@@ -65,26 +65,8 @@ memory at a time, chunks and rows in a seeded random order.""",
     type=click.IntRange(min=1),
     help="Rows per step with --stream (within one chunk).",
 )
-@click.option("--bias/--no-bias", default=True, show_default=True)
-@click.option("--init", default="auto", show_default=True, help="Weight init scheme.")
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option(
-    "--dtype", default="float64", show_default=True, type=click.Choice(["float64", "float32"])
-)
-@click.option(
-    "--save",
-    "save_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Write the trained model (.npz).",
-)
-@click.option(
-    "--history",
-    "history_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Write the loss per epoch (.csv).",
-)
+@model_options()
+@output_options()
 @click.option("--progress/--no-progress", default=True, show_default=True)
 def train_dask(
     data: str,

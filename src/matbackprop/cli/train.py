@@ -18,7 +18,7 @@ from ..gradcheck import check_gradients
 from ..losses import MSE, Loss, get_loss
 from ..network import Network
 from ..persistence import atomic_write_bytes
-from ._app import LAYERS, cli, network_options
+from ._app import LAYERS, cli, model_options, network_options, output_options
 
 _OUTPUT_FOR_LOSS = {"mse": "identity", "logloss": "sigmoid", "cross_entropy": "softmax"}
 
@@ -90,17 +90,7 @@ Examples:
     type=click.IntRange(min=1),
     help="Rows per step [default: all rows].",
 )
-@click.option("--bias/--no-bias", default=True, show_default=True)
-@click.option(
-    "--init",
-    default="auto",
-    show_default=True,
-    help="auto, zeros, constant, normal, uniform, glorot, glorot_normal, he, he_uniform.",
-)
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option(
-    "--dtype", default="float64", show_default=True, type=click.Choice(["float64", "float32"])
-)
+@model_options()
 @click.option(
     "--validation-split",
     default=0.0,
@@ -111,20 +101,7 @@ Examples:
 )
 @click.option("--early-stopping", is_flag=True, help="Stop when the validation loss stalls.")
 @click.option("--patience", default=10, show_default=True, type=click.IntRange(min=1))
-@click.option(
-    "--save",
-    "save_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Write the trained model (.npz).",
-)
-@click.option(
-    "--history",
-    "history_path",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Write the loss per epoch (.csv).",
-)
+@output_options()
 @click.option(
     "--plot",
     "plot_path",
