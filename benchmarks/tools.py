@@ -49,17 +49,19 @@ def prepare_ours(w: Workload, dtype: str) -> tuple[Chunk, str]:
             batch_size=batch, shuffle=False, progress=False,
         )  # fmt: skip
 
-    return chunk, "Network.fit, " + _our_path(w)
+    return chunk, "Network.fit, " + _our_path(w, net, X, y)
 
 
-def _our_path(w: Workload) -> str:
-    """Which of fit's paths plain SGD takes here (the fast extra's, when installed)."""
-    from matbackprop import _blas, _compiled
+def _our_path(w: Workload, net: Any, X: Array, y: Array) -> str:
+    """Which of fit's paths plain SGD takes here (the fast extra's, when installed), by
+    fit's own choice of the compiled path."""
+    from matbackprop import _blas, training
+    from matbackprop.losses import get_loss
 
     if os.environ.get("MATBACKPROP_FAST", "1") == "0":
         return "NumPy path (MATBACKPROP_FAST=0)"
-    tiny = _compiled.is_tiny(w.layer_sizes) and w.output == "identity"
-    if tiny and _compiled.available():
+    loss, batch = get_loss(w.loss), min(w.batch, w.n)
+    if training._compiled_trainer(net, X, y, loss, w.learning_rate, batch, False) is not None:
         return "compiled loops (Numba)"
     blas = _blas.for_step(w.layer_sizes, w.batch)
     if blas is not None:
