@@ -55,13 +55,17 @@ def prepare_ours(w: Workload, dtype: str) -> tuple[Chunk, str]:
 def _our_path(w: Workload, net: Any, X: Array, y: Array) -> str:
     """Which of fit's paths plain SGD takes here (the fast extra's, when installed), by
     fit's own choice of the compiled path."""
-    from matbackprop import _blas, training
+    from matbackprop import _blas, _compiled, training
     from matbackprop.losses import get_loss
 
     if os.environ.get("MATBACKPROP_FAST", "1") == "0":
         return "NumPy path (MATBACKPROP_FAST=0)"
     loss, batch = get_loss(w.loss), min(w.batch, w.n)
-    if training._compiled_trainer(net, X, y, loss, w.learning_rate, batch, False) is not None:
+    compiled = training._compiled_trainer(net, X, y, loss, w.learning_rate, batch, False)
+    if compiled is not None and not isinstance(compiled, _compiled.Trainer):  # _compiled_blas
+        blas = "MKL" if compiled.gemm is not None else "SciPy BLAS"
+        return f"compiled epochs, {blas} on {compiled.parts} thread(s) (Numba)"
+    if compiled is not None:
         return "compiled loops (Numba)"
     blas = _blas.for_step(w.layer_sizes, w.batch)
     if blas is not None:

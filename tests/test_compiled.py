@@ -34,9 +34,9 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     asked: list[int] = []
     run = _compiled.Trainer.run
 
-    def spy(self: _compiled.Trainer, epochs: int) -> Any:
+    def spy(self: _compiled.Trainer, epochs: int, order: Any = None) -> Any:
         asked.append(epochs)
-        return run(self, epochs)
+        return run(self, epochs, order)
 
     monkeypatch.setattr(_compiled.Trainer, "run", spy)
     return asked
@@ -193,12 +193,11 @@ NUMPY_PATH = [
     pytest.param({"optimizer": "momentum"}, id="momentum"),
     pytest.param({"optimizer": "adam"}, id="adam"),
     pytest.param({"loss": mb.MSE(half=True), "optimizer": mb.SGD(momentum=0.5)}, id="sgd-mom"),
-    pytest.param({"batch_size": 7, "shuffle": True}, id="shuffled-minibatches"),
     pytest.param({"validation_split": 0.2}, id="validation"),
     pytest.param({"early_stopping": True}, id="early-stopping"),
     pytest.param({"track_gradients": True}, id="gradient-norms"),
     pytest.param({"checkpoint": "CK"}, id="checkpoint"),
-    pytest.param({"sizes": (2, 64, 64, 1)}, id="not-tiny"),
+    pytest.param({"sizes": (2, 64, 64, 1), "optimizer": "momentum"}, id="not-tiny-momentum"),
     pytest.param({"activation": "leaky_relu"}, id="other-activation"),
     pytest.param({"output": "sigmoid", "loss": "logloss"}, id="logloss"),
     pytest.param({"env": "0"}, id="switched-off"),
@@ -209,6 +208,14 @@ NUMPY_PATH = [
 def test_everything_else_takes_the_numpy_path(
     monkeypatch: pytest.MonkeyPatch, calls: list[int], tmp_path: Any, settings: dict[str, Any]
 ) -> None:
+    """Neither the tiny loops nor the compiled epochs of _compiled_blas (which take shuffled
+    and larger networks: tests/test_compiled_blas.py)."""
+    from matbackprop import _compiled_blas
+
+    def refused(*args: Any) -> None:
+        raise AssertionError("the compiled epochs were taken")
+
+    monkeypatch.setattr(_compiled_blas.Trainer, "run", refused)
     settings = dict(settings)
     if "env" in settings:
         monkeypatch.setenv("MATBACKPROP_FAST", settings.pop("env"))

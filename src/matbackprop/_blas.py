@@ -56,6 +56,19 @@ def for_step(layer_sizes: tuple[int, ...], rows: int) -> Backend | None:
     return _scipy()
 
 
+def cblas_gemm(dtype: np.dtype[Any]) -> Any:
+    """MKL's ``cblas_?gemm`` for ``dtype`` as a ctypes function (Numba calls it from
+    compiled code), or None without MKL or with ``MATBACKPROP_BLAS=scipy``."""
+    mkl = None if os.environ.get("MATBACKPROP_BLAS", "") == "scipy" else _mkl()
+    return None if mkl is None else mkl._gemm[np.dtype(dtype)]
+
+
+def mkl_set_threads_local() -> Any:
+    """MKL's ``MKL_Set_Num_Threads_Local`` as a ctypes function (int -> int), or None."""
+    mkl = _mkl()
+    return None if mkl is None else mkl.set_threads_local
+
+
 def available() -> bool:
     """Whether SciPy or MKL can make the fused step's products."""
     return _scipy() is not None or _mkl() is not None
@@ -130,6 +143,9 @@ class _MKL:
             fn.argtypes = [i, i, i, i, i, i, real, p, i, p, i, real, p, i]
             fn.restype = None
         self._gemm = {np.dtype(np.float64): lib.cblas_dgemm, np.dtype(np.float32): lib.cblas_sgemm}
+        # the calling thread's number of MKL threads (0: the global one); returns the old one
+        self.set_threads_local = lib.MKL_Set_Num_Threads_Local
+        self.set_threads_local.argtypes, self.set_threads_local.restype = [i], i
 
     def _call(self, A: Array, B: Array, C: Array, alpha: float, beta: float) -> None:
         """``C ← α·A·B + β·C``; ``A``, ``B`` C-ordered or transposed views of C-ordered

@@ -17,8 +17,9 @@ rounding, not bitwise: ``tests/test_compiled.py`` bounds the difference of the t
 weights at 1e-12 (float64, relative).
 
 Supported: plain SGD (no momentum), MSE with an identity output, hidden activations in
-:data:`ACTIVATION_CODES`, biases or not. :func:`fit` falls back to the NumPy loop for
-anything else, and for networks large enough that BLAS wins (:func:`is_tiny`).
+:data:`ACTIVATION_CODES`, biases or not, rows in order. Larger networks, and shuffled rows,
+go to the compiled epochs with BLAS products of :mod:`matbackprop._compiled_blas`;
+anything else to the NumPy loop.
 """
 
 from __future__ import annotations
@@ -109,12 +110,17 @@ class Trainer:
         self.good_W = tuple(W.copy() for W in self.W)
         self.good_b = tuple(b.copy() for b in self.b)
 
-    def run(self, epochs: int) -> tuple[list[float], int, float]:
+    def run(
+        self, epochs: int, order: NDArray[np.intp] | None = None
+    ) -> tuple[list[float], int, float]:
         """Train ``epochs`` epochs in place: ``(mean loss of each complete epoch, status,
-        the non-finite loss when status is DIVERGED_LOSS)``.
+        the non-finite loss when status is DIVERGED_LOSS)``. The rows are taken in order:
+        ``order`` must be None.
 
         On a non-finite loss or weight the weights are those of the last complete epoch.
         """
+        if order is not None:
+            raise ValueError("order: the compiled loops take the rows in order")
         losses = np.empty(epochs, np.float64)
         done, status = _kernel()(
             self.XT, self.yT, self.W, self.b, self.acts, self.bias, self.scale, self.eta,

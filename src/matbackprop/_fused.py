@@ -23,6 +23,7 @@ This module imports Numba: import it only where :func:`matbackprop._compiled.ava
 
 from __future__ import annotations
 
+import os
 import types
 from typing import Any
 
@@ -42,9 +43,31 @@ MIN_SIZE = 1 << 13
 PARALLEL_FROM = 1 << 20
 
 
+_parallel = {"safe": True}
+
+
+def parallel_ok() -> bool:
+    """Whether a ``prange`` loop may run on several threads in this process: not in a child
+    forked after its parent ran one with Numba's OpenMP layer (GNU's runtime), where
+    Numba stops the child ("fork() called from a process already using GNU OpenMP")."""
+    return _parallel["safe"]
+
+
+def _after_fork_in_child() -> None:
+    try:
+        layer = numba.threading_layer()  # type: ignore[attr-defined]
+    except ValueError:  # no parallel loop has run: the child may start the threads itself
+        return
+    if layer == "omp":
+        _parallel["safe"] = False
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def bias_relu(H: Array, b: Array | None) -> None:
     """``H ← max(H + b, 0)`` in place. Shapes: H (n, n_k), b (n_k,) or None."""
-    kernel = _bias_relu_par if H.size >= PARALLEL_FROM else _bias_relu_ser
+    kernel = _bias_relu_par if H.size >= PARALLEL_FROM and parallel_ok() else _bias_relu_ser
     kernel(H, b if b is not None else H[0, :0], b is not None)
 
 
@@ -60,7 +83,7 @@ def backprop(
     ``out`` may be ``G``.
     """
     empty = O[0, :0]
-    parallel = O.size >= PARALLEL_FROM
+    parallel = O.size >= PARALLEL_FROM and parallel_ok()
     (_backprop_par if parallel else _backprop_ser)(
         numba.get_num_threads() if parallel else 1,
         ACTIVATION_CODES[f],
@@ -93,7 +116,7 @@ def softmax_cross_entropy(H: Array, b: Array | None, y: Array, O: Array, d: Arra
     return float(_softmax_cross_entropy(H, bias, b is not None, y, O, d, eps))
 
 
-def _compiled_twice(f: Any) -> tuple[Any, Any]:
+def compiled_twice(f: Any, **options: Any) -> tuple[Any, Any]:
     """``f`` compiled with its ``prange`` loop split over the cores, and without (a range).
 
     The serial twin is a copy of ``f`` under another name: Numba's on-disk cache is keyed
@@ -101,10 +124,8 @@ def _compiled_twice(f: Any) -> tuple[Any, Any]:
     """
     serial = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_serial")
     serial.__qualname__ = f.__qualname__ + "_serial"
-    return (
-        numba.njit(cache=True, nogil=True, boundscheck=False, parallel=True)(f),
-        numba.njit(cache=True, nogil=True, boundscheck=False)(serial),
-    )
+    options = {"cache": True, "nogil": True, "boundscheck": False, **options}
+    return numba.njit(parallel=True, **options)(f), numba.njit(**options)(serial)
 
 
 def _bias_relu(H: Any, b: Any, bias: bool) -> None:
@@ -190,5 +211,5 @@ def _softmax_cross_entropy(
     return -total / n
 
 
-_bias_relu_par, _bias_relu_ser = _compiled_twice(_bias_relu)
-_backprop_par, _backprop_ser = _compiled_twice(_backprop)
+_bias_relu_par, _bias_relu_ser = compiled_twice(_bias_relu)
+_backprop_par, _backprop_ser = compiled_twice(_backprop)

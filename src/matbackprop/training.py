@@ -38,6 +38,7 @@ from .optimizers import SGD, Optimizer, OptimizerState, get_optimizer
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from . import _compiled_blas
     from .network import Network
 
 __all__ = ["History", "SymmetryWarning", "fit"]
@@ -309,7 +310,10 @@ def fit(
 
     with bar, _sigint_stops() as interrupted, quiet:
         while compiled is not None and run.epoch < n_epochs:
-            losses, status, bad = compiled.run(min(compiled.per_call, n_epochs - run.epoch))
+            if shuffle and batch < n:  # one epoch per call, its rows drawn as below
+                losses, status, bad = compiled.run(1, rng.permutation(n))
+            else:
+                losses, status, bad = compiled.run(min(compiled.per_call, n_epochs - run.epoch))
             for value in losses:
                 history.loss.append(value)
                 run.epoch += 1
@@ -503,23 +507,32 @@ def _copy_into(dst: list[Array], src: list[Any], what: str, path: Path | None) -
 
 def _compiled_trainer(
     net: Network, X: Array, y: Array, loss: Loss, eta: float, batch: int, shuffle: bool
-) -> _compiled.Trainer | None:
-    """A compiled trainer when plain SGD can take that path: Numba installed, a tiny
-    network, MSE with an identity output, the rows in order."""
+) -> _compiled.Trainer | _compiled_blas.Trainer | None:
+    """A compiled trainer when plain SGD can take that path: Numba installed, MSE with an
+    identity output, and either a tiny network with its rows in order (_compiled.py) or
+    products small enough for Python around them to matter (_compiled_blas.py)."""
     eligible = (
         type(loss) is MSE
         and net._f[-1].name == "identity"
         and all(f.name in _compiled.ACTIVATION_CODES for f in net._f)
-        and (batch >= X.shape[0] or not shuffle)
-        and _compiled.is_tiny(net.layer_sizes)
         and _compiled.available()
     )
     if not eligible or not isinstance(loss, MSE):  # (isinstance again: for mypy)
         return None
-    return _compiled.Trainer(
-        net.parameters(), X, y, layer_sizes=net.layer_sizes,
-        activations=[f.name for f in net._f], bias=net.bias, mse_scale=0.5 if loss.half else 1.0,
-        eta=eta, batch=batch,
+    sizes, acts, scale = net.layer_sizes, [f.name for f in net._f], 0.5 if loss.half else 1.0
+    in_order = batch >= X.shape[0] or not shuffle
+    if in_order and _compiled.is_tiny(sizes):
+        return _compiled.Trainer(
+            net.parameters(), X, y, layer_sizes=sizes, activations=acts, bias=net.bias,
+            mse_scale=scale, eta=eta, batch=batch,
+        )  # fmt: skip
+    from . import _compiled_blas  # imports Numba
+
+    if not _compiled_blas.eligible(sizes, min(batch, X.shape[0])):
+        return None
+    return _compiled_blas.Trainer(
+        net.parameters(), X, y, layer_sizes=sizes, activations=acts, bias=net.bias,
+        mse_scale=scale, eta=eta, batch=batch,
     )  # fmt: skip
 
 

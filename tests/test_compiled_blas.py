@@ -1,0 +1,226 @@
+"""Compiled epochs with BLAS products (matbackprop._compiled_blas) train as the NumPy path.
+
+``fit`` hands a small network trained by plain SGD on MSE (the benchmark's 20-64-64-1, say)
+to one compiled call per epoch or more: BLAS for the products, vectorized loops for the
+rest, and each batch cut into parts that run on the threads. The arithmetic is the seed's
+in another summation order and with other tanh/sigmoid code, so we ask for the NumPy path's
+weights, losses and history to 1e-12 (relative, float64) with MKL and with SciPy's BLAS,
+with one part and with several, rows in order and shuffled; that it diverges as the NumPy
+path does; and that a child process forked after a parallel run can still train.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from typing import Any
+
+import numpy as np
+import pytest
+
+import matbackprop as mb
+from matbackprop import _blas, _compiled, training
+
+pytest.importorskip("numba", reason="the compiled path needs the 'fast' extra (numba)")
+from matbackprop import _compiled_blas  # (imports numba)
+
+
+def _data(n_in: int, n_out: int, n: int, dtype: Any, seed: int = 0) -> tuple[Any, Any]:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, n_in))
+    y = np.tanh(X[:, :1] - 0.5 * X[:, -1:]) * np.linspace(1.0, 0.5, n_out)
+    return X.astype(dtype), y.astype(dtype)
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """``(epochs, parts)`` of each compiled call, recorded."""
+    asked: list[tuple[int, int]] = []
+    run = _compiled_blas.Trainer.run
+
+    def spy(self: _compiled_blas.Trainer, epochs: int, order: Any = None) -> Any:
+        asked.append((epochs, self.parts))
+        return run(self, epochs, order)
+
+    monkeypatch.setattr(_compiled_blas.Trainer, "run", spy)
+    return asked
+
+
+def _fit_both(
+    monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, ...], act: str, bias: bool, dtype: Any,
+    **settings: Any,
+) -> tuple[tuple[mb.Network, Any], tuple[mb.Network, Any]]:  # fmt: skip
+    """``(compiled, numpy)``: the same run twice, by default and with the path switched off."""
+    X, y = _data(sizes[0], sizes[-1], settings.pop("n", 600), dtype)
+    settings = {"optimizer": "sgd", "progress": False, "seed": 5, **settings}
+    runs = []
+    for switch in ("1", "0"):
+        monkeypatch.setenv("MATBACKPROP_FAST", switch)
+        net = mb.Network(sizes, act, "identity", bias=bias, seed=3, dtype=dtype)
+        try:
+            runs.append((net, net.fit(X, y, **settings)))
+        except mb.TrainingDivergedError as exc:
+            runs.append((net, exc))
+    return runs[0], runs[1]
+
+
+def _rel(a: Any, b: Any) -> float:
+    scale = max(float(np.max(np.abs(b))), 1e-300)
+    return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)))) / scale
+
+
+CASES = [
+    # (layer sizes, hidden activation, bias, batch_size, shuffle): L from 1 to 4, every
+    # activation, full batch and mini-batches with a short last one (600 rows by 256, 77)
+    pytest.param((20, 64, 64, 1), "tanh", True, 256, False, id="B-like-tanh-in-order"),
+    pytest.param((20, 64, 64, 1), "tanh", True, 256, True, id="B-like-tanh-shuffled"),
+    pytest.param((5, 30, 30, 3), "sigmoid", False, 128, True, id="5-30-30-3-sigmoid"),
+    pytest.param((8, 40, 2), "relu", True, None, False, id="8-40-2-relu-full"),
+    pytest.param((8, 40, 2), "identity", True, 77, True, id="8-40-2-identity-batch77"),
+    pytest.param((3, 16, 16, 16, 2), "tanh", True, 150, True, id="L4-tanh"),
+    pytest.param((70, 3), "identity", True, 200, False, id="L1-linear"),
+]
+
+
+@pytest.mark.parametrize("blas", ["default", "scipy"])
+@pytest.mark.parametrize(("sizes", "act", "bias", "batch", "shuffle"), CASES)
+def test_training_equals_the_numpy_path_float64(
+    monkeypatch: pytest.MonkeyPatch, calls: list[tuple[int, int]], blas: str, sizes: Any,
+    act: str, bias: bool, batch: Any, shuffle: bool,
+) -> None:  # fmt: skip
+    if blas == "scipy":
+        monkeypatch.setenv("MATBACKPROP_BLAS", "scipy")
+    (net, hist), (ref, ref_hist) = _fit_both(
+        monkeypatch, sizes, act, bias, np.float64, epochs=12, batch_size=batch,
+        shuffle=shuffle, learning_rate=0.05,
+    )  # fmt: skip
+    assert calls, "the compiled path was not taken"
+    for W, W_ref in zip(net.parameters(), ref.parameters()):
+        assert _rel(W, W_ref) <= 1e-12
+    assert _rel(hist.loss, ref_hist.loss) <= 1e-12
+    assert hist.loss[-1] < hist.loss[0]
+    assert (hist.epochs, hist.best_epoch, hist.stop_reason) == (
+        ref_hist.epochs,
+        ref_hist.best_epoch,
+        ref_hist.stop_reason,
+    )
+    assert net.training_info == ref.training_info
+
+
+@pytest.mark.parametrize(("sizes", "act", "bias", "batch", "shuffle"), CASES[:3])
+def test_training_equals_the_numpy_path_float32(
+    monkeypatch: pytest.MonkeyPatch, calls: list[tuple[int, int]], sizes: Any, act: str,
+    bias: bool, batch: Any, shuffle: bool,
+) -> None:  # fmt: skip
+    (net, hist), (ref, ref_hist) = _fit_both(
+        monkeypatch, sizes, act, bias, np.float32, epochs=8, batch_size=batch,
+        shuffle=shuffle, learning_rate=0.05,
+    )  # fmt: skip
+    assert calls
+    assert all(W.dtype == np.float32 for W in net.parameters())
+    for W, W_ref in zip(net.parameters(), ref.parameters()):
+        assert _rel(W, W_ref) <= 1e-4  # float32 rounding, summed in another order
+    assert _rel(hist.loss, ref_hist.loss) <= 1e-4
+
+
+def test_batches_run_in_parts_on_the_threads_with_mkl(calls: list[tuple[int, int]]) -> None:
+    """With MKL and a threading layer that starts a region in a microsecond (OpenMP), a
+    batch of 256 rows runs as one part per thread; otherwise as one part."""
+    X, y = _data(20, 1, 512, np.float64)
+    net = mb.Network([20, 64, 64, 1], "tanh", seed=0)
+    net.fit(X, y, optimizer="sgd", epochs=2, batch_size=256, shuffle=False, progress=False)
+    expected = 1
+    if _blas.cblas_gemm(np.dtype(np.float64)) is not None:
+        expected = _compiled_blas.parallel_parts()
+    assert calls == [(2, expected)]
+
+
+def test_one_part_and_several_give_the_same_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parts' gradients are summed for the update: the same weights to rounding."""
+    X, y = _data(20, 1, 1000, np.float64)
+    weights = []
+    for parts in (1, 2, 3):
+        monkeypatch.setattr(_compiled_blas, "parallel_parts", lambda p=parts: p)
+        net = mb.Network([20, 64, 64, 1], "tanh", seed=0)
+        net.fit(X, y, optimizer="sgd", epochs=3, batch_size=256, progress=False, seed=1)
+        weights.append(net.parameters())
+    for other in weights[1:]:
+        for W, W_ref in zip(other, weights[0]):
+            assert _rel(W, W_ref) <= 1e-12
+
+
+def test_divergence_restores_the_last_good_epoch_as_the_numpy_path(
+    monkeypatch: pytest.MonkeyPatch, calls: list[tuple[int, int]]
+) -> None:
+    (net, err), (ref, ref_err) = _fit_both(
+        monkeypatch, (6, 30, 2), "identity", True, np.float64, epochs=50, batch_size=64,
+        shuffle=True, learning_rate=40.0,
+    )  # fmt: skip
+    assert calls
+    assert isinstance(err, mb.TrainingDivergedError)
+    assert isinstance(ref_err, mb.TrainingDivergedError)
+    # after an overflow, which sums give inf and which NaN (inf − inf) depends on their order
+    assert str(err).replace("inf", "nan") == str(ref_err).replace("inf", "nan")
+    assert err.history.stop_reason == "diverged"
+    assert err.history.epochs == ref_err.history.epochs
+    for W, W_ref in zip(net.parameters(), ref.parameters()):
+        assert np.all(np.isfinite(W))
+        assert _rel(W, W_ref) <= 1e-12
+
+
+def test_one_epoch_per_call_when_shuffled_many_in_order(calls: list[tuple[int, int]]) -> None:
+    X, y = _data(20, 1, 300, np.float64)
+    net = mb.Network([20, 64, 1], "tanh", seed=0)
+    net.fit(X, y, optimizer="sgd", epochs=4, batch_size=64, shuffle=True, progress=False)
+    assert [epochs for epochs, _ in calls] == [1, 1, 1, 1]
+    calls.clear()
+    net.fit(X, y, optimizer="sgd", epochs=4, batch_size=64, shuffle=False, progress=False)
+    assert [epochs for epochs, _ in calls] == [4]
+
+
+ELIGIBLE = [
+    pytest.param((20, 64, 64, 1), 256, True, id="B"),
+    pytest.param((2, 64, 64, 1), 7, True, id="batch-7"),
+    pytest.param((784, 512, 512, 10), 128, False, id="C: BLAS on both cores wins"),
+    pytest.param((256, 2048, 2048, 1), 8192, False, id="D"),
+]
+
+
+@pytest.mark.parametrize(("sizes", "batch", "eligible"), ELIGIBLE)
+def test_small_products_are_eligible_large_ones_are_not(
+    sizes: tuple[int, ...], batch: int, eligible: bool
+) -> None:
+    assert _compiled_blas.eligible(sizes, batch) is eligible
+
+
+def test_the_tiny_networks_keep_their_own_loops() -> None:
+    X, y = _data(2, 1, 100, np.float64)
+    net = mb.Network([2, 2, 2, 1], "sigmoid", bias=False, seed=0)
+    loss = mb.MSE()
+    tiny = training._compiled_trainer(net, X, y, loss, 0.5, 100, True)
+    assert isinstance(tiny, _compiled.Trainer)
+    shuffled = training._compiled_trainer(net, X, y, loss, 0.5, 10, True)
+    assert isinstance(shuffled, _compiled_blas.Trainer)  # the tiny loops take rows in order
+
+
+def _fit_in_child(queue: Any) -> None:
+    X, y = _data(20, 1, 512, np.float64)
+    net = mb.Network([20, 64, 64, 1], "tanh", seed=0)
+    net.fit(X, y, optimizer="sgd", epochs=2, batch_size=256, shuffle=False, progress=False)
+    queue.put([W.tolist() for W in net.parameters()])
+
+
+def test_a_child_forked_after_a_parallel_run_still_trains() -> None:
+    """Numba stops a forked child that starts GNU OpenMP threads its parent had started;
+    the child takes the serial kernel instead, and gets the same weights to rounding."""
+    X, y = _data(20, 1, 512, np.float64)
+    net = mb.Network([20, 64, 64, 1], "tanh", seed=0)
+    net.fit(X, y, optimizer="sgd", epochs=2, batch_size=256, shuffle=False, progress=False)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_fit_in_child, args=(queue,))
+    child.start()
+    weights = queue.get(timeout=120)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    for W, W_child in zip(net.parameters(), weights):
+        assert _rel(W_child, W) <= 1e-12
