@@ -593,6 +593,8 @@ def _warn_if_symmetric(net: Network) -> None:
         if W_k.shape[1] < 2:
             continue
         xp = _xp.namespace(W_k)
+        if not bool(xp.all(W_k[:, 0] == W_k[:, 1])):
+            continue  # a random init differs in its first two neurons: no full scan needed
         same_w = bool(xp.all(W_k == W_k[:, :1]))
         same_b = not net.bias or bool(xp.all(net.biases[k - 1] == net.biases[k - 1][0]))
         if same_w and same_b:
