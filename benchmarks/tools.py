@@ -63,8 +63,11 @@ def _our_path(w: Workload, net: Any, X: Array, y: Array) -> str:
     loss, batch = get_loss(w.loss), min(w.batch, w.n)
     compiled = training._compiled_trainer(net, X, y, loss, w.learning_rate, batch, False)
     if compiled is not None and not isinstance(compiled, _compiled.Trainer):  # _compiled_blas
-        blas = "MKL" if compiled.gemm is not None else "SciPy BLAS"
-        return f"compiled epochs, {blas} on {compiled.parts} thread(s) (Numba)"
+        if compiled.gemm is None:
+            return "compiled epochs, SciPy BLAS (Numba)"
+        if compiled.parts > 1:
+            return f"compiled epochs, batch in {compiled.parts} parts on as many threads, MKL"
+        return "compiled epochs, MKL on its threads (Numba)"
     if compiled is not None:
         return "compiled loops (Numba)"
     blas = _blas.for_step(w.layer_sizes, w.batch)

@@ -49,13 +49,18 @@ def _fit_both(
     monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, ...], act: str, bias: bool, dtype: Any,
     **settings: Any,
 ) -> tuple[tuple[mb.Network, Any], tuple[mb.Network, Any]]:  # fmt: skip
-    """``(compiled, numpy)``: the same run twice, by default and with the path switched off."""
+    """``(compiled, numpy)``: the same run twice, by default and with the path switched off.
+    ``output="softmax"`` trains a classifier with cross-entropy on one-hot targets."""
+    output = settings.pop("output", "identity")
     X, y = _data(sizes[0], sizes[-1], settings.pop("n", 600), dtype)
+    if output == "softmax":
+        y = np.eye(sizes[-1], dtype=dtype)[np.argmax(y + X[:, -1:], axis=1)]
+        settings["loss"] = "cross_entropy"
     settings = {"optimizer": "sgd", "progress": False, "seed": 5, **settings}
     runs = []
     for switch in ("1", "0"):
         monkeypatch.setenv("MATBACKPROP_FAST", switch)
-        net = mb.Network(sizes, act, "identity", bias=bias, seed=3, dtype=dtype)
+        net = mb.Network(sizes, act, output, bias=bias, seed=3, dtype=dtype)
         try:
             runs.append((net, net.fit(X, y, **settings)))
         except mb.TrainingDivergedError as exc:
@@ -71,6 +76,7 @@ def _rel(a: Any, b: Any) -> float:
 CASES = [
     # (layer sizes, hidden activation, bias, batch_size, shuffle): L from 1 to 4, every
     # activation, full batch and mini-batches with a short last one (600 rows by 256, 77)
+    # (the softmax cases below add cross-entropy, and batches run whole on MKL's threads)
     pytest.param((20, 64, 64, 1), "tanh", True, 256, False, id="B-like-tanh-in-order"),
     pytest.param((20, 64, 64, 1), "tanh", True, 256, True, id="B-like-tanh-shuffled"),
     pytest.param((5, 30, 30, 3), "sigmoid", False, 128, True, id="5-30-30-3-sigmoid"),
@@ -79,6 +85,34 @@ CASES = [
     pytest.param((3, 16, 16, 16, 2), "tanh", True, 150, True, id="L4-tanh"),
     pytest.param((70, 3), "identity", True, 200, False, id="L1-linear"),
 ]
+
+
+SOFTMAX_CASES = [
+    # (layer sizes, hidden activation, bias, batch_size, shuffle, whole): a largest product
+    # of 2^21 runs in parts, of 2^23 (with MKL) as one part on MKL's threads
+    pytest.param((16, 128, 128, 10), "relu", True, 128, True, False, id="in-parts"),
+    pytest.param((64, 256, 256, 10), "relu", True, 128, False, True, id="whole"),
+    pytest.param((256, 256, 4), "sigmoid", False, 128, True, True, id="whole-sigmoid-no-bias"),
+]
+
+
+@pytest.mark.parametrize(("sizes", "act", "bias", "batch", "shuffle", "whole"), SOFTMAX_CASES)
+def test_softmax_cross_entropy_equals_the_numpy_path(
+    monkeypatch: pytest.MonkeyPatch, calls: list[tuple[int, int]], sizes: Any, act: str,
+    bias: bool, batch: int, shuffle: bool, whole: bool,
+) -> None:  # fmt: skip
+    (net, hist), (ref, ref_hist) = _fit_both(
+        monkeypatch, sizes, act, bias, np.float64, epochs=6, batch_size=batch,
+        shuffle=shuffle, learning_rate=0.03, output="softmax",
+    )  # fmt: skip
+    has_mkl = _blas.cblas_gemm(np.dtype(np.float64)) is not None
+    assert calls or (whole and not has_mkl), "the compiled path was not taken"
+    if whole and calls:
+        assert all(parts == 1 for _, parts in calls)
+    for W, W_ref in zip(net.parameters(), ref.parameters()):
+        assert _rel(W, W_ref) <= 1e-12
+    assert _rel(hist.loss, ref_hist.loss) <= 1e-12
+    assert hist.loss[-1] < hist.loss[0]
 
 
 @pytest.mark.parametrize("blas", ["default", "scipy"])
@@ -178,18 +212,22 @@ def test_one_epoch_per_call_when_shuffled_many_in_order(calls: list[tuple[int, i
 
 
 ELIGIBLE = [
-    pytest.param((20, 64, 64, 1), 256, True, id="B"),
-    pytest.param((2, 64, 64, 1), 7, True, id="batch-7"),
-    pytest.param((784, 512, 512, 10), 128, False, id="C: BLAS on both cores wins"),
-    pytest.param((256, 2048, 2048, 1), 8192, False, id="D"),
+    pytest.param((20, 64, 64, 1), 256, "parts", id="B"),
+    pytest.param((2, 64, 64, 1), 7, "parts", id="batch-7"),
+    pytest.param((784, 512, 512, 10), 128, "whole", id="C"),
+    pytest.param((256, 2048, 2048, 1), 8192, None, id="D"),
 ]
 
 
-@pytest.mark.parametrize(("sizes", "batch", "eligible"), ELIGIBLE)
-def test_small_products_are_eligible_large_ones_are_not(
-    sizes: tuple[int, ...], batch: int, eligible: bool
+@pytest.mark.parametrize(("sizes", "batch", "mode"), ELIGIBLE)
+def test_small_products_run_in_parts_medium_whole_large_ones_not_here(
+    sizes: tuple[int, ...], batch: int, mode: str | None
 ) -> None:
-    assert _compiled_blas.eligible(sizes, batch) is eligible
+    """Medium products (C's) need MKL: without it, the fused NumPy step takes them."""
+    if mode == "whole" and _blas.cblas_gemm(np.dtype(np.float64)) is None:
+        mode = None
+    assert _compiled_blas._parts_mode(sizes, batch) == mode
+    assert _compiled_blas.eligible(sizes, batch) is (mode is not None)
 
 
 def test_the_tiny_networks_keep_their_own_loops() -> None:

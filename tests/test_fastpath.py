@@ -353,9 +353,11 @@ def test_fused_sgd_step_takes_non_contiguous_rows_and_weights() -> None:
 def test_fit_with_plain_sgd_takes_the_fused_step(
     monkeypatch: pytest.MonkeyPatch, dtype: Any
 ) -> None:
-    """fit's default (fast extra) path against MATBACKPROP_FAST=0, the bitwise one."""
-    from matbackprop import _fast
+    """fit's default (fast extra) path against MATBACKPROP_FAST=0, the bitwise one, with the
+    compiled paths (tests/test_compiled*.py) out of the way."""
+    from matbackprop import _fast, training
 
+    monkeypatch.setattr(training, "_compiled_trainer", lambda *args: None)
     calls: list[int] = []
     step = _fast.sgd_step
 

@@ -40,10 +40,14 @@ from ._vecmath import sigmoid, tanh
 
 Array = NDArray[np.floating]
 
-# Largest product of a step (rows × n_{k-1} × n_k) up to which the compiled epochs beat the
-# fused NumPy step; measured on 20-64-64-1 (1M) and 784-512-512-10 (51M) networks on 2 cores:
-# above a few million multiply-adds, BLAS on both cores wins over no Python around it.
-_LARGEST_PRODUCT = 1 << 22
+# A step's largest product (rows × n_{k-1} × n_k, multiply-adds) decides how a batch runs.
+# Up to _PARTS_UP_TO, in parts of rows, one per thread, each with one-threaded BLAS: for
+# B's 20-64-64-1 on 256 rows (2^20) two halves take 63 µs a step in float32, one batch on
+# MKL's two threads 83. Up to _WHOLE_UP_TO, with MKL, as one part on all of MKL's threads
+# (C's 784-512-512-10 on 128 rows, 51M: 64-row halves on one thread each are slower than
+# that), updating in place. Above, the fused NumPy step's parallel element-wise loops win.
+_PARTS_UP_TO = 1 << 22
+_WHOLE_UP_TO = 1 << 27
 # Rows × weights per call when the rows are in order, about 20 ms of work: Ctrl-C and the
 # progress bar wait for a call to end. Shuffled rows take one epoch per call.
 _WORK_PER_CALL = 50_000_000
@@ -72,7 +76,16 @@ def _probe(a: Any) -> None:
 
 def eligible(layer_sizes: tuple[int, ...], batch: int) -> bool:
     """Whether a step's products are small enough for the compiled epochs to win."""
-    return max(batch * a * b for a, b in itertools.pairwise(layer_sizes)) <= _LARGEST_PRODUCT
+    return _parts_mode(layer_sizes, batch) is not None
+
+
+def _parts_mode(layer_sizes: tuple[int, ...], batch: int) -> str | None:
+    """``"parts"``, ``"whole"`` (see _PARTS_UP_TO) or None: not for the compiled epochs."""
+    largest = max(batch * a * b for a, b in itertools.pairwise(layer_sizes))
+    if largest <= _PARTS_UP_TO:
+        return "parts"
+    mkl = _blas.cblas_gemm(np.dtype(np.float64)) is not None
+    return "whole" if largest <= _WHOLE_UP_TO and mkl else None
 
 
 class Trainer:
@@ -94,14 +107,19 @@ class Trainer:
         mse_scale: float,
         eta: float,
         batch: int,
+        head: str = "mse",
     ) -> None:
+        """``activations``: the hidden layers' and the output's; ``head``: ``"mse"`` (MSE
+        with an identity output) or ``"softmax_ce"`` (cross-entropy with a softmax output)."""
         dt = X.dtype
         L = len(layer_sizes) - 1
         self.X, self.y = np.ascontiguousarray(X), np.ascontiguousarray(y)
         self.W = tuple(params[:L])
         # without biases the kernel still takes arrays (of zeros, never read)
         self.b = tuple(params[L:]) if bias else tuple(np.zeros(s, dt) for s in layer_sizes[1:])
-        self.acts = np.array([ACTIVATION_CODES[a] for a in activations], np.int64)
+        self.head = {"mse": _MSE, "softmax_ce": _SOFTMAX_CE}[head]
+        hidden = [ACTIVATION_CODES[a] for a in activations[:-1]]
+        self.acts = np.array([*hidden, ACTIVATION_CODES["identity"]], np.int64)
         self.bias = bias
         self.scale = float(mse_scale)
         self.eta = dt.type(eta)  # η in the weights' dtype, as NumPy's `eta * dW` uses it
@@ -111,16 +129,20 @@ class Trainer:
         self.per_call = max(1, _WORK_PER_CALL // max(1, n * weights))  # epochs, rows in order
         m = min(batch, n)
         self.gemm = _blas.cblas_gemm(dt)  # MKL's, when installed; else Numba's np.dot
-        self.set_threads = _blas.mkl_set_threads_local() if self.gemm is not None else None
-        # parts of a batch run on as many threads; SciPy's BLAS gets one part (see module)
-        T = self.parts = parallel_parts() if self.gemm is not None else 1
+        # parts of a batch run on as many threads, with one-threaded MKL each (see
+        # _PARTS_UP_TO); SciPy's BLAS, called from several threads at once, gets one part
+        parts = self.gemm is not None and _parts_mode(layer_sizes, m) == "parts"
+        T = self.parts = parallel_parts() if parts else 1
+        self.set_threads = _blas.mkl_set_threads_local() if parts else None
         rows = m  # a part's rows at most: a short last batch may run as one part
         width = max(layer_sizes[1:])
         self.Xb, self.yb = np.empty((m, layer_sizes[0]), dt), np.empty((m, layer_sizes[-1]), dt)
         self.O = tuple(np.empty((T, rows, s), dt) for s in layer_sizes[1:])
         self.D = tuple(np.empty((T, rows, s), dt) for s in layer_sizes[1:])
         self.G = np.empty((T, rows * width), dt)
-        self.dW = tuple(np.empty((T, *W.shape), dt) for W in self.W)
+        # one part with MKL updates in place (gemm with β = 1): no ∂L/∂W_k to keep
+        in_place = T == 1 and self.gemm is not None
+        self.dW = tuple(np.empty((T, 0, 0) if in_place else (T, *W.shape), dt) for W in self.W)
         self.db = tuple(np.empty((T, s), dt) for s in layer_sizes[1:])
         self.sq = np.empty(T, np.float64)
         self.good_W = tuple(W.copy() for W in self.W)
@@ -141,8 +163,8 @@ class Trainer:
         done, status = kernel(
             self.gemm, self.set_threads, self.parts, self.X, self.y,
             self._in_order if order is None else order, self.W, self.b, self.acts, self.bias,
-            self.scale, self.eta, self.batch, epochs, self.Xb, self.yb, self.O, self.D, self.G,
-            self.dW, self.db, self.sq, self.good_W, self.good_b, losses,
+            self.head, self.scale, self.eta, self.batch, epochs, self.Xb, self.yb, self.O,
+            self.D, self.G, self.dW, self.db, self.sq, self.good_W, self.good_b, losses,
         )  # fmt: skip
         bad = float(losses[done]) if status == DIVERGED_LOSS else math.nan
         return losses[:done].tolist(), int(status), bad
@@ -156,6 +178,7 @@ _jit = numba.njit(
 # Rows of a part at least: below, a thread's share costs more to hand out than it saves
 _PART_ROWS = 64
 
+_MSE, _SOFTMAX_CE = 0, 1  # the output layer and loss (head)
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112  # CBLAS's enums
 
 
@@ -191,6 +214,18 @@ def _matmul_TN(gemm: Any, O: Any, d: Any, C: Any) -> None:
         n_k = d.shape[1]
         gemm(_ROW_MAJOR, _TRANS, _NO_TRANS, n_prev, n_k, r, 1.0, O.ctypes.data, n_prev,
              d.ctypes.data, n_k, 0.0, C.ctypes.data, n_k)  # fmt: skip
+
+
+@_jit
+def _update(gemm: Any, W: Any, O: Any, d: Any, eta: Any) -> None:
+    """``W ← W − η·Oᵀ·d`` in place, one ``gemm`` with β = 1 (with CBLAS; without, the
+    kernel keeps ``∂L/∂W_k`` in ``dW``). Shapes: W (n_{k-1}, n_k), O (r, n_{k-1}), d (r, n_k)."""
+    if gemm is None:
+        W -= eta * np.dot(O.T, d)  # (not reached: typed for the kernel without CBLAS)
+    else:
+        n_prev, n_k = W.shape
+        gemm(_ROW_MAJOR, _TRANS, _NO_TRANS, n_prev, n_k, O.shape[0], -eta, O.ctypes.data,
+             n_prev, d.ctypes.data, n_k, 1.0, W.ctypes.data, n_k)  # fmt: skip
 
 
 @_jit
@@ -243,11 +278,13 @@ def _times_df(g: Any, O: Any, f: int, out: Any) -> None:
 @_jit
 def _part(
     gemm: Any, set_threads: Any, X: Any, y: Any, Ws: Any, bs: Any, acts: Any, bias: bool,
-    c: Any, O: Any, D: Any, G: Any, dW: Any, db: Any, t: int,
+    head: int, c: Any, eta: Any, O: Any, D: Any, G: Any, dW: Any, db: Any, t: int,
 ) -> float:  # fmt: skip
-    """Part ``t`` of a batch, rows ``X``: the two passes in the part's buffers, its share of
-    ``∂L/∂W_k`` and ``∂L/∂b_k`` into ``dW[k][t]`` and ``db[k][t]``; returns ``Σ (y_hat − y)²``.
-    ``c = 2·scale/(m·n_L)`` of the whole batch.
+    """Part ``t`` of a batch, rows ``X``: the two passes in the part's buffers, and either
+    the update itself (``eta`` > 0, the batch in one part: ``W_k ← W_k − η·O_{k-1}ᵀ·d`` as one
+    ``gemm`` with β = 1) or the part's share of ``∂L/∂W_k``, ``∂L/∂b_k`` into ``dW[k][t]``,
+    ``db[k][t]`` (``eta`` = 0). Returns the part's loss sum: ``Σ (y_hat − y)²`` (MSE) or
+    ``−Σ y·log p`` (softmax + cross-entropy); ``c``: ``∂L/∂H_L``'s factor for the batch.
 
     Shapes: ``X``: (r, n_0); ``O[k-1][t]``, ``D[k-1][t]``: at least (r, n_k).
     """
@@ -258,22 +295,19 @@ def _part(
     for k in range(L):
         O_prev = X if k == 0 else O[k - 1][t, :r]
         _matmul(gemm, O_prev, Ws[k], O[k][t, :r])  # (r, n_{k-1})·(n_{k-1}, n_k) = (r, n_k)
-        _activate(O[k][t, :r], bs[k], bias, acts[k])
-
-    # MSE: r = y_hat − y, d_L = ∂L/∂H_L = c·r
-    y_hat, d = O[L - 1][t, :r], D[L - 1][t, :r]
-    sq = 0.0
-    for i in range(r):
-        for j in range(y.shape[1]):
-            e = y_hat[i, j] - y[i, j]
-            sq += e * e
-            d[i, j] = c * e
+        if k < L - 1 or head == _MSE:
+            _activate(O[k][t, :r], bs[k], bias, acts[k])
+    # The loss and d_L = ∂L/∂H_L: (r, n_L)
+    if head == _MSE:
+        value = _mse(O[L - 1][t, :r], y, c, D[L - 1][t, :r])
+    else:
+        value = _softmax_cross_entropy(O[L - 1][t, :r], bs[L - 1], bias, y, c, D[L - 1][t, :r])
 
     # Backward: d_{k-1} = d_k·W_kᵀ * f'(O_{k-1}); ∂L/∂W_k = O_{k-1}ᵀ·d_k, ∂L/∂b_k = 1ᵀ·d_k
     for k in range(L - 1, -1, -1):
         W, d = Ws[k], D[k][t, :r]
         n_prev, n_k = W.shape
-        if k > 0:
+        if k > 0:  # before W_k is updated
             g = G[t, : r * n_prev].reshape((r, n_prev))
             if n_k == 1:  # d·W_kᵀ is an outer product: no sum, no BLAS call
                 for i in range(r):
@@ -282,7 +316,11 @@ def _part(
             else:
                 _matmul_T(gemm, d, W, g)  # (r, n_k)·(n_k, n_{k-1}) = (r, n_{k-1})
             _times_df(g, O[k - 1][t, :r], acts[k - 1], D[k - 1][t, :r])
-        _matmul_TN(gemm, X if k == 0 else O[k - 1][t, :r], d, dW[k][t])  # O_{k-1}ᵀ·d
+        O_prev = X if k == 0 else O[k - 1][t, :r]
+        if eta > 0:
+            _update(gemm, W, O_prev, d, eta)  # W_k ← W_k − η·O_{k-1}ᵀ·d
+        else:
+            _matmul_TN(gemm, O_prev, d, dW[k][t])  # O_{k-1}ᵀ·d: (n_{k-1}, n_k)
         if bias:
             col = db[k][t]
             for j in range(n_k):
@@ -290,22 +328,67 @@ def _part(
             for i in range(r):  # (explicit loops: a row slice per i costs 0.1 µs each)
                 for j in range(n_k):
                     col[j] += d[i, j]
+            if eta > 0:
+                for j in range(n_k):
+                    bs[k][j] -= eta * col[j]  # b_k ← b_k − η·∂L/∂b_k
     if set_threads is not None:
         set_threads(before)
+    return value
+
+
+@_jit
+def _mse(y_hat: Any, y: Any, c: Any, d: Any) -> float:
+    """``d = c·(y_hat − y)``; returns ``Σ (y_hat − y)²``. Shapes: (r, n_L)."""
+    sq = 0.0
+    for i in range(y.shape[0]):
+        for j in range(y.shape[1]):
+            e = y_hat[i, j] - y[i, j]
+            sq += e * e
+            d[i, j] = c * e
     return sq
+
+
+@_jit
+def _softmax_cross_entropy(H: Any, b: Any, bias: bool, y: Any, c: Any, d: Any) -> float:
+    """``O_L = softmax(H_L + b_L)`` in place, ``d = c·(O_L − y)`` (the softmax Jacobian turns
+    ``−y/p`` into ``p − y``); returns ``−Σ y·log p``, p clipped to [eps, 1 − eps] as
+    :class:`~matbackprop.CrossEntropy`. Shapes: (r, n_L)."""
+    r, n_L = H.shape
+    eps = np.finfo(H.dtype).eps
+    total = 0.0
+    for i in range(r):
+        h = H[i]
+        if bias:
+            for j in range(n_L):
+                h[j] += b[j]
+        top = h[0]  # the row maximum: exp() <= 1, as activations._softmax
+        for j in range(1, n_L):
+            top = max(top, h[j])
+        row = 0.0  # Σ_j exp(h_j − top)
+        for j in range(n_L):
+            h[j] = np.exp(h[j] - top)
+            row += h[j]
+        for j in range(n_L):
+            h[j] /= row
+            p = min(max(h[j], eps), 1.0 - eps)
+            total += y[i, j] * np.log(p)
+            d[i, j] = c * (h[j] - y[i, j])
+    return -total
 
 
 def _run_epochs(
     gemm: Any, set_threads: Any, parts_max: int, X: Any, y: Any, order: Any, Ws: Any,
-    bs: Any, acts: Any, bias: bool, scale: float, eta: Any, batch: int, n_epochs: int,
-    Xb: Any, yb: Any, O: Any, D: Any, G: Any, dW: Any, db: Any, sq: Any, good_W: Any,
-    good_b: Any, losses: Any,
+    bs: Any, acts: Any, bias: bool, head: int, scale: float, eta: Any, batch: int,
+    n_epochs: int, Xb: Any, yb: Any, O: Any, D: Any, G: Any, dW: Any, db: Any, sq: Any,
+    good_W: Any, good_b: Any, losses: Any,
 ) -> tuple[int, int]:  # fmt: skip
     """Mini-batch (or full-batch) gradient descent over ``n_epochs`` epochs.
 
     ``order``: the rows' order for one epoch, or empty for the rows as they are. Each batch
     is cut into up to ``parts_max`` parts of rows, whose passes run in parallel, each on
-    one thread with one-threaded BLAS; their gradients are summed for the update.
+    one thread with one-threaded BLAS; their gradients are summed for the update. With
+    ``set_threads`` None, a batch is one part whose BLAS calls use all threads and update
+    the weights in place (CBLAS) or through ``dW`` (Numba's ``np.dot``).
     """
     L = len(Ws)
     n, n_L = X.shape[0], y.shape[1]
@@ -324,25 +407,29 @@ def _run_epochs(
                 X_m, y_m = X[s : s + m], y[s : s + m]
             parts = max(1, min(parts_max, m // _PART_ROWS))
             rows = -(-m // parts)
-            c = X.dtype.type(2.0 * scale / (m * n_L))  # MSE's ∂L/∂y_hat = c·(y_hat − y)
+            in_place = parts == 1 and gemm is not None
+            step = eta if in_place else eta * 0  # η for an update inside the part, or 0
+            # ∂L/∂H_L = c·(y_hat − y): MSE's (2·scale/size), cross-entropy's (1/m)
+            c = X.dtype.type(2.0 * scale / (m * n_L) if head == _MSE else 1.0 / m)
             for t in numba.prange(parts):
                 lo, hi = t * rows, min(m, (t + 1) * rows)
                 sq[t] = _part(
-                    gemm, set_threads, X_m[lo:hi], y_m[lo:hi], Ws, bs, acts, bias, c, O, D, G,
-                    dW, db, t,
+                    gemm, set_threads, X_m[lo:hi], y_m[lo:hi], Ws, bs, acts, bias, head, c,
+                    step, O, D, G, dW, db, t,
                 )  # fmt: skip
             sq_sum = 0.0
             for t in range(parts):
                 sq_sum += sq[t]
-            value = scale * sq_sum / (m * n_L)
+            value = scale * sq_sum / (m * n_L) if head == _MSE else sq_sum / m
             if not math.isfinite(value):
                 losses[epoch] = value
                 _copy(good_W, Ws, good_b, bs)
                 return epoch, DIVERGED_LOSS
             total += value * m
-            # W_k ← W_k − η·∂L/∂W_k, b_k ← b_k − η·∂L/∂b_k, the parts' gradients summed
-            for k in range(L):
-                _descend(Ws[k], dW[k], bs[k], db[k], bias, parts, eta)
+            if not in_place:
+                # W_k ← W_k − η·∂L/∂W_k, b_k ← b_k − η·∂L/∂b_k, the parts' gradients summed
+                for k in range(L):
+                    _descend(Ws[k], dW[k], bs[k], db[k], bias, parts, eta)
         losses[epoch] = total / n
         if not _all_finite(Ws, bs):
             _copy(good_W, Ws, good_b, bs)

@@ -32,7 +32,7 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .errors import ConfigError, ModelFileError, TrainingDivergedError
-from .losses import MSE, Loss, get_loss
+from .losses import MSE, CrossEntropy, Loss, get_loss
 from .optimizers import SGD, Optimizer, OptimizerState, get_optimizer
 
 if TYPE_CHECKING:
@@ -509,19 +509,23 @@ def _compiled_trainer(
     net: Network, X: Array, y: Array, loss: Loss, eta: float, batch: int, shuffle: bool
 ) -> _compiled.Trainer | _compiled_blas.Trainer | None:
     """A compiled trainer when plain SGD can take that path: Numba installed, MSE with an
-    identity output, and either a tiny network with its rows in order (_compiled.py) or
-    products small enough for Python around them to matter (_compiled_blas.py)."""
+    identity output (or, for the BLAS epochs, cross-entropy with a softmax output), and
+    either a tiny network with its rows in order (_compiled.py) or products small enough
+    for Python around them to matter (_compiled_blas.py)."""
+    output = net._f[-1].name
+    mse = type(loss) is MSE and output == "identity"
+    softmax_ce = type(loss) is CrossEntropy and output == "softmax"
     eligible = (
-        type(loss) is MSE
-        and net._f[-1].name == "identity"
-        and all(f.name in _compiled.ACTIVATION_CODES for f in net._f)
+        (mse or softmax_ce)
+        and all(f.name in _compiled.ACTIVATION_CODES for f in net._f[:-1])
         and _compiled.available()
     )
-    if not eligible or not isinstance(loss, MSE):  # (isinstance again: for mypy)
+    if not eligible:
         return None
-    sizes, acts, scale = net.layer_sizes, [f.name for f in net._f], 0.5 if loss.half else 1.0
+    sizes, acts = net.layer_sizes, [f.name for f in net._f]
+    scale = 0.5 if isinstance(loss, MSE) and loss.half else 1.0
     in_order = batch >= X.shape[0] or not shuffle
-    if in_order and _compiled.is_tiny(sizes):
+    if mse and in_order and _compiled.is_tiny(sizes):
         return _compiled.Trainer(
             net.parameters(), X, y, layer_sizes=sizes, activations=acts, bias=net.bias,
             mse_scale=scale, eta=eta, batch=batch,
@@ -532,7 +536,7 @@ def _compiled_trainer(
         return None
     return _compiled_blas.Trainer(
         net.parameters(), X, y, layer_sizes=sizes, activations=acts, bias=net.bias,
-        mse_scale=scale, eta=eta, batch=batch,
+        mse_scale=scale, eta=eta, batch=batch, head="mse" if mse else "softmax_ce",
     )  # fmt: skip
 
 
