@@ -1,14 +1,18 @@
 """Whole epochs of mini-batch gradient descent in one compiled call, products by BLAS.
 
-A step of a small network, such as 20-64-64-1 on 256 rows, spends half its time in the
-fused NumPy step's thirty-odd calls around its six matrix products (about 3 µs each, a
-tenth of a product). With Numba installed, :func:`fit` hands such a network to
-:class:`Trainer`: the seed's two passes and the update, for every batch of one or more
-epochs, in one compiled function. The products ``H_k = O_{k-1}·W_k``, ``d·W_kᵀ`` and
-``O_{k-1}ᵀ·d`` are BLAS calls (Numba's ``np.dot``, SciPy's BLAS on one core, which is
-fastest for these sizes) with no Python around them, and each element-wise pass is one loop
-over the rows that the compiler vectorizes, ``tanh`` and the sigmoid included
-(:mod:`matbackprop._vecmath`).
+A step of a small network, such as 20-64-64-1 on 256 rows, spent half its time in the
+fused NumPy step's thirty-odd calls around its six matrix products. With Numba installed,
+:func:`fit` hands such a network to :class:`Trainer`: the seed's two passes and the
+update, for every batch of one or more epochs, in one compiled function. The products
+``H_k = O_{k-1}·W_k``, ``d·W_kᵀ`` and ``O_{k-1}ᵀ·d`` are BLAS calls with no Python around
+them (MKL's ``cblas_?gemm`` through a ctypes pointer, or Numba's ``np.dot`` on SciPy's
+BLAS), and each element-wise pass is one loop that the compiler vectorizes, ``tanh`` and
+the sigmoid included (:mod:`matbackprop._vecmath`).
+
+How a batch runs depends on its largest product (``_PARTS_UP_TO``): small ones are cut
+into one part of rows per thread, each part's passes on its own thread with one-threaded
+MKL, and the parts' gradients are summed for the update; medium ones (MKL only) run as
+one part on all of MKL's threads, each update inside its product (``gemm`` with β = 1).
 
 Layout and arithmetic are those of :func:`matbackprop._fast.value_and_gradients`: row-major
 ``O_k`` of shape (m, n_k), ``f'`` from ``O``, no ``∂L/∂X``; ``d·W_kᵀ`` of an output of one
@@ -17,9 +21,9 @@ neuron as an outer product. The numbers equal the NumPy path's to rounding, not 
 order): ``tests/test_compiled_blas.py`` bounds the trained weights' difference at 1e-12
 (float64, relative).
 
-Supported, as for the tiny networks of :mod:`matbackprop._compiled`: plain SGD, MSE with
-an identity output, hidden activations in :data:`ACTIVATION_CODES`; here also shuffled
-rows, whose order :func:`fit` draws from its generator as the NumPy path does.
+Supported: plain SGD; MSE with an identity output or cross-entropy with a softmax output;
+hidden activations in :data:`ACTIVATION_CODES`; rows in order or shuffled (:func:`fit`
+draws their order from its generator as the NumPy path does).
 """
 
 from __future__ import annotations
@@ -42,14 +46,14 @@ Array = NDArray[np.floating]
 
 # A step's largest product (rows × n_{k-1} × n_k, multiply-adds) decides how a batch runs.
 # Up to _PARTS_UP_TO, in parts of rows, one per thread, each with one-threaded BLAS: for
-# B's 20-64-64-1 on 256 rows (2^20) two halves take 63 µs a step in float32, one batch on
-# MKL's two threads 83. Up to _WHOLE_UP_TO, with MKL, as one part on all of MKL's threads
+# B's 20-64-64-1 on 256 rows (2^20) two halves take 63 µs a step in float32, one batch 83
+# µs on one thread and no less on MKL's two. Up to _WHOLE_UP_TO, with MKL, as one part on all of MKL's threads
 # (C's 784-512-512-10 on 128 rows, 51M: 64-row halves on one thread each are slower than
 # that), updating in place. Above, the fused NumPy step's parallel element-wise loops win.
 _PARTS_UP_TO = 1 << 22
 _WHOLE_UP_TO = 1 << 27
-# Rows × weights per call when the rows are in order, about 20 ms of work: Ctrl-C and the
-# progress bar wait for a call to end. Shuffled rows take one epoch per call.
+# Rows × weights per call when the rows are in order (B: 2 ms of work; at least one epoch):
+# Ctrl-C and the progress bar wait for a call to end. Shuffled rows take one epoch per call.
 _WORK_PER_CALL = 50_000_000
 
 __all__ = ["OK", "Trainer", "eligible"]
