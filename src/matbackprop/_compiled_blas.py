@@ -46,10 +46,11 @@ Array = NDArray[np.floating]
 
 # A step's largest product (rows × n_{k-1} × n_k, multiply-adds) decides how a batch runs.
 # Up to _PARTS_UP_TO, in parts of rows, one per thread, each with one-threaded BLAS: for
-# B's 20-64-64-1 on 256 rows (2^20) two halves take 63 µs a step in float32, one batch 83
-# µs on one thread and no less on MKL's two. Up to _WHOLE_UP_TO, with MKL, as one part on all of MKL's threads
-# (C's 784-512-512-10 on 128 rows, 51M: 64-row halves on one thread each are slower than
-# that), updating in place. Above, the fused NumPy step's parallel element-wise loops win.
+# B's 20-64-64-1 on 256 rows (2^20) two halves take 63 µs a step in float32, one batch
+# 83 µs on one thread and no less on MKL's two. Up to _WHOLE_UP_TO, with MKL, as one part
+# on all of MKL's threads (C's 784-512-512-10 on 128 rows, 51M: 64-row halves on one
+# thread each are slower), updating in place. Above, the fused NumPy step's parallel
+# element-wise loops win.
 _PARTS_UP_TO = 1 << 22
 _WHOLE_UP_TO = 1 << 27
 # Rows × weights per call when the rows are in order (B: 2 ms of work; at least one epoch):
