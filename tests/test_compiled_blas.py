@@ -262,3 +262,38 @@ def test_a_child_forked_after_a_parallel_run_still_trains() -> None:
     assert child.exitcode == 0
     for W, W_child in zip(net.parameters(), weights):
         assert _rel(W_child, W) <= 1e-12
+
+
+def _random_case(seed: int) -> dict[str, Any]:
+    """A random architecture, head and batching for the compiled epochs."""
+    rng = np.random.default_rng(seed)
+    L = int(rng.integers(1, 5))
+    softmax = bool(rng.integers(0, 2))
+    n_out = int(rng.integers(2, 6)) if softmax else int(rng.integers(1, 4))
+    sizes = (int(rng.integers(1, 40)), *map(int, rng.integers(1, 70, L - 1)), n_out)
+    return {
+        "sizes": sizes,
+        "act": str(rng.choice(["identity", "sigmoid", "tanh", "relu"])),
+        "bias": bool(rng.integers(0, 2)),
+        "output": "softmax" if softmax else "identity",
+        "batch_size": int(rng.choice([1, 7, 64, 100, 300])),
+        "shuffle": bool(rng.integers(0, 2)),
+    }
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_random_architectures_equal_the_numpy_path(
+    monkeypatch: pytest.MonkeyPatch, calls: list[tuple[int, int]], seed: int
+) -> None:
+    """Depths 1-4, widths 1-69, every hidden activation, both heads, batches of 1 row to
+    the whole set: the compiled epochs give the NumPy path's weights to 1e-12 (float64)."""
+    case = _random_case(seed)
+    sizes, act, bias = case.pop("sizes"), case.pop("act"), case.pop("bias")
+    tiny_loops = _compiled.is_tiny(sizes) and case["output"] == "identity" and not case["shuffle"]
+    (net, hist), (ref, ref_hist) = _fit_both(
+        monkeypatch, sizes, act, bias, np.float64, n=300, epochs=3, learning_rate=0.05, **case
+    )  # fmt: skip
+    assert calls or tiny_loops, f"the compiled path was not taken for {sizes}"
+    for W, W_ref in zip(net.parameters(), ref.parameters()):
+        assert _rel(W, W_ref) <= 1e-12
+    assert _rel(hist.loss, ref_hist.loss) <= 1e-12
