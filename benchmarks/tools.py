@@ -63,7 +63,7 @@ def _our_path(w: Workload, net: Any, X: Array, y: Array) -> str:
     loss, batch = get_loss(w.loss), min(w.batch, w.n)
     compiled = training._compiled_trainer(net, X, y, loss, w.learning_rate, batch, False)
     if compiled is not None and not isinstance(compiled, _compiled.Trainer):  # _compiled_blas
-        if compiled.gemm is None:
+        if compiled.gemm == 0:
             return "compiled epochs, SciPy BLAS (Numba)"
         if compiled.parts > 1:
             return f"compiled epochs, batch in {compiled.parts} parts on as many threads, MKL"

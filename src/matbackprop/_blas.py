@@ -56,17 +56,21 @@ def for_step(layer_sizes: tuple[int, ...], rows: int) -> Backend | None:
     return _scipy()
 
 
-def cblas_gemm(dtype: np.dtype[Any]) -> Any:
-    """MKL's ``cblas_?gemm`` for ``dtype`` as a ctypes function (Numba calls it from
-    compiled code), or None without MKL or with ``MATBACKPROP_BLAS=scipy``."""
+def cblas_gemm_address(dtype: np.dtype[Any]) -> int:
+    """The address of MKL's ``cblas_?gemm`` for ``dtype``, which compiled code calls
+    (:mod:`matbackprop._cblas`), or 0 without MKL or with ``MATBACKPROP_BLAS=scipy``."""
     mkl = None if os.environ.get("MATBACKPROP_BLAS", "") == "scipy" else _mkl()
-    return None if mkl is None else mkl._gemm[np.dtype(dtype)]
+    return 0 if mkl is None else _address(mkl._gemm[np.dtype(dtype)])
 
 
-def mkl_set_threads_local() -> Any:
-    """MKL's ``MKL_Set_Num_Threads_Local`` as a ctypes function (int -> int), or None."""
+def mkl_set_threads_local_address() -> int:
+    """The address of MKL's ``MKL_Set_Num_Threads_Local`` (int -> int), or 0 without MKL."""
     mkl = _mkl()
-    return None if mkl is None else mkl.set_threads_local
+    return 0 if mkl is None else _address(mkl.set_threads_local)
+
+
+def _address(function: Any) -> int:
+    return int(ctypes.cast(function, ctypes.c_void_p).value or 0)
 
 
 def available() -> bool:

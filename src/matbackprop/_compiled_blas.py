@@ -5,9 +5,9 @@ fused NumPy step's thirty-odd calls around its six matrix products. With Numba i
 :func:`fit` hands such a network to :class:`Trainer`: the seed's two passes and the
 update, for every batch of one or more epochs, in one compiled function. The products
 ``H_k = O_{k-1}·W_k``, ``d·W_kᵀ`` and ``O_{k-1}ᵀ·d`` are BLAS calls with no Python around
-them (MKL's ``cblas_?gemm`` through a ctypes pointer, or Numba's ``np.dot`` on SciPy's
-BLAS), and each element-wise pass is one loop that the compiler vectorizes, ``tanh`` and
-the sigmoid included (:mod:`matbackprop._vecmath`).
+them (MKL's ``cblas_?gemm`` called by its address, :mod:`matbackprop._cblas`, or Numba's
+``np.dot`` on SciPy's BLAS), and each element-wise pass is one loop that the compiler
+vectorizes, ``tanh`` and the sigmoid included (:mod:`matbackprop._vecmath`).
 
 How a batch runs depends on its largest product (``_PARTS_UP_TO``): small ones are cut
 into one part of rows per thread, each part's passes on its own thread with one-threaded
@@ -37,7 +37,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _blas
+from . import _blas, _cblas
+from ._cblas import NO_TRANS, TRANS
 from ._compiled import ACTIVATION_CODES, DIVERGED_LOSS, DIVERGED_WEIGHTS, OK
 from ._fused import compiled_twice, parallel_ok
 from ._vecmath import sigmoid, tanh
@@ -89,7 +90,7 @@ def _parts_mode(layer_sizes: tuple[int, ...], batch: int) -> str | None:
     largest = max(batch * a * b for a, b in itertools.pairwise(layer_sizes))
     if largest <= _PARTS_UP_TO:
         return "parts"
-    mkl = _blas.cblas_gemm(np.dtype(np.float64)) is not None
+    mkl = _blas.cblas_gemm_address(np.dtype(np.float64)) != 0
     return "whole" if largest <= _WHOLE_UP_TO and mkl else None
 
 
@@ -133,12 +134,13 @@ class Trainer:
         weights = sum(a * b for a, b in itertools.pairwise(layer_sizes))
         self.per_call = max(1, _WORK_PER_CALL // max(1, n * weights))  # epochs, rows in order
         m = min(batch, n)
-        self.gemm = _blas.cblas_gemm(dt)  # MKL's, when installed; else Numba's np.dot
+        # the address of MKL's cblas_?gemm, when installed; else 0, for Numba's np.dot
+        self.gemm = _blas.cblas_gemm_address(dt)
         # parts of a batch run on as many threads, with one-threaded MKL each (see
         # _PARTS_UP_TO); SciPy's BLAS, called from several threads at once, gets one part
-        parts = self.gemm is not None and _parts_mode(layer_sizes, m) == "parts"
+        parts = self.gemm != 0 and _parts_mode(layer_sizes, m) == "parts"
         T = self.parts = parallel_parts() if parts else 1
-        self.set_threads = _blas.mkl_set_threads_local() if parts else None
+        self.set_threads = _blas.mkl_set_threads_local_address() if parts else 0
         rows = m  # a part's rows at most: a short last batch may run as one part
         width = max(layer_sizes[1:])
         self.Xb, self.yb = np.empty((m, layer_sizes[0]), dt), np.empty((m, layer_sizes[-1]), dt)
@@ -146,7 +148,7 @@ class Trainer:
         self.D = tuple(np.empty((T, rows, s), dt) for s in layer_sizes[1:])
         self.G = np.empty((T, rows * width), dt)
         # one part with MKL updates in place (gemm with β = 1): no ∂L/∂W_k to keep
-        in_place = T == 1 and self.gemm is not None
+        in_place = T == 1 and self.gemm != 0
         self.dW = tuple(np.empty((T, 0, 0) if in_place else (T, *W.shape), dt) for W in self.W)
         self.db = tuple(np.empty((T, s), dt) for s in layer_sizes[1:])
         self.sq = np.empty(T, np.float64)
@@ -184,53 +186,56 @@ _jit = numba.njit(
 _PART_ROWS = 64
 
 _MSE, _SOFTMAX_CE = 0, 1  # the output layer and loss (head)
-_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112  # CBLAS's enums
 
 
 @_jit
-def _matmul(gemm: Any, A: Any, B: Any, C: Any) -> None:
-    """``C = A·B``; all three C-ordered. Shapes: (m, k)·(k, n) = (m, n)."""
-    if gemm is None:
+def _matmul(gemm: int, A: Any, B: Any, C: Any) -> None:
+    """``C = A·B``; all three C-ordered. Shapes: (m, k)·(k, n) = (m, n).
+    ``gemm``: the address of CBLAS's ``?gemm`` for the dtype, or 0 for Numba's ``np.dot``."""
+    if gemm == 0:
         np.dot(A, B, C)
     else:
         (m, k), n = A.shape, B.shape[1]
-        gemm(_ROW_MAJOR, _NO_TRANS, _NO_TRANS, m, n, k, 1.0, A.ctypes.data, k, B.ctypes.data,
-             n, 0.0, C.ctypes.data, n)  # fmt: skip
+        one, zero = C.dtype.type(1), C.dtype.type(0)
+        _cblas.gemm(gemm, NO_TRANS, NO_TRANS, m, n, k, one, A.ctypes.data, k, B.ctypes.data,
+                    n, zero, C.ctypes.data, n)  # fmt: skip
 
 
 @_jit
-def _matmul_T(gemm: Any, A: Any, W: Any, C: Any) -> None:
+def _matmul_T(gemm: int, A: Any, W: Any, C: Any) -> None:
     """``C = A·Wᵀ``, Wᵀ read in place. Shapes: (m, n_k)·(n_k, n_{k-1}) = (m, n_{k-1})."""
-    if gemm is None:
+    if gemm == 0:
         np.dot(A, W.T, C)
     else:
         (m, n_k), n_prev = A.shape, W.shape[0]
-        gemm(_ROW_MAJOR, _NO_TRANS, _TRANS, m, n_prev, n_k, 1.0, A.ctypes.data, n_k,
-             W.ctypes.data, n_k, 0.0, C.ctypes.data, n_prev)  # fmt: skip
+        one, zero = C.dtype.type(1), C.dtype.type(0)
+        _cblas.gemm(gemm, NO_TRANS, TRANS, m, n_prev, n_k, one, A.ctypes.data, n_k,
+                    W.ctypes.data, n_k, zero, C.ctypes.data, n_prev)  # fmt: skip
 
 
 @_jit
-def _matmul_TN(gemm: Any, O: Any, d: Any, C: Any) -> None:
+def _matmul_TN(gemm: int, O: Any, d: Any, C: Any) -> None:
     """``C = Oᵀ·d``, Oᵀ read in place. Shapes: (n_{k-1}, r)·(r, n_k) = (n_{k-1}, n_k)."""
-    if gemm is None:
+    if gemm == 0:
         np.dot(O.T, d, C)
     else:
         r, n_prev = O.shape
         n_k = d.shape[1]
-        gemm(_ROW_MAJOR, _TRANS, _NO_TRANS, n_prev, n_k, r, 1.0, O.ctypes.data, n_prev,
-             d.ctypes.data, n_k, 0.0, C.ctypes.data, n_k)  # fmt: skip
+        one, zero = C.dtype.type(1), C.dtype.type(0)
+        _cblas.gemm(gemm, TRANS, NO_TRANS, n_prev, n_k, r, one, O.ctypes.data, n_prev,
+                    d.ctypes.data, n_k, zero, C.ctypes.data, n_k)  # fmt: skip
 
 
 @_jit
-def _update(gemm: Any, W: Any, O: Any, d: Any, eta: Any) -> None:
+def _update(gemm: int, W: Any, O: Any, d: Any, eta: Any) -> None:
     """``W ← W − η·Oᵀ·d`` in place, one ``gemm`` with β = 1 (with CBLAS; without, the
     kernel keeps ``∂L/∂W_k`` in ``dW``). Shapes: W (n_{k-1}, n_k), O (r, n_{k-1}), d (r, n_k)."""
-    if gemm is None:
+    if gemm == 0:
         W -= eta * np.dot(O.T, d)  # (not reached: typed for the kernel without CBLAS)
     else:
         n_prev, n_k = W.shape
-        gemm(_ROW_MAJOR, _TRANS, _NO_TRANS, n_prev, n_k, O.shape[0], -eta, O.ctypes.data,
-             n_prev, d.ctypes.data, n_k, 1.0, W.ctypes.data, n_k)  # fmt: skip
+        _cblas.gemm(gemm, TRANS, NO_TRANS, n_prev, n_k, O.shape[0], -eta, O.ctypes.data,
+                    n_prev, d.ctypes.data, n_k, W.dtype.type(1), W.ctypes.data, n_k)  # fmt: skip
 
 
 @_jit
@@ -282,7 +287,7 @@ def _times_df(g: Any, O: Any, f: int, out: Any) -> None:
 
 @_jit
 def _part(
-    gemm: Any, set_threads: Any, X: Any, y: Any, Ws: Any, bs: Any, acts: Any, bias: bool,
+    gemm: int, set_threads: int, X: Any, y: Any, Ws: Any, bs: Any, acts: Any, bias: bool,
     head: int, c: Any, eta: Any, O: Any, D: Any, G: Any, dW: Any, db: Any, t: int,
 ) -> float:  # fmt: skip
     """Part ``t`` of a batch, rows ``X``: the two passes in the part's buffers, and either
@@ -293,8 +298,8 @@ def _part(
 
     Shapes: ``X``: (r, n_0); ``O[k-1][t]``, ``D[k-1][t]``: at least (r, n_k).
     """
-    if set_threads is not None:
-        before = set_threads(1)  # MKL on this thread only: the parts use the other threads
+    if set_threads != 0:  # MKL on this thread only: the parts use the other threads
+        before = _cblas.set_threads(set_threads, 1)
     L, r = len(Ws), X.shape[0]
     # Forward: H_k = O_{k-1}·W_k + b_k, O_k = f_k(H_k), O_k written over H_k
     for k in range(L):
@@ -336,8 +341,8 @@ def _part(
             if eta > 0:
                 for j in range(n_k):
                     bs[k][j] -= eta * col[j]  # b_k ← b_k − η·∂L/∂b_k
-    if set_threads is not None:
-        set_threads(before)
+    if set_threads != 0:
+        _cblas.set_threads(set_threads, before)
     return value
 
 
@@ -382,7 +387,7 @@ def _softmax_cross_entropy(H: Any, b: Any, bias: bool, y: Any, c: Any, d: Any) -
 
 
 def _run_epochs(
-    gemm: Any, set_threads: Any, parts_max: int, X: Any, y: Any, order: Any, Ws: Any,
+    gemm: int, set_threads: int, parts_max: int, X: Any, y: Any, order: Any, Ws: Any,
     bs: Any, acts: Any, bias: bool, head: int, scale: float, eta: Any, batch: int,
     n_epochs: int, Xb: Any, yb: Any, O: Any, D: Any, G: Any, dW: Any, db: Any, sq: Any,
     good_W: Any, good_b: Any, losses: Any,
@@ -392,7 +397,7 @@ def _run_epochs(
     ``order``: the rows' order for one epoch, or empty for the rows as they are. Each batch
     is cut into up to ``parts_max`` parts of rows, whose passes run in parallel, each on
     one thread with one-threaded BLAS; their gradients are summed for the update. With
-    ``set_threads`` None, a batch is one part whose BLAS calls use all threads and update
+    ``set_threads`` 0, a batch is one part whose BLAS calls use all threads and update
     the weights in place (CBLAS) or through ``dW`` (Numba's ``np.dot``).
     """
     L = len(Ws)
@@ -412,8 +417,8 @@ def _run_epochs(
                 X_m, y_m = X[s : s + m], y[s : s + m]
             parts = max(1, min(parts_max, m // _PART_ROWS))
             rows = -(-m // parts)
-            in_place = parts == 1 and gemm is not None
-            step = eta if in_place else eta * 0  # η for an update inside the part, or 0
+            in_place = parts == 1 and gemm != 0
+            step = eta if in_place else X.dtype.type(0)  # η for an update inside the part
             # ∂L/∂H_L = c·(y_hat − y): MSE's (2·scale/size), cross-entropy's (1/m)
             c = X.dtype.type(2.0 * scale / (m * n_L) if head == _MSE else 1.0 / m)
             for t in numba.prange(parts):
