@@ -1,7 +1,7 @@
 """The tools compared: matbackprop, a naive NumPy loop, PyTorch, JAX (jit, lax.scan), sklearn.
 
 Each ``prepare_*`` builds the network and its data once and returns ``(chunk, note)``:
-``chunk()`` runs ``w.chunk_steps`` training steps (one epoch for mini-batch workloads) and
+``chunk()`` runs ``w.chunk_steps`` training steps (the whole workload, but for D) and
 returns only when the work is done. Data preparation is outside the timed chunk.
 A tool whose library is missing raises :class:`ToolMissing`.
 """
@@ -249,7 +249,8 @@ def prepare_jax_scan(w: Workload, dtype: str) -> tuple[Chunk, str]:
     jax, jnp, params0, update = _jax_setup(w, dtype)
     X, y = make_data(w, _dtype(dtype))
     full = w.n // w.batch  # lax.scan needs equal batches: the short last one is dropped
-    steps = min(w.chunk_steps, full) if w.batch < w.n else w.chunk_steps
+    steps = min(w.chunk_steps, full) if w.batch < w.n else w.chunk_steps  # per epoch
+    epochs = max(1, w.chunk_steps // w.steps_per_epoch) if w.batch < w.n else 1
     if w.batch >= w.n:
         Xj, yj = jnp.asarray(X), jnp.asarray(y)
 
@@ -260,8 +261,11 @@ def prepare_jax_scan(w: Workload, dtype: str) -> tuple[Chunk, str]:
         Xs = jnp.asarray(X[:m].reshape(steps, w.batch, -1))
         ys = jnp.asarray(y[:m].reshape(steps, w.batch, -1))
 
-        def loop(p: Any) -> Any:
+        def epoch(p: Any) -> Any:
             return jax.lax.scan(lambda q, xy: (update(q, *xy), None), p, (Xs, ys))[0]
+
+        def loop(p: Any) -> Any:
+            return jax.lax.scan(lambda q, _: (epoch(q), None), p, None, length=epochs)[0]
 
     run = jax.jit(loop, donate_argnums=0)
     state = {"params": params0}
@@ -269,8 +273,10 @@ def prepare_jax_scan(w: Workload, dtype: str) -> tuple[Chunk, str]:
     def chunk() -> None:
         state["params"] = jax.block_until_ready(run(state["params"]))
 
-    chunk.steps = steps  # type: ignore[attr-defined]
-    note = "whole loop in lax.scan" + ("" if steps == w.chunk_steps else f", {steps} full batches")
+    chunk.steps = steps * epochs  # type: ignore[attr-defined]
+    note = "whole loop in lax.scan"
+    if steps * epochs != w.chunk_steps:
+        note += f", {epochs} × {steps} full batches"
     return chunk, note
 
 

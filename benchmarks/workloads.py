@@ -28,7 +28,7 @@ class Workload:
     n: int  # rows
     batch: int  # rows per step; == n for full-batch gradient descent
     total_steps: int  # the whole workload, as issue 5 states it
-    chunk_steps: int  # steps timed per repeat (a whole epoch for mini-batch workloads)
+    chunk_steps: int  # steps timed per repeat: the whole workload, but for D
     learning_rate: float
 
     @property
@@ -59,7 +59,7 @@ WORKLOADS: dict[str, Workload] = {
             "A", "seed", (2, 2, 2, 1), "sigmoid", "identity", False, 1000, 1000, 2000, 2000, 0.5
         ),
         Workload(
-            "B", "tabular", (20, 64, 64, 1), "tanh", "identity", True, 50_000, 256, 588, 196, 0.01
+            "B", "tabular", (20, 64, 64, 1), "tanh", "identity", True, 50_000, 256, 588, 588, 0.01
         ),
         Workload(
             "C",
