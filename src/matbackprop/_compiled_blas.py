@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 from . import _blas, _cblas
 from ._cblas import NO_TRANS, TRANS
 from ._compiled import ACTIVATION_CODES, DIVERGED_LOSS, DIVERGED_WEIGHTS, OK
-from ._fused import compiled_twice, parallel_ok
+from ._fused import _mse_head, _softmax_cross_entropy, compiled_twice, parallel_ok
 from ._vecmath import sigmoid, tanh
 
 Array = NDArray[np.floating]
@@ -151,7 +151,7 @@ class Trainer:
         in_place = T == 1 and self.gemm != 0
         self.dW = tuple(np.empty((T, 0, 0) if in_place else (T, *W.shape), dt) for W in self.W)
         self.db = tuple(np.empty((T, s), dt) for s in layer_sizes[1:])
-        self.sq = np.empty(T, np.float64)
+        self.shares = np.empty(T, np.float64)  # each part's share of a batch's loss
         self.good_W = tuple(W.copy() for W in self.W)
         self.good_b = tuple(b.copy() for b in self.b)
         self._in_order = np.empty(0, np.intp)
@@ -171,7 +171,7 @@ class Trainer:
             self.gemm, self.set_threads, self.parts, self.X, self.y,
             self._in_order if order is None else order, self.W, self.b, self.acts, self.bias,
             self.head, self.scale, self.eta, self.batch, epochs, self.Xb, self.yb, self.O,
-            self.D, self.G, self.dW, self.db, self.sq, self.good_W, self.good_b, losses,
+            self.D, self.G, self.dW, self.db, self.shares, self.good_W, self.good_b, losses,
         )  # fmt: skip
         bad = float(losses[done]) if status == DIVERGED_LOSS else math.nan
         return losses[:done].tolist(), int(status), bad
@@ -288,13 +288,14 @@ def _times_df(g: Any, O: Any, f: int, out: Any) -> None:
 @_jit
 def _part(
     gemm: int, set_threads: int, X: Any, y: Any, Ws: Any, bs: Any, acts: Any, bias: bool,
-    head: int, c: Any, eta: Any, O: Any, D: Any, G: Any, dW: Any, db: Any, t: int,
+    head: int, scale: float, m: int, eta: Any, O: Any, D: Any, G: Any, dW: Any, db: Any,
+    t: int,
 ) -> float:  # fmt: skip
     """Part ``t`` of a batch, rows ``X``: the two passes in the part's buffers, and either
     the update itself (``eta`` > 0, the batch in one part: ``W_k ← W_k − η·O_{k-1}ᵀ·d`` as one
     ``gemm`` with β = 1) or the part's share of ``∂L/∂W_k``, ``∂L/∂b_k`` into ``dW[k][t]``,
-    ``db[k][t]`` (``eta`` = 0). Returns the part's loss sum: ``Σ (y_hat − y)²`` (MSE) or
-    ``−Σ y·log p`` (softmax + cross-entropy); ``c``: ``∂L/∂H_L``'s factor for the batch.
+    ``db[k][t]`` (``eta`` = 0). Returns the part's share of the batch's loss (MSE with
+    ``scale``, or softmax + cross-entropy), both means over the batch's ``m`` rows.
 
     Shapes: ``X``: (r, n_0); ``O[k-1][t]``, ``D[k-1][t]``: at least (r, n_k).
     """
@@ -307,11 +308,13 @@ def _part(
         _matmul(gemm, O_prev, Ws[k], O[k][t, :r])  # (r, n_{k-1})·(n_{k-1}, n_k) = (r, n_k)
         if k < L - 1 or head == _MSE:
             _activate(O[k][t, :r], bs[k], bias, acts[k])
-    # The loss and d_L = ∂L/∂H_L: (r, n_L)
+    # The part's share of the batch's loss, and d_L = ∂L/∂H_L: (r, n_L)
+    y_hat, d_L = O[L - 1][t, :r], D[L - 1][t, :r]  # y_hat holds H_L until the softmax
     if head == _MSE:
-        value = _mse(O[L - 1][t, :r], y, c, D[L - 1][t, :r])
+        value = _mse_head(y_hat, y, d_L, scale, m)
     else:
-        value = _softmax_cross_entropy(O[L - 1][t, :r], bs[L - 1], bias, y, c, D[L - 1][t, :r])
+        eps = np.finfo(y_hat.dtype).eps
+        value = _softmax_cross_entropy(y_hat, bs[L - 1], bias, y, y_hat, d_L, eps, m)
 
     # Backward: d_{k-1} = d_k·W_kᵀ * f'(O_{k-1}); ∂L/∂W_k = O_{k-1}ᵀ·d_k, ∂L/∂b_k = 1ᵀ·d_k
     for k in range(L - 1, -1, -1):
@@ -346,50 +349,10 @@ def _part(
     return value
 
 
-@_jit
-def _mse(y_hat: Any, y: Any, c: Any, d: Any) -> float:
-    """``d = c·(y_hat − y)``; returns ``Σ (y_hat − y)²``. Shapes: (r, n_L)."""
-    sq = 0.0
-    for i in range(y.shape[0]):
-        for j in range(y.shape[1]):
-            e = y_hat[i, j] - y[i, j]
-            sq += e * e
-            d[i, j] = c * e
-    return sq
-
-
-@_jit
-def _softmax_cross_entropy(H: Any, b: Any, bias: bool, y: Any, c: Any, d: Any) -> float:
-    """``O_L = softmax(H_L + b_L)`` in place, ``d = c·(O_L − y)`` (the softmax Jacobian turns
-    ``−y/p`` into ``p − y``); returns ``−Σ y·log p``, p clipped to [eps, 1 − eps] as
-    :class:`~matbackprop.CrossEntropy`. Shapes: (r, n_L)."""
-    r, n_L = H.shape
-    eps = np.finfo(H.dtype).eps
-    total = 0.0
-    for i in range(r):
-        h = H[i]
-        if bias:
-            for j in range(n_L):
-                h[j] += b[j]
-        top = h[0]  # the row maximum: exp() <= 1, as activations._softmax
-        for j in range(1, n_L):
-            top = max(top, h[j])
-        row = 0.0  # Σ_j exp(h_j − top)
-        for j in range(n_L):
-            h[j] = np.exp(h[j] - top)
-            row += h[j]
-        for j in range(n_L):
-            h[j] /= row
-            p = min(max(h[j], eps), 1.0 - eps)
-            total += y[i, j] * np.log(p)
-            d[i, j] = c * (h[j] - y[i, j])
-    return -total
-
-
 def _run_epochs(
     gemm: int, set_threads: int, parts_max: int, X: Any, y: Any, order: Any, Ws: Any,
     bs: Any, acts: Any, bias: bool, head: int, scale: float, eta: Any, batch: int,
-    n_epochs: int, Xb: Any, yb: Any, O: Any, D: Any, G: Any, dW: Any, db: Any, sq: Any,
+    n_epochs: int, Xb: Any, yb: Any, O: Any, D: Any, G: Any, dW: Any, db: Any, shares: Any,
     good_W: Any, good_b: Any, losses: Any,
 ) -> tuple[int, int]:  # fmt: skip
     """Mini-batch (or full-batch) gradient descent over ``n_epochs`` epochs.
@@ -419,18 +382,15 @@ def _run_epochs(
             rows = -(-m // parts)
             in_place = parts == 1 and gemm != 0
             step = eta if in_place else X.dtype.type(0)  # η for an update inside the part
-            # ∂L/∂H_L = c·(y_hat − y): MSE's (2·scale/size), cross-entropy's (1/m)
-            c = X.dtype.type(2.0 * scale / (m * n_L) if head == _MSE else 1.0 / m)
             for t in numba.prange(parts):
                 lo, hi = t * rows, min(m, (t + 1) * rows)
-                sq[t] = _part(
-                    gemm, set_threads, X_m[lo:hi], y_m[lo:hi], Ws, bs, acts, bias, head, c,
-                    step, O, D, G, dW, db, t,
+                shares[t] = _part(
+                    gemm, set_threads, X_m[lo:hi], y_m[lo:hi], Ws, bs, acts, bias, head, scale,
+                    m, step, O, D, G, dW, db, t,
                 )  # fmt: skip
-            sq_sum = 0.0
+            value = 0.0
             for t in range(parts):
-                sq_sum += sq[t]
-            value = scale * sq_sum / (m * n_L) if head == _MSE else sq_sum / m
+                value += shares[t]
             if not math.isfinite(value):
                 losses[epoch] = value
                 _copy(good_W, Ws, good_b, bs)

@@ -101,7 +101,7 @@ def backprop(
 def mse_head(y_hat: Array, y: Array, d: Array, scale: float) -> float:
     """MSE with an identity output in one loop: ``d = (2·scale/size)·(y_hat − y)`` and the
     loss ``scale·mean((y_hat − y)²)``, as :class:`~matbackprop.MSE`. Shapes: (n, n_L)."""
-    return float(_mse_head(y_hat, y, d, scale))
+    return float(_mse_head(y_hat, y, d, scale, y.shape[0]))
 
 
 def softmax_cross_entropy(H: Array, b: Array | None, y: Array, O: Array, d: Array) -> float:
@@ -113,7 +113,7 @@ def softmax_cross_entropy(H: Array, b: Array | None, y: Array, O: Array, d: Arra
     """
     eps = float(np.finfo(H.dtype).eps)
     bias = b if b is not None else H[0, :0]
-    return float(_softmax_cross_entropy(H, bias, b is not None, y, O, d, eps))
+    return float(_softmax_cross_entropy(H, bias, b is not None, y, O, d, eps, H.shape[0]))
 
 
 def compiled_twice(f: Any, **options: Any) -> tuple[Any, Any]:
@@ -171,10 +171,11 @@ def _backprop(
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
-def _mse_head(y_hat: Any, y: Any, d: Any, scale: float) -> float:
+def _mse_head(y_hat: Any, y: Any, d: Any, scale: float, rows: int) -> float:
+    """``rows``: the batch's (these may be a part of it): the divisor of the mean."""
     n, m = y_hat.shape
     cast = np.empty(1, d.dtype)
-    cast[0] = 2.0 * scale / (n * m)
+    cast[0] = 2.0 * scale / (rows * m)
     c = cast[0]  # the coefficient in the arrays' dtype, as NumPy's weak scalar
     total = 0.0
     for i in range(n):
@@ -182,13 +183,15 @@ def _mse_head(y_hat: Any, y: Any, d: Any, scale: float) -> float:
             r = y_hat[i, j] - y[i, j]
             d[i, j] = c * r
             total += r * r
-    return scale * total / (n * m)
+    return scale * total / (rows * m)
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
 def _softmax_cross_entropy(
-    H: Any, b: Any, bias: bool, y: Any, O: Any, d: Any, eps: float
+    H: Any, b: Any, bias: bool, y: Any, O: Any, d: Any, eps: float, rows: int
 ) -> float:  # fmt: skip
+    """``rows``: the batch's (these may be a part of it): the divisor of the mean. ``O``
+    may be ``H``."""
     n, m = H.shape
     total = 0.0
     for i in range(n):
@@ -207,8 +210,8 @@ def _softmax_cross_entropy(
             o[j] /= row
             p = min(max(o[j], eps), 1.0 - eps)
             total += y[i, j] * np.log(p)
-            d[i, j] = (o[j] - y[i, j]) / n  # ∂L/∂H_L: the softmax Jacobian turns −y/p into p − y
-    return -total / n
+            d[i, j] = (o[j] - y[i, j]) / rows  # ∂L/∂H_L: the Jacobian turns −y/p into p − y
+    return -total / rows
 
 
 _bias_relu_par, _bias_relu_ser = compiled_twice(_bias_relu)
