@@ -22,13 +22,7 @@ from matbackprop import _blas, _compiled, training
 
 pytest.importorskip("numba", reason="the compiled path needs the 'fast' extra (numba)")
 from matbackprop import _compiled_blas  # (imports numba)
-
-
-def _data(n_in: int, n_out: int, n: int, dtype: Any, seed: int = 0) -> tuple[Any, Any]:
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, n_in))
-    y = np.tanh(X[:, :1] - 0.5 * X[:, -1:]) * np.linspace(1.0, 0.5, n_out)
-    return X.astype(dtype), y.astype(dtype)
+from test_compiled import _data, _rel  # the same data and measure as the tiny loops' tests
 
 
 @pytest.fixture
@@ -66,11 +60,6 @@ def _fit_both(
         except mb.TrainingDivergedError as exc:
             runs.append((net, exc))
     return runs[0], runs[1]
-
-
-def _rel(a: Any, b: Any) -> float:
-    scale = max(float(np.max(np.abs(b))), 1e-300)
-    return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)))) / scale
 
 
 CASES = [

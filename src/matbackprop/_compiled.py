@@ -73,17 +73,17 @@ def epochs_per_call(n: int, layer_sizes: tuple[int, ...]) -> int:
     return max(1, _WORK_PER_CALL // max(1, n * _n_weights(layer_sizes)))
 
 
-class Trainer:
-    """The compiled loops' arrays for one ``fit`` call: ``Xᵀ``, ``yᵀ`` and the buffers.
+class EpochTrainer:
+    """What a compiled trainer keeps for one ``fit`` call, beside its own buffers: the
+    network's parameters (updated in place), its activations as codes, η in the weights'
+    dtype and the weights of the last complete epoch, restored on divergence."""
 
-    Shapes: ``XT``: (n_0, n); ``yT``: (n_L, n); ``OT[k-1]``, ``dT[k-1]``: (n_k, batch).
-    """
+    per_call: int  # epochs per run() when the rows are in order
 
     def __init__(
         self,
         params: list[Array],
         X: Array,
-        y: Array,
         *,
         layer_sizes: tuple[int, ...],
         activations: list[str],
@@ -92,30 +92,49 @@ class Trainer:
         eta: float,
         batch: int,
     ) -> None:
+        """``activations``: every layer's; the output's is handled by the kernel's loss."""
         dt = X.dtype
         L = len(layer_sizes) - 1
-        self.XT = np.ascontiguousarray(X.T)  # (n_0, n)
-        self.yT = np.ascontiguousarray(y.T)  # (n_L, n)
         self.W = tuple(params[:L])
-        # without biases the kernel still takes arrays (of zeros, never read)
+        # without biases the kernels still take arrays (of zeros, never read)
         self.b = tuple(params[L:]) if bias else tuple(np.zeros(s, dt) for s in layer_sizes[1:])
-        self.acts = np.array([ACTIVATION_CODES[a] for a in activations], np.int64)
+        hidden = [ACTIVATION_CODES[a] for a in activations[:-1]]
+        self.acts = np.array([*hidden, ACTIVATION_CODES["identity"]], np.int64)
         self.bias = bias
         self.scale = float(mse_scale)
         self.eta = dt.type(eta)  # η in the weights' dtype, as NumPy's `eta * dW` uses it
         self.batch = batch
-        self.per_call = epochs_per_call(X.shape[0], layer_sizes)  # epochs per run() in fit
-        self.OT = tuple(np.empty((s, batch), dt) for s in layer_sizes[1:])
-        self.dT = tuple(np.empty((s, batch), dt) for s in layer_sizes[1:])
         self.good_W = tuple(W.copy() for W in self.W)
         self.good_b = tuple(b.copy() for b in self.b)
+
+    @staticmethod
+    def outcome(losses: Array, done: int, status: int) -> tuple[list[float], int, float]:
+        """``(mean loss of each complete epoch, status, the non-finite loss when status is
+        DIVERGED_LOSS)`` from a kernel's ``losses``, epochs ``done`` and ``status``."""
+        bad = float(losses[done]) if status == DIVERGED_LOSS else math.nan
+        return losses[:done].tolist(), int(status), bad
+
+
+class Trainer(EpochTrainer):
+    """The compiled loops' arrays for one ``fit`` call: ``Xᵀ``, ``yᵀ`` and the buffers.
+
+    Shapes: ``XT``: (n_0, n); ``yT``: (n_L, n); ``OT[k-1]``, ``dT[k-1]``: (n_k, batch).
+    """
+
+    def __init__(self, params: list[Array], X: Array, y: Array, **settings: Any) -> None:
+        super().__init__(params, X, **settings)
+        dt, sizes = X.dtype, settings["layer_sizes"]
+        self.XT = np.ascontiguousarray(X.T)  # (n_0, n)
+        self.yT = np.ascontiguousarray(y.T)  # (n_L, n)
+        self.per_call = epochs_per_call(X.shape[0], sizes)
+        self.OT = tuple(np.empty((s, self.batch), dt) for s in sizes[1:])
+        self.dT = tuple(np.empty((s, self.batch), dt) for s in sizes[1:])
 
     def run(
         self, epochs: int, order: NDArray[np.intp] | None = None
     ) -> tuple[list[float], int, float]:
-        """Train ``epochs`` epochs in place: ``(mean loss of each complete epoch, status,
-        the non-finite loss when status is DIVERGED_LOSS)``. The rows are taken in order:
-        ``order`` must be None.
+        """Train ``epochs`` epochs in place (:meth:`EpochTrainer.outcome`). The rows are
+        taken in order: ``order`` must be None.
 
         On a non-finite loss or weight the weights are those of the last complete epoch.
         """
@@ -126,8 +145,7 @@ class Trainer:
             self.XT, self.yT, self.W, self.b, self.acts, self.bias, self.scale, self.eta,
             self.batch, epochs, self.OT, self.dT, self.good_W, self.good_b, losses,
         )  # fmt: skip
-        bad = float(losses[done]) if status == DIVERGED_LOSS else math.nan
-        return losses[:done].tolist(), int(status), bad
+        return self.outcome(losses, done, status)
 
 
 @functools.cache

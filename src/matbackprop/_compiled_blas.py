@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 from . import _blas, _cblas
 from ._cblas import NO_TRANS, TRANS
-from ._compiled import ACTIVATION_CODES, DIVERGED_LOSS, DIVERGED_WEIGHTS, OK
+from ._compiled import DIVERGED_LOSS, DIVERGED_WEIGHTS, OK, EpochTrainer
 from ._fused import _mse_head, _softmax_cross_entropy, compiled_twice, parallel_ok
 from ._vecmath import sigmoid, tanh
 
@@ -94,42 +94,23 @@ def _parts_mode(layer_sizes: tuple[int, ...], batch: int) -> str | None:
     return "whole" if largest <= _WHOLE_UP_TO and mkl else None
 
 
-class Trainer:
+class Trainer(EpochTrainer):
     """The compiled epochs' arrays for one ``fit`` call.
 
-    Shapes: ``X``: (n, n_0); ``y``: (n, n_L); ``O[k-1]``, ``D[k-1]``: (batch, n_k), holding
-    ``O_k`` and ``d_k = ∂L/∂H_k``; ``G``: room for (batch, n_k), ``d·W_kᵀ``; ``dW[k-1]`` like W_k.
+    Shapes: ``X``: (n, n_0); ``y``: (n, n_L); ``O[k-1]``, ``D[k-1]``: (parts, batch, n_k),
+    holding ``O_k`` and ``d_k = ∂L/∂H_k``; ``G``: room for (batch, n_k) per part,
+    ``d·W_kᵀ``; ``dW[k-1]``: (parts, n_{k-1}, n_k), each part's ``∂L/∂W_k``.
     """
 
     def __init__(
-        self,
-        params: list[Array],
-        X: Array,
-        y: Array,
-        *,
-        layer_sizes: tuple[int, ...],
-        activations: list[str],
-        bias: bool,
-        mse_scale: float,
-        eta: float,
-        batch: int,
-        head: str = "mse",
+        self, params: list[Array], X: Array, y: Array, *, head: str = "mse", **settings: Any
     ) -> None:
-        """``activations``: the hidden layers' and the output's; ``head``: ``"mse"`` (MSE
-        with an identity output) or ``"softmax_ce"`` (cross-entropy with a softmax output)."""
-        dt = X.dtype
-        L = len(layer_sizes) - 1
+        """``head``: ``"mse"`` (MSE with an identity output) or ``"softmax_ce"``
+        (cross-entropy with a softmax output)."""
+        super().__init__(params, X, **settings)
+        dt, layer_sizes, batch = X.dtype, settings["layer_sizes"], self.batch
         self.X, self.y = np.ascontiguousarray(X), np.ascontiguousarray(y)
-        self.W = tuple(params[:L])
-        # without biases the kernel still takes arrays (of zeros, never read)
-        self.b = tuple(params[L:]) if bias else tuple(np.zeros(s, dt) for s in layer_sizes[1:])
         self.head = {"mse": _MSE, "softmax_ce": _SOFTMAX_CE}[head]
-        hidden = [ACTIVATION_CODES[a] for a in activations[:-1]]
-        self.acts = np.array([*hidden, ACTIVATION_CODES["identity"]], np.int64)
-        self.bias = bias
-        self.scale = float(mse_scale)
-        self.eta = dt.type(eta)  # η in the weights' dtype, as NumPy's `eta * dW` uses it
-        self.batch = batch
         n = X.shape[0]
         weights = sum(a * b for a, b in itertools.pairwise(layer_sizes))
         self.per_call = max(1, _WORK_PER_CALL // max(1, n * weights))  # epochs, rows in order
@@ -152,16 +133,14 @@ class Trainer:
         self.dW = tuple(np.empty((T, 0, 0) if in_place else (T, *W.shape), dt) for W in self.W)
         self.db = tuple(np.empty((T, s), dt) for s in layer_sizes[1:])
         self.shares = np.empty(T, np.float64)  # each part's share of a batch's loss
-        self.good_W = tuple(W.copy() for W in self.W)
-        self.good_b = tuple(b.copy() for b in self.b)
         self._in_order = np.empty(0, np.intp)
 
     def run(
         self, epochs: int, order: NDArray[np.intp] | None = None
     ) -> tuple[list[float], int, float]:
         """Train ``epochs`` epochs in place, over the rows in ``order`` (one epoch) or in
-        order: ``(mean loss of each complete epoch, status, the non-finite loss when status
-        is DIVERGED_LOSS)``. On divergence the weights are those of the last complete epoch.
+        order (:meth:`EpochTrainer.outcome`). On divergence the weights are those of the
+        last complete epoch.
         """
         if order is not None and epochs != 1:
             raise ValueError(f"epochs: one epoch per row order, got {epochs}")
@@ -173,8 +152,7 @@ class Trainer:
             self.head, self.scale, self.eta, self.batch, epochs, self.Xb, self.yb, self.O,
             self.D, self.G, self.dW, self.db, self.shares, self.good_W, self.good_b, losses,
         )  # fmt: skip
-        bad = float(losses[done]) if status == DIVERGED_LOSS else math.nan
-        return losses[:done].tolist(), int(status), bad
+        return self.outcome(losses, done, status)
 
 
 _jit = numba.njit(
