@@ -46,13 +46,19 @@ def _fit_both(
     monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, ...], act: str, bias: bool, dtype: Any,
     **settings: Any,
 ) -> tuple[tuple[mb.Network, Any], tuple[mb.Network, Any]]:  # fmt: skip
-    """``(compiled, numpy)``: the same run twice, by default and with the path switched off."""
+    """``(compiled, numpy)``: the same run twice, by default and with the path switched off.
+    ``n``: rows (60); ``output="softmax"`` trains a classifier with cross-entropy on one-hot
+    targets; the rest goes to ``fit`` (rows in order unless ``shuffle=True``)."""
+    output = settings.pop("output", "identity")
     X, y = _data(sizes[0], sizes[-1], settings.pop("n", 60), dtype)
-    settings = {"optimizer": "sgd", "progress": False, "shuffle": False, **settings}
+    if output == "softmax":
+        y = np.eye(sizes[-1], dtype=dtype)[np.argmax(y + X[:, -1:], axis=1)]
+        settings["loss"] = "cross_entropy"
+    settings = {"optimizer": "sgd", "progress": False, "shuffle": False, "seed": 5, **settings}
     runs = []
     for switch in ("1", "0"):
         monkeypatch.setenv("MATBACKPROP_FAST", switch)
-        net = mb.Network(sizes, act, "identity", bias=bias, seed=3, dtype=dtype)
+        net = mb.Network(sizes, act, output, bias=bias, seed=3, dtype=dtype)
         try:
             runs.append((net, net.fit(X, y, **settings)))
         except mb.TrainingDivergedError as exc:

@@ -22,7 +22,7 @@ from matbackprop import _blas, _compiled, training
 
 pytest.importorskip("numba", reason="the compiled path needs the 'fast' extra (numba)")
 from matbackprop import _compiled_blas  # (imports numba)
-from test_compiled import _data, _rel  # the same data and measure as the tiny loops' tests
+from test_compiled import _data, _fit_both, _rel  # as the tiny loops' tests do
 
 
 @pytest.fixture
@@ -37,29 +37,6 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
 
     monkeypatch.setattr(_compiled_blas.Trainer, "run", spy)
     return asked
-
-
-def _fit_both(
-    monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, ...], act: str, bias: bool, dtype: Any,
-    **settings: Any,
-) -> tuple[tuple[mb.Network, Any], tuple[mb.Network, Any]]:  # fmt: skip
-    """``(compiled, numpy)``: the same run twice, by default and with the path switched off.
-    ``output="softmax"`` trains a classifier with cross-entropy on one-hot targets."""
-    output = settings.pop("output", "identity")
-    X, y = _data(sizes[0], sizes[-1], settings.pop("n", 600), dtype)
-    if output == "softmax":
-        y = np.eye(sizes[-1], dtype=dtype)[np.argmax(y + X[:, -1:], axis=1)]
-        settings["loss"] = "cross_entropy"
-    settings = {"optimizer": "sgd", "progress": False, "seed": 5, **settings}
-    runs = []
-    for switch in ("1", "0"):
-        monkeypatch.setenv("MATBACKPROP_FAST", switch)
-        net = mb.Network(sizes, act, output, bias=bias, seed=3, dtype=dtype)
-        try:
-            runs.append((net, net.fit(X, y, **settings)))
-        except mb.TrainingDivergedError as exc:
-            runs.append((net, exc))
-    return runs[0], runs[1]
 
 
 CASES = [
@@ -91,7 +68,7 @@ def test_softmax_cross_entropy_equals_the_numpy_path(
     bias: bool, batch: int, shuffle: bool, whole: bool,
 ) -> None:  # fmt: skip
     (net, hist), (ref, ref_hist) = _fit_both(
-        monkeypatch, sizes, act, bias, np.float64, epochs=6, batch_size=batch,
+        monkeypatch, sizes, act, bias, np.float64, n=600, epochs=6, batch_size=batch,
         shuffle=shuffle, learning_rate=0.03, output="softmax",
     )  # fmt: skip
     has_mkl = _blas.cblas_gemm_address(np.dtype(np.float64)) != 0
@@ -113,7 +90,7 @@ def test_training_equals_the_numpy_path_float64(
     if blas == "scipy":
         monkeypatch.setenv("MATBACKPROP_BLAS", "scipy")
     (net, hist), (ref, ref_hist) = _fit_both(
-        monkeypatch, sizes, act, bias, np.float64, epochs=12, batch_size=batch,
+        monkeypatch, sizes, act, bias, np.float64, n=600, epochs=12, batch_size=batch,
         shuffle=shuffle, learning_rate=0.05,
     )  # fmt: skip
     assert calls, "the compiled path was not taken"
@@ -135,7 +112,7 @@ def test_training_equals_the_numpy_path_float32(
     bias: bool, batch: Any, shuffle: bool,
 ) -> None:  # fmt: skip
     (net, hist), (ref, ref_hist) = _fit_both(
-        monkeypatch, sizes, act, bias, np.float32, epochs=8, batch_size=batch,
+        monkeypatch, sizes, act, bias, np.float32, n=600, epochs=8, batch_size=batch,
         shuffle=shuffle, learning_rate=0.05,
     )  # fmt: skip
     assert calls
@@ -175,8 +152,8 @@ def test_divergence_restores_the_last_good_epoch_as_the_numpy_path(
     monkeypatch: pytest.MonkeyPatch, calls: list[tuple[int, int]]
 ) -> None:
     (net, err), (ref, ref_err) = _fit_both(
-        monkeypatch, (6, 30, 2), "identity", True, np.float64, epochs=50, batch_size=64,
-        shuffle=True, learning_rate=40.0,
+        monkeypatch, (6, 30, 2), "identity", True, np.float64, n=600, epochs=50,
+        batch_size=64, shuffle=True, learning_rate=40.0,
     )  # fmt: skip
     assert calls
     assert isinstance(err, mb.TrainingDivergedError)
