@@ -5,7 +5,7 @@ at a time: 10-40x slower than NumPy's vectorized ufuncs on the same 16,384 entri
 vectorizes them only with Intel's SVML, which the PyPI wheel of llvmlite lacks. Here they
 are written as a polynomial and ``+ − × ÷``, which LLVM turns into SIMD code: measured on
 16,384 entries, ``tanh`` as fast as NumPy's in float64 and 1.6x its time in float32, the
-sigmoid 5x faster than the four NumPy calls of ``activations._sigmoid_into``.
+sigmoid 5.6x (float64) and 6x (float32) faster than NumPy's ``activations._sigmoid``.
 
 The method is the textbook one: for u ≤ 0, ``u = k·ln 2 + r`` with integer k and
 |r| ≤ ln(2)/2, ``eᵘ − 1 = 2ᵏ·(eʳ − 1) + (2ᵏ − 1)``, ``eʳ − 1`` by its Taylor series to
