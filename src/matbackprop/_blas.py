@@ -127,7 +127,7 @@ def _scipy() -> _SciPy | None:
 
 # -- MKL ------------------------------------------------------------------------------
 
-_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112  # CBLAS's enums (also for _cblas)
 
 
 class _MKL:
@@ -157,7 +157,7 @@ class _MKL:
         (a, ta), (b, tb) = _row_major(A), _row_major(B)
         (m, k), n = A.shape, B.shape[1]
         self._gemm[C.dtype](
-            _ROW_MAJOR, ta, tb, m, n, k, alpha, a.ctypes.data, a.shape[1], b.ctypes.data,
+            ROW_MAJOR, ta, tb, m, n, k, alpha, a.ctypes.data, a.shape[1], b.ctypes.data,
             b.shape[1], beta, C.ctypes.data, n,
         )  # fmt: skip
 
@@ -175,10 +175,10 @@ class _MKL:
 def _row_major(M: Array) -> tuple[Array, int]:
     """``(R, trans)`` with ``R`` C-ordered and ``op(R) = M``."""
     if M.flags.c_contiguous:
-        return M, _NO_TRANS
+        return M, NO_TRANS
     if M.flags.f_contiguous:
-        return M.T, _TRANS
-    return np.ascontiguousarray(M), _NO_TRANS
+        return M.T, TRANS
+    return np.ascontiguousarray(M), NO_TRANS
 
 
 def _mkl_library() -> Path | None:

@@ -17,7 +17,9 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112  # CBLAS's enums
+from ._blas import NO_TRANS, ROW_MAJOR, TRANS
+
+__all__ = ["NO_TRANS", "TRANS", "gemm", "set_threads"]
 
 
 def _gemm_typing(
