@@ -69,6 +69,26 @@ def mkl_set_threads_local_address() -> int:
     return 0 if mkl is None else _address(mkl.set_threads_local)
 
 
+def mkl_packed_addresses(dtype: np.dtype[Any]) -> tuple[int, int]:
+    """The addresses of MKL's ``cblas_?gemm_pack`` and ``cblas_?gemm_compute`` for ``dtype``
+    (:mod:`matbackprop._blocked`), or ``(0, 0)`` without MKL or with ``MATBACKPROP_BLAS=scipy``."""
+    mkl = None if os.environ.get("MATBACKPROP_BLAS", "") == "scipy" else _mkl()
+    if mkl is None or mkl.packed is None:
+        return 0, 0
+    pack, compute, _ = mkl.packed[np.dtype(dtype)]
+    return _address(pack), _address(compute)
+
+
+def mkl_packed_size(dtype: np.dtype[Any], m: int, k: int, n: int) -> int:
+    """Bytes that MKL's packed copy of a (k, n) right-hand factor of ``dtype`` takes, for
+    left factors of ``m`` rows."""
+    mkl = _mkl()
+    if mkl is None or mkl.packed is None:
+        raise RuntimeError("MKL's packed products are not available")
+    _, _, get_size = mkl.packed[np.dtype(dtype)]
+    return int(get_size(B_MATRIX, m, n, k))
+
+
 def _address(function: Any) -> int:
     return int(ctypes.cast(function, ctypes.c_void_p).value or 0)
 
@@ -128,6 +148,7 @@ def _scipy() -> _SciPy | None:
 # -- MKL ------------------------------------------------------------------------------
 
 ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112  # CBLAS's enums (also for _cblas)
+PACKED, B_MATRIX = 151, 162  # MKL's: "this factor is packed", "pack the right-hand factor"
 
 
 class _MKL:
@@ -147,9 +168,14 @@ class _MKL:
             fn.argtypes = [i, i, i, i, i, i, real, p, i, p, i, real, p, i]
             fn.restype = None
         self._gemm = {np.dtype(np.float64): lib.cblas_dgemm, np.dtype(np.float32): lib.cblas_sgemm}
+        self.packed = _packed(lib)
         # the calling thread's number of MKL threads (0: the global one); returns the old one
         self.set_threads_local = lib.MKL_Set_Num_Threads_Local
         self.set_threads_local.argtypes, self.set_threads_local.restype = [i], i
+        self._set_threads = lib.MKL_Set_Num_Threads  # every thread's default
+        self._set_threads.argtypes, self._set_threads.restype = [i], None
+        if _child["one_thread"]:
+            self._set_threads(1)
 
     def _call(self, A: Array, B: Array, C: Array, alpha: float, beta: float) -> None:
         """``C ← α·A·B + β·C``; ``A``, ``B`` C-ordered or transposed views of C-ordered
@@ -172,6 +198,27 @@ class _MKL:
         self._call(O.T, d, W, -eta, 1.0)
 
 
+def _packed(lib: ctypes.CDLL) -> dict[np.dtype[Any], tuple[Any, Any, Any]] | None:
+    """MKL's ``(cblas_?gemm_pack, cblas_?gemm_compute, cblas_?gemm_pack_get_size)`` per
+    dtype, or None for an MKL without them (they came in 2017)."""
+    i, p = ctypes.c_int, ctypes.c_void_p
+    found = {}
+    for dt, real, c in ((np.float64, ctypes.c_double, "d"), (np.float32, ctypes.c_float, "s")):
+        try:
+            pack = getattr(lib, f"cblas_{c}gemm_pack")
+            compute = getattr(lib, f"cblas_{c}gemm_compute")
+            get_size = getattr(lib, f"cblas_{c}gemm_pack_get_size")
+        except AttributeError:
+            return None
+        # layout, identifier, trans, m, n, k, alpha, src, ld, dest
+        pack.argtypes, pack.restype = [i, i, i, i, i, i, real, p, i, p], None
+        # layout, transa, transb, m, n, k, A, lda, B, ldb, beta, C, ldc
+        compute.argtypes, compute.restype = [i, i, i, i, i, i, p, i, p, i, real, p, i], None
+        get_size.argtypes, get_size.restype = [i, i, i, i], ctypes.c_size_t  # identifier, m, n, k
+        found[np.dtype(dt)] = (pack, compute, get_size)
+    return found
+
+
 def _row_major(M: Array) -> tuple[Array, int]:
     """``(R, trans)`` with ``R`` C-ordered and ``op(R) = M``."""
     if M.flags.c_contiguous:
@@ -189,6 +236,20 @@ def _mkl_library() -> Path | None:
             if path.exists():
                 return path
     return None
+
+
+_child = {"one_thread": False}
+
+
+def one_thread_in_this_child() -> None:
+    """MKL on one thread from now on, in a child forked after its parent ran Numba's OpenMP
+    threads (``matbackprop._fused``): there MKL's first parallel product hung in our tests,
+    while one-threaded products ran (``tests/test_blocked.py``)."""
+    _child["one_thread"] = True
+    if _mkl.cache_info().currsize:  # loaded before the fork: set it now
+        mkl = _mkl()
+        if mkl is not None:
+            mkl._set_threads(1)
 
 
 @functools.cache

@@ -107,6 +107,12 @@ class EpochTrainer:
         self.good_W = tuple(W.copy() for W in self.W)
         self.good_b = tuple(b.copy() for b in self.b)
 
+    def run(
+        self, epochs: int, order: NDArray[np.intp] | None = None
+    ) -> tuple[list[float], int, float]:
+        """Train ``epochs`` epochs in place: :meth:`outcome` (each subclass's kernel)."""
+        raise NotImplementedError
+
     @staticmethod
     def outcome(losses: Array, done: int, status: int) -> tuple[list[float], int, float]:
         """``(mean loss of each complete epoch, status, the non-finite loss when status is

@@ -31,6 +31,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from . import _blas
 from ._compiled import ACTIVATION_CODES
 
 Array = NDArray[np.floating]
@@ -60,6 +61,7 @@ def _after_fork_in_child() -> None:
         return
     if layer == "omp":
         _parallel["safe"] = False
+        _blas.one_thread_in_this_child()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

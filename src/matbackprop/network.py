@@ -314,7 +314,8 @@ class Network:
         self._biases = ParameterList(
             [move(p) for p in self._biases], shapes_b, self.dtype, "biases"
         )
-        self.__dict__.pop("_step_buffers", None)
+        for key in _SCRATCH:
+            self.__dict__.pop(key, None)
         return self
 
     @property
@@ -575,8 +576,13 @@ class Network:
     __hash__ = None  # type: ignore[assignment]
 
     def __getstate__(self) -> dict[str, Any]:
-        # The fit loop's scratch buffers (matbackprop._fast) are not part of the model.
-        return {k: v for k, v in self.__dict__.items() if k != "_step_buffers"}
+        # The fit loop's scratch buffers are not part of the model.
+        return {k: v for k, v in self.__dict__.items() if k not in _SCRATCH}
+
+
+# What fit keeps on a network between calls: matbackprop._fast's and matbackprop._blocked's
+# buffers, made again when missing
+_SCRATCH = ("_step_buffers", "_blocked_buffers")
 
 
 def _check_layer_sizes(layer_sizes: Any) -> tuple[int, ...]:

@@ -38,7 +38,6 @@ from .optimizers import SGD, Optimizer, OptimizerState, get_optimizer
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from . import _compiled_blas
     from .network import Network
 
 __all__ = ["History", "SymmetryWarning", "fit"]
@@ -240,9 +239,27 @@ def fit(
         batch = n  # full batch
     params = net.parameters()
     state = opt.init_state(params)
-    run = _Run(
-        history=History(), last_good=[_copy(p) for p in params], norms=np.zeros(net.n_layers)
+    # The fast extra's paths for plain SGD: whole epochs per compiled call for tiny (_compiled),
+    # small and medium (_compiled_blas) and large networks with MKL (_blocked); otherwise
+    # each update fused into a BLAS product (_fast.sgd_step).
+    # MATBACKPROP_FAST=0 keeps the path that is bitwise equal to forward/backward.
+    from ._blas import available as blas_available
+    from ._fast import sgd_step
+
+    plain_sgd = (
+        os.environ.get("MATBACKPROP_FAST", "1") != "0"
+        and _xp.is_numpy(X_)
+        and type(opt) is SGD
+        and opt.momentum == 0
+        and not track_gradients
     )
+    compiled = None
+    if plain_sgd and ck_path is None and Xv is None and not early_stopping:
+        compiled = _compiled_trainer(net, X_, y_, loss_fn, eta, batch, shuffle)
+    fused_sgd = plain_sgd and compiled is None and blas_available()
+    # a compiled trainer keeps its own copy of the last good weights
+    last_good = [] if compiled is not None else [_copy(p) for p in params]
+    run = _Run(history=History(), last_good=last_good, norms=np.zeros(net.n_layers))
     if ck is None:
         _warn_if_symmetric(net)
     else:
@@ -268,23 +285,6 @@ def fit(
     # Overflow is expected when a run diverges; it is caught below, not printed.
     quiet = np.errstate(over="ignore", invalid="ignore")
     history = run.history
-    # The fast extra's paths for plain SGD: tiny networks run many epochs per compiled call
-    # (_compiled.py); others fuse each update into a BLAS product (_fast.sgd_step).
-    # MATBACKPROP_FAST=0 keeps the path that is bitwise equal to forward/backward.
-    from ._blas import available as blas_available
-    from ._fast import sgd_step
-
-    plain_sgd = (
-        os.environ.get("MATBACKPROP_FAST", "1") != "0"
-        and _xp.is_numpy(X_)
-        and type(opt) is SGD
-        and opt.momentum == 0
-        and not track_gradients
-    )
-    compiled = None
-    if plain_sgd and ck_path is None and Xv is None and not early_stopping:
-        compiled = _compiled_trainer(net, X_, y_, loss_fn, eta, batch, shuffle)
-    fused_sgd = plain_sgd and compiled is None and blas_available()
 
     def after_epoch() -> None:
         """Best epoch, progress bar, early stopping and checkpoint, once an epoch ends."""
@@ -507,11 +507,12 @@ def _copy_into(dst: list[Array], src: list[Any], what: str, path: Path | None) -
 
 def _compiled_trainer(
     net: Network, X: Array, y: Array, loss: Loss, eta: float, batch: int, shuffle: bool
-) -> _compiled.Trainer | _compiled_blas.Trainer | None:
+) -> _compiled.EpochTrainer | None:
     """A compiled trainer when plain SGD can take that path: Numba installed, MSE with an
     identity output (or, for the BLAS epochs, cross-entropy with a softmax output), and
-    either a tiny network with its rows in order (_compiled.py) or products small enough
-    for Python around them to matter (_compiled_blas.py)."""
+    a tiny network with its rows in order (_compiled.py), products small enough for Python
+    around them to matter (_compiled_blas.py), or, with MKL, products large enough for row
+    blocks that stay in cache to pay (_blocked.py)."""
     output = net._f[-1].name
     mse = type(loss) is MSE and output == "identity"
     softmax_ce = type(loss) is CrossEntropy and output == "softmax"
@@ -530,14 +531,23 @@ def _compiled_trainer(
             net.parameters(), X, y, layer_sizes=sizes, activations=acts, bias=net.bias,
             mse_scale=scale, eta=eta, batch=batch,
         )  # fmt: skip
-    from . import _compiled_blas  # imports Numba
+    from . import _blocked, _compiled_blas  # import Numba
 
-    if not _compiled_blas.eligible(sizes, min(batch, X.shape[0])):
-        return None
-    return _compiled_blas.Trainer(
-        net.parameters(), X, y, layer_sizes=sizes, activations=acts, bias=net.bias,
-        mse_scale=scale, eta=eta, batch=batch, head="mse" if mse else "softmax_ce",
+    settings: dict[str, Any] = dict(
+        layer_sizes=sizes, activations=acts, bias=net.bias, mse_scale=scale, eta=eta,
+        batch=batch, head="mse" if mse else "softmax_ce",
     )  # fmt: skip
+    m = min(batch, X.shape[0])
+    if _compiled_blas.eligible(sizes, m):
+        return _compiled_blas.Trainer(net.parameters(), X, y, **settings)
+    if not _blocked.eligible(sizes, m):
+        return None
+    # the network keeps the blocks' arrays for its next fit (see _blocked.Trainer)
+    trainer = _blocked.Trainer(
+        net.parameters(), X, y, buffers=net.__dict__.get("_blocked_buffers"), **settings
+    )
+    net.__dict__["_blocked_buffers"] = trainer.buffers
+    return trainer
 
 
 def _all_finite(params: list[Array]) -> bool:

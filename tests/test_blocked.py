@@ -1,0 +1,262 @@
+"""Large networks' blocked epochs (matbackprop._blocked) train as the NumPy path.
+
+With MKL, ``fit`` runs a network whose largest product is beyond the compiled epochs' reach
+(the benchmark's 256-2048-2048-1 on 8,192 rows) in blocks of rows that go through the whole
+network on one thread each, against packed weights. Here small networks take that path by
+lowering its thresholds, with blocks of 16 rows, so that every batch has several blocks per
+thread and a short last one. We ask for the NumPy path's weights and losses to 1e-12
+(relative, float64) over depths, activations, both heads, batches and row orders; the same
+weights on one thread or several; divergence as the NumPy path; and a forked child.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+from typing import Any
+
+import numpy as np
+import pytest
+
+import matbackprop as mb
+from matbackprop import _blas, _compiled, training
+
+pytest.importorskip("numba", reason="the blocked path needs the 'fast' extra (numba)")
+from matbackprop import _blocked, _compiled_blas  # (import numba)
+from test_compiled import _data, _fit_both, _rel  # as the other compiled paths' tests do
+
+HAS_PACKED = _blas.mkl_packed_addresses(np.dtype(np.float64)) != (0, 0)
+needs_mkl = pytest.mark.skipif(not HAS_PACKED, reason="the blocked path needs the 'mkl' extra")
+
+
+@pytest.fixture
+def blocked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
+    """Small networks take the blocked path, in blocks of 16 rows; records ``(epochs,
+    threads, block rows)`` of each call."""
+    monkeypatch.setattr(_compiled_blas, "_PARTS_UP_TO", -1)
+    monkeypatch.setattr(_compiled_blas, "_WHOLE_UP_TO", -1)
+    monkeypatch.setattr(_blocked, "_WHOLE_UP_TO", -1)
+    monkeypatch.setattr(_blocked, "_BLOCK_BYTES", 1)
+    asked: list[tuple[int, int, int]] = []
+    run = _blocked.Trainer.run
+
+    def spy(self: _blocked.Trainer, epochs: int, order: Any = None) -> Any:
+        assert self.buffers is not None
+        asked.append((epochs, self.T, self.buffers.R))
+        return run(self, epochs, order)
+
+    monkeypatch.setattr(_blocked.Trainer, "run", spy)
+    return asked
+
+
+CASES = [
+    # (layer sizes, hidden activation, bias, batch_size, shuffle, output): L from 2 to 4,
+    # every activation, both heads, full batch and mini-batches with a short last one
+    pytest.param((20, 64, 64, 1), "relu", True, None, False, "identity", id="D-like-full"),
+    pytest.param((20, 64, 64, 1), "tanh", True, 77, True, "identity", id="tanh-shuffled"),
+    pytest.param((5, 30, 30, 3), "sigmoid", False, 128, False, "identity", id="sigmoid-3-out"),
+    pytest.param((8, 40, 2), "identity", True, 100, True, "identity", id="L2-identity"),
+    pytest.param((3, 16, 24, 16, 2), "tanh", True, 150, True, "identity", id="L4-tanh"),
+    pytest.param((16, 48, 48, 10), "relu", True, 128, True, "softmax", id="softmax-relu"),
+    pytest.param((12, 33, 4), "sigmoid", False, None, False, "softmax", id="softmax-L2-full"),
+]
+
+
+@needs_mkl
+@pytest.mark.parametrize(("sizes", "act", "bias", "batch", "shuffle", "output"), CASES)
+def test_training_equals_the_numpy_path_float64(
+    monkeypatch: pytest.MonkeyPatch, blocked: list[Any], sizes: Any, act: str, bias: bool,
+    batch: Any, shuffle: bool, output: str,
+) -> None:  # fmt: skip
+    (net, hist), (ref, ref_hist) = _fit_both(
+        monkeypatch, sizes, act, bias, np.float64, n=600, epochs=6, batch_size=batch,
+        shuffle=shuffle, learning_rate=0.01, output=output,
+    )  # fmt: skip
+    assert blocked, "the blocked path was not taken"
+    assert all(R == 16 for _, _, R in blocked)
+    for W, W_ref in zip(net.parameters(), ref.parameters()):
+        assert _rel(W, W_ref) <= 1e-12
+    assert _rel(hist.loss, ref_hist.loss) <= 1e-12
+    assert hist.loss[-1] < hist.loss[0]
+    assert (hist.epochs, hist.stop_reason) == (ref_hist.epochs, ref_hist.stop_reason)
+    assert net.training_info == ref.training_info
+
+
+@needs_mkl
+@pytest.mark.parametrize(("sizes", "act", "bias", "batch", "shuffle", "output"), CASES[:2])
+def test_training_equals_the_numpy_path_float32(
+    monkeypatch: pytest.MonkeyPatch, blocked: list[Any], sizes: Any, act: str, bias: bool,
+    batch: Any, shuffle: bool, output: str,
+) -> None:  # fmt: skip
+    (net, hist), (ref, ref_hist) = _fit_both(
+        monkeypatch, sizes, act, bias, np.float32, n=600, epochs=6, batch_size=batch,
+        shuffle=shuffle, learning_rate=0.01, output=output,
+    )  # fmt: skip
+    assert blocked
+    assert all(W.dtype == np.float32 for W in net.parameters())
+    for W, W_ref in zip(net.parameters(), ref.parameters()):
+        assert _rel(W, W_ref) <= 1e-4  # float32 rounding, summed in another order
+    assert _rel(hist.loss, ref_hist.loss) <= 1e-4
+
+
+@needs_mkl
+def test_one_thread_and_several_give_the_same_weights(
+    monkeypatch: pytest.MonkeyPatch, blocked: list[Any]
+) -> None:
+    """The threads' sums of ∂L/∂W_L and ∂L/∂b_k are added for the update."""
+    X, y = _data(20, 1, 1000, np.float64)
+    weights = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(_blocked, "parallel_parts", lambda t=threads: t)
+        net = mb.Network([20, 64, 64, 1], "tanh", seed=0)
+        net.fit(X, y, optimizer="sgd", epochs=3, batch_size=256, progress=False, seed=1)
+        weights.append(net.parameters())
+    assert [T for _, T, _ in blocked] == [1] * 3 + [2] * 3 + [3] * 3  # shuffled: one epoch a call
+    for other in weights[1:]:
+        for W, W_ref in zip(other, weights[0]):
+            assert _rel(W, W_ref) <= 1e-12
+
+
+@needs_mkl
+def test_divergence_restores_the_last_good_epoch_as_the_numpy_path(
+    monkeypatch: pytest.MonkeyPatch, blocked: list[Any]
+) -> None:
+    (net, err), (ref, ref_err) = _fit_both(
+        monkeypatch, (6, 30, 30, 2), "identity", True, np.float64, n=600, epochs=50,
+        batch_size=64, shuffle=True, learning_rate=40.0,
+    )  # fmt: skip
+    assert blocked
+    assert isinstance(err, mb.TrainingDivergedError)
+    assert isinstance(ref_err, mb.TrainingDivergedError)
+    # after an overflow, which sums give inf and which NaN (inf − inf) depends on their order
+    assert str(err).replace("inf", "nan") == str(ref_err).replace("inf", "nan")
+    assert err.history.epochs == ref_err.history.epochs
+    for W, W_ref in zip(net.parameters(), ref.parameters()):
+        assert np.all(np.isfinite(W))
+        assert _rel(W, W_ref) <= 1e-12
+
+
+@needs_mkl
+def test_the_network_keeps_its_buffers_between_fits_but_not_in_a_pickle(
+    blocked: list[Any],
+) -> None:
+    X, y = _data(20, 1, 300, np.float64)
+    net = mb.Network([20, 64, 64, 1], "relu", seed=0)
+    net.fit(X, y, optimizer="sgd", epochs=1, progress=False)
+    first = net.__dict__["_blocked_buffers"]
+    net.fit(X, y, optimizer="sgd", epochs=1, progress=False)
+    assert net.__dict__["_blocked_buffers"] is first
+    net.fit(X, y, optimizer="sgd", epochs=1, batch_size=100, progress=False)
+    assert net.__dict__["_blocked_buffers"] is not first  # another batch size: new arrays
+    copy = pickle.loads(pickle.dumps(net))
+    assert "_blocked_buffers" not in copy.__dict__
+    assert copy == net
+
+
+ELIGIBLE = [
+    pytest.param((256, 2048, 2048, 1), 8192, True, id="D"),
+    pytest.param((784, 512, 512, 10), 128, False, id="C-compiled-epochs"),
+    pytest.param((4096, 4096), 8192, False, id="no-hidden-layer"),
+]
+
+
+@pytest.mark.parametrize(("sizes", "batch", "expected"), ELIGIBLE)
+def test_large_networks_with_a_hidden_layer_are_eligible_with_mkl(
+    monkeypatch: pytest.MonkeyPatch, sizes: tuple[int, ...], batch: int, expected: bool
+) -> None:
+    assert _blocked.eligible(sizes, batch) is (expected and HAS_PACKED)
+    monkeypatch.setenv("MATBACKPROP_BLAS", "scipy")  # no MKL: the fused NumPy step
+    assert _blocked.eligible(sizes, batch) is False
+
+
+@needs_mkl
+def test_fit_hands_the_wide_workload_to_the_blocked_trainer() -> None:
+    X, y = _data(256, 1, 8192, np.float32)
+    net = mb.Network([256, 2048, 2048, 1], "relu", seed=0, dtype=np.float32)
+    trainer = training._compiled_trainer(net, X, y, mb.MSE(), 1e-4, 8192, False)
+    assert isinstance(trainer, _blocked.Trainer)
+    assert trainer.buffers is not None
+    assert trainer.buffers.R == 256  # 2 MiB of 2048 float32 neurons
+
+
+@needs_mkl
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_packed_products_equal_numpys(dtype: Any, transpose: bool) -> None:
+    """MKL's packed W (or Wᵀ), used for blocks of any row count, gives A·W (or A·Wᵀ)."""
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((37, 53)).astype(dtype)
+    B = W.T if transpose else W
+    buf = _blocked._packed_buffer(np.dtype(dtype), 16, 37, 53, True)
+    assert buf.ctypes.data % 64 == 0
+    addr = np.array([
+        _blas.cblas_gemm_address(np.dtype(dtype)), *_blas.mkl_packed_addresses(np.dtype(dtype)),
+        _blas.mkl_set_threads_local_address(),
+    ], np.int64)  # fmt: skip
+    _blocked._pack_one_thread(addr, W, buf, transpose, 16)
+    for rows in (1, 16, 23):
+        A = rng.standard_normal((rows, B.shape[0])).astype(dtype)
+        C = np.full((rows, B.shape[1]), np.nan, dtype)
+        _blocked._packed_product(addr[2], A, buf, C)
+        tol = 1e-12 if dtype == np.float64 else 1e-5
+        assert _rel(C, A.astype(np.float64) @ B.astype(np.float64)) <= tol
+
+
+def _fit_in_child(queue: Any) -> None:
+    X, y = _data(20, 1, 512, np.float64)
+    net = mb.Network([20, 64, 64, 1], "tanh", seed=0)
+    net.fit(X, y, optimizer="sgd", epochs=2, batch_size=256, shuffle=False, progress=False)
+    queue.put([W.tolist() for W in net.parameters()])
+
+
+@needs_mkl
+def test_a_child_forked_after_a_parallel_run_still_trains(blocked: list[Any]) -> None:
+    """The child takes the serial kernel (see test_compiled_blas), with the same weights."""
+    X, y = _data(20, 1, 512, np.float64)
+    net = mb.Network([20, 64, 64, 1], "tanh", seed=0)
+    net.fit(X, y, optimizer="sgd", epochs=2, batch_size=256, shuffle=False, progress=False)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_fit_in_child, args=(queue,))
+    child.start()
+    weights = queue.get(timeout=120)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert len(blocked) == 1  # the parent's (the child's spy list is its own copy)
+    for W, W_child in zip(net.parameters(), weights):
+        assert _rel(W_child, W) <= 1e-12
+
+
+def _random_case(seed: int) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    L = int(rng.integers(2, 5))
+    softmax = bool(rng.integers(0, 2))
+    n_out = int(rng.integers(2, 6)) if softmax else int(rng.integers(1, 4))
+    sizes = (int(rng.integers(1, 40)), *map(int, rng.integers(1, 70, L - 1)), n_out)
+    return {
+        "sizes": sizes,
+        "act": str(rng.choice(["identity", "sigmoid", "tanh", "relu"])),
+        "bias": bool(rng.integers(0, 2)),
+        "output": "softmax" if softmax else "identity",
+        "batch_size": int(rng.choice([1, 7, 64, 100, 300])),
+        "shuffle": bool(rng.integers(0, 2)),
+    }
+
+
+@needs_mkl
+@pytest.mark.parametrize("seed", range(10))
+def test_random_architectures_equal_the_numpy_path(
+    monkeypatch: pytest.MonkeyPatch, blocked: list[Any], seed: int
+) -> None:
+    """Depths 2-4, widths 1-69, every hidden activation, both heads, batches of 1 row to
+    the whole set: the blocked epochs give the NumPy path's weights to 1e-12 (float64)."""
+    case = _random_case(seed)
+    sizes, act, bias = case.pop("sizes"), case.pop("act"), case.pop("bias")
+    (net, hist), (ref, ref_hist) = _fit_both(
+        monkeypatch, sizes, act, bias, np.float64, n=300, epochs=3, learning_rate=0.05, **case
+    )  # fmt: skip
+    tiny_loops = _compiled.is_tiny(sizes) and case["output"] == "identity" and not case["shuffle"]
+    assert blocked or tiny_loops, f"the blocked path was not taken for {sizes}"
+    for W, W_ref in zip(net.parameters(), ref.parameters()):
+        assert _rel(W, W_ref) <= 1e-12
+    assert _rel(hist.loss, ref_hist.loss) <= 1e-12
