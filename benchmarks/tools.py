@@ -62,6 +62,9 @@ def _our_path(w: Workload, net: Any, X: Array, y: Array) -> str:
         return "NumPy path (MATBACKPROP_FAST=0)"
     loss, batch = get_loss(w.loss), min(w.batch, w.n)
     compiled = training._compiled_trainer(net, X, y, loss, w.learning_rate, batch, False)
+    if compiled is not None and type(compiled).__module__.endswith("_blocked"):
+        R, T = compiled.buffers.R, compiled.T  # type: ignore[attr-defined]
+        return f"blocks of {R} rows on {T} threads, MKL-packed weights (Numba)"
     if compiled is not None and not isinstance(compiled, _compiled.Trainer):  # _compiled_blas
         if compiled.gemm == 0:
             return "compiled epochs, SciPy BLAS (Numba)"

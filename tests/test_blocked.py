@@ -260,3 +260,20 @@ def test_random_architectures_equal_the_numpy_path(
     for W, W_ref in zip(net.parameters(), ref.parameters()):
         assert _rel(W, W_ref) <= 1e-12
     assert _rel(hist.loss, ref_hist.loss) <= 1e-12
+
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_non_finite_entries_are_counted_wherever_they_are(dtype: Any) -> None:
+    """The end-of-epoch check: NaN, +inf and −inf at every position of vectors of 1 to 40
+    entries (the vectorized loop's body and its tail); huge and tiny finite values pass."""
+    finite = np.array([0.0, -0.0, 1e-300, np.finfo(dtype).max, -np.finfo(dtype).max])
+    for n in range(1, 41):
+        v = np.resize(finite, n).astype(dtype)
+        assert _blocked._count_nonfinite(v) == 0
+        for bad in (np.nan, np.inf, -np.inf):
+            for i in range(n):
+                w = v.copy()
+                w[i] = bad
+                assert _blocked._count_nonfinite(w) == 1
+        assert _blocked._count_nonfinite(np.full(n, np.nan, dtype)) == n

@@ -48,12 +48,10 @@ from ._compiled_blas import (
     _WHOLE_UP_TO,
     _WORK_PER_CALL,
     _activate,
-    _all_finite,
     _copy,
     _descend,
     _matmul,
     _matmul_T,
-    _times_df,
     _update,
     parallel_parts,
 )
@@ -111,6 +109,9 @@ class Buffers:
         self.P = tuple(_packed_buffer(dt, R, a, b, k > 0) for k, (a, b) in enumerate(
             itertools.pairwise(sizes[:L])
         ))  # fmt: skip
+        pairs = list(itertools.pairwise(sizes))
+        self.good_W = tuple(np.empty(shape, dt) for shape in pairs)  # the last good weights
+        self.good_b = tuple(np.empty(s, dt) for s in sizes[1:])
         self.Xb = np.empty((0, sizes[0]), dt)  # a shuffled batch's rows, made on first use
         self.yb = np.empty((0, sizes[L]), dt)
 
@@ -139,6 +140,8 @@ class Trainer(EpochTrainer):
     fit (a network keeps them from one ``fit`` to the next: allocating and first touching
     hundreds of MB per call costs as much as a tenth of a step)."""
 
+    saves_at_epoch_start = True  # one copy of the weights per epoch, none per fit call
+
     def __init__(
         self,
         params: list[Array],
@@ -149,22 +152,22 @@ class Trainer(EpochTrainer):
         buffers: Buffers | None = None,
         **settings: Any,
     ) -> None:
+        dt, sizes = X.dtype, tuple(settings["layer_sizes"])
+        m, T = min(settings["batch"], X.shape[0]), parallel_parts()
+        fits = buffers is not None and buffers.key == (sizes, np.dtype(dt), m, T)
+        self.buffers = buffers if buffers is not None and fits else Buffers(sizes, dt, m, T)
         super().__init__(params, X, **settings)
-        dt, sizes = X.dtype, settings["layer_sizes"]
         self.X, self.y = np.ascontiguousarray(X), np.ascontiguousarray(y)
         self.head = {"mse": _MSE, "softmax_ce": _SOFTMAX_CE}[head]
-        n = X.shape[0]
         weights = sum(a * b for a, b in itertools.pairwise(sizes))
-        self.per_call = max(1, _WORK_PER_CALL // max(1, n * weights))
-        m, T = min(self.batch, n), parallel_parts()
-        key = (tuple(sizes), np.dtype(dt), m, T)
-        self.buffers = buffers if buffers is not None and buffers.key == key else None
-        if self.buffers is None:
-            self.buffers = Buffers(tuple(sizes), dt, m, T)
+        self.per_call = max(1, _WORK_PER_CALL // max(1, X.shape[0] * weights))
         self.T = T
         self.gemm = _blas.cblas_gemm_address(dt)
         self.pack, self.compute = _blas.mkl_packed_addresses(dt)
         self.set_threads = _blas.mkl_set_threads_local_address()
+
+    def room_for_good_weights(self) -> tuple[tuple[Array, ...], tuple[Array, ...]]:
+        return self.buffers.good_W, self.buffers.good_b
 
     def run(
         self, epochs: int, order: NDArray[np.intp] | None = None
@@ -175,7 +178,6 @@ class Trainer(EpochTrainer):
         if order is not None and epochs != 1:
             raise ValueError(f"epochs: one epoch per row order, got {epochs}")
         bufs = self.buffers
-        assert bufs is not None
         if order is not None:
             bufs.gather_room(min(self.batch, self.X.shape[0]))
         losses = np.empty(epochs, np.float64)
@@ -226,6 +228,38 @@ def _add_column_sums(d: Any, col: Any) -> None:
 
 
 @_jit
+def _times_df_sums(g: Any, O: Any, f: int, out: Any, col: Any) -> None:
+    """``out = g * f'(O)`` (f' from the output O, as ``_compiled_blas._times_df``) and
+    ``col += 1ᵀ·out``, in one loop per activation so that each vectorizes. ``out`` may be
+    ``O``. Shapes: g, O, out (r, n); col (n,)."""
+    m, n = g.shape
+    one, zero = g.dtype.type(1), g.dtype.type(0)
+    if f == 1:
+        for i in range(m):
+            for p in range(n):
+                v = g[i, p] * (O[i, p] * (one - O[i, p]))
+                out[i, p] = v
+                col[p] += v
+    elif f == 2:
+        for i in range(m):
+            for p in range(n):
+                v = g[i, p] * (one - O[i, p] * O[i, p])
+                out[i, p] = v
+                col[p] += v
+    elif f == 3:
+        for i in range(m):
+            for p in range(n):
+                v = g[i, p] * (one if O[i, p] > zero else zero)  # as g·[O > 0]
+                out[i, p] = v
+                col[p] += v
+    else:
+        for i in range(m):
+            for p in range(n):
+                out[i, p] = g[i, p]
+                col[p] += g[i, p]
+
+
+@_jit
 def _forward_part(
     addr: Any, X: Any, y: Any, lo: int, hi: int, Ws: Any, bs: Any, acts: Any, bias: bool,
     head: int, scale: float, m: int, O: Any, S: Any, G: Any, Y: Any, DL: Any, gW: Any,
@@ -271,9 +305,7 @@ def _forward_part(
                     g[i, p] = d_L[i, 0] * Ws[L - 1][p, 0]
         else:
             _matmul_T(gemm, d_L, Ws[L - 1], g)
-        d_prev = O[L - 2][s:e]
-        _times_df(g, O_prev, acts[L - 2], d_prev)
-        _add_column_sums(d_prev, db[L - 2][t])
+        _times_df_sums(g, O_prev, acts[L - 2], O[L - 2][s:e], db[L - 2][t])
     _cblas.set_threads(addr[_SET_THREADS], before)
     return value
 
@@ -293,8 +325,7 @@ def _backward_part(
         e = min(hi, s + R)
         g = G[t, : (e - s) * n_prev].reshape((e - s, n_prev))
         _packed_product(addr[_COMPUTE], d[s:e], P, g)  # (r, n_k)·(n_k, n_{k-1})
-        _times_df(g, O_prev[s:e], f, O_prev[s:e])
-        _add_column_sums(O_prev[s:e], db[t])
+        _times_df_sums(g, O_prev[s:e], f, O_prev[s:e], db[t])  # d_{k-1} over O_{k-1}
     _cblas.set_threads(addr[_SET_THREADS], before)
 
 
@@ -328,6 +359,11 @@ def _run_epochs(
     L = len(Ws)
     n, n_L = X.shape[0], y.shape[1]
     for epoch in range(n_epochs):
+        for k in range(L):  # the last good weights, restored on divergence
+            W, W_good = Ws[k], good_W[k]
+            for i in numba.prange(W.shape[0]):
+                W_good[i, :] = W[i]
+            good_b[k][:] = bs[k]
         total = 0.0
         for s in range(0, n, batch):
             m = min(batch, n - s)
@@ -377,11 +413,26 @@ def _run_epochs(
                 else:
                     _update(addr[_GEMM], Ws[0], X_m, d, eta)  # W_1 ← W_1 − η·Xᵀ·d_1
         losses[epoch] = total / n
-        if not _all_finite(Ws, bs):
+        bad = 0
+        for k in range(L):
+            W = Ws[k]
+            for i in numba.prange(W.shape[0]):
+                bad += _count_nonfinite(W[i])
+            bad += _count_nonfinite(bs[k])
+        if bad:
             _copy(good_W, Ws, good_b, bs)
             return epoch, DIVERGED_WEIGHTS
-        _copy(Ws, good_W, bs, good_b)  # the last good weights, restored on divergence
     return n_epochs, OK
+
+
+@_jit
+def _count_nonfinite(v: Any) -> int:
+    """How many entries of ``v`` are NaN or ±inf: ``x − x`` is 0 only for a finite x (an
+    integer sum, which the compiler vectorizes where it may not reorder a float one)."""
+    bad = 0
+    for j in range(v.shape[0]):
+        bad += (v[j] - v[j]) != 0
+    return bad
 
 
 _run_epochs_par, _run_epochs_ser = compiled_twice(

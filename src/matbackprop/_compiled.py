@@ -79,6 +79,9 @@ class EpochTrainer:
     dtype and the weights of the last complete epoch, restored on divergence."""
 
     per_call: int  # epochs per run() when the rows are in order
+    # whether the kernel copies the weights into good_W as each epoch starts (else here,
+    # and as each epoch ends)
+    saves_at_epoch_start = False
 
     def __init__(
         self,
@@ -104,8 +107,15 @@ class EpochTrainer:
         self.scale = float(mse_scale)
         self.eta = dt.type(eta)  # η in the weights' dtype, as NumPy's `eta * dW` uses it
         self.batch = batch
-        self.good_W = tuple(W.copy() for W in self.W)
-        self.good_b = tuple(b.copy() for b in self.b)
+        self.good_W, self.good_b = self.room_for_good_weights()
+        if not self.saves_at_epoch_start:
+            for good, now in zip((*self.good_W, *self.good_b), (*self.W, *self.b)):
+                np.copyto(good, now)
+
+    def room_for_good_weights(self) -> tuple[tuple[Array, ...], tuple[Array, ...]]:
+        """Arrays for the last good weights and biases (:mod:`matbackprop._blocked` keeps
+        them from one fit to the next)."""
+        return tuple(np.empty_like(W) for W in self.W), tuple(np.empty_like(b) for b in self.b)
 
     def run(
         self, epochs: int, order: NDArray[np.intp] | None = None
