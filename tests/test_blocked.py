@@ -34,8 +34,7 @@ def blocked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
     """Small networks take the blocked path, in blocks of 16 rows; records ``(epochs,
     threads, block rows)`` of each call."""
     monkeypatch.setattr(_compiled_blas, "_PARTS_UP_TO", -1)
-    monkeypatch.setattr(_compiled_blas, "_WHOLE_UP_TO", -1)
-    monkeypatch.setattr(_blocked, "_WHOLE_UP_TO", -1)
+    monkeypatch.setattr(_blocked, "_FROM_ROWS", 1)
     monkeypatch.setattr(_blocked, "_BLOCK_BYTES", 1)
     asked: list[tuple[int, int, int]] = []
     run = _blocked.Trainer.run
@@ -155,7 +154,11 @@ def test_the_network_keeps_its_buffers_between_fits_but_not_in_a_pickle(
 
 ELIGIBLE = [
     pytest.param((256, 2048, 2048, 1), 8192, True, id="D"),
+    pytest.param((20, 64, 64, 1), 10_000, True, id="narrow-full-batch"),
     pytest.param((784, 512, 512, 10), 128, False, id="C-compiled-epochs"),
+    pytest.param((512, 4096, 4096, 1), 1024, False, id="fused-step-below-2048-rows"),
+    pytest.param((20, 64, 64, 1), 256, False, id="B-in-parts"),
+    pytest.param((20, 32, 1), 4096, False, id="small-products-in-parts"),
     pytest.param((4096, 4096), 8192, False, id="no-hidden-layer"),
 ]
 
@@ -260,7 +263,6 @@ def test_random_architectures_equal_the_numpy_path(
     for W, W_ref in zip(net.parameters(), ref.parameters()):
         assert _rel(W, W_ref) <= 1e-12
     assert _rel(hist.loss, ref_hist.loss) <= 1e-12
-
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -5,11 +5,12 @@ On the wide workload of ``benchmarks/`` (256-2048-2048-1, 8,192 rows), the fused
 (:func:`matbackprop._fast.sgd_step`) spends its time in large products and in element-wise
 passes between them, each over an (n, 2048) array that is far larger than the caches:
 ``+ b_k`` and ``f``, the output neuron, the loss, ``f'``, the column sums. Here, with the
-``mkl`` extra, each thread takes a share of the batch's rows and goes through it in blocks
-of about 2 MiB of activations (:data:`_BLOCK_BYTES`). A block's product comes from MKL on
-that thread alone (``cblas_?gemm_compute``) against a copy of ``W_k`` that MKL packed into
-its own layout once per step (``cblas_?gemm_pack``), and the block's element-wise work
-follows while the product is still in cache:
+``mkl`` extra, for batches of :data:`_FROM_ROWS` rows or more whose products are beyond
+the compiled epochs' parts, each thread takes a share of the batch's rows and goes through
+it in blocks of about 2 MiB of activations (:data:`_BLOCK_BYTES`). A block's product comes
+from MKL on that thread alone (``cblas_?gemm_compute``) against a copy of ``W_k`` that MKL
+packed into its own layout once per step (``cblas_?gemm_pack``), and the block's
+element-wise work follows while the product is still in cache:
 
 * forward, every layer of the block: ``H_k = O_{k-1}·W_k``, ``O_k = f_k(H_k + b_k)``; then
   the output layer, the loss, ``d_L``, the block's share of ``∂L/∂W_L = O_{L-1}ᵀ·d_L``, and
@@ -39,13 +40,12 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _blas, _cblas
+from . import _blas, _cblas, _compiled_blas
 from ._blas import NO_TRANS, TRANS
 from ._compiled import DIVERGED_LOSS, DIVERGED_WEIGHTS, OK, EpochTrainer
 from ._compiled_blas import (
     _MSE,
     _SOFTMAX_CE,
-    _WHOLE_UP_TO,
     _WORK_PER_CALL,
     _activate,
     _copy,
@@ -67,12 +67,22 @@ _BLOCK_BYTES = 1 << 21
 __all__ = ["OK", "Trainer", "eligible"]
 
 
+# Rows of a batch from which the blocks pay, when its largest product is beyond the compiled
+# epochs' parts (_compiled_blas._PARTS_UP_TO). Each step packs its weights, once or twice:
+# for 512-4096-4096-1 in float32 the fused NumPy step took 60 ms a step of 128 rows, the
+# blocks 92; at 2,048 rows both took 0.76 s. Against the compiled epochs' whole batches,
+# whose element-wise loops run on one thread, the blocks took half the time at 2,048 rows
+# (64-128-128-1, 64-256-256-1) and 10,000 (20-64-64-1), but 1.2x on C's 128.
+_FROM_ROWS = 2048
+
+
 def eligible(layer_sizes: tuple[int, ...], batch: int) -> bool:
-    """Whether a step is large enough for blocks to pay (more than the compiled epochs of
-    :mod:`matbackprop._compiled_blas` take), with a hidden layer and MKL's packed products."""
+    """Whether a step is large enough for blocks to pay (see :data:`_FROM_ROWS`), with a
+    hidden layer and MKL's packed products."""
     largest = max(batch * a * b for a, b in itertools.pairwise(layer_sizes))
     pack, _ = _blas.mkl_packed_addresses(np.dtype(np.float64))
-    return len(layer_sizes) > 2 and largest > _WHOLE_UP_TO and pack != 0
+    large = batch >= _FROM_ROWS and largest > _compiled_blas._PARTS_UP_TO
+    return len(layer_sizes) > 2 and large and pack != 0
 
 
 def block_rows(layer_sizes: tuple[int, ...], dtype: np.dtype[Any]) -> int:
@@ -95,7 +105,8 @@ class Buffers:
     def __init__(self, layer_sizes: tuple[int, ...], dtype: Any, m: int, T: int) -> None:
         dt = np.dtype(dtype)
         self.key = (layer_sizes, dt, m, T)
-        R = self.R = block_rows(layer_sizes, dt)
+        # rows per block: a thread's share of a small batch at most
+        R = self.R = min(block_rows(layer_sizes, dt), -(-m // T))
         sizes, L = layer_sizes, len(layer_sizes) - 1
         width = max(sizes[1:])
         self.O = tuple(np.empty((m, s), dt) for s in sizes[1:L])

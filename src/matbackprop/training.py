@@ -510,9 +510,9 @@ def _compiled_trainer(
 ) -> _compiled.EpochTrainer | None:
     """A compiled trainer when plain SGD can take that path: Numba installed, MSE with an
     identity output (or, for the BLAS epochs, cross-entropy with a softmax output), and
-    a tiny network with its rows in order (_compiled.py), products small enough for Python
-    around them to matter (_compiled_blas.py), or, with MKL, products large enough for row
-    blocks that stay in cache to pay (_blocked.py)."""
+    a tiny network with its rows in order (_compiled.py); with MKL, large batches of large
+    products, in row blocks that stay in cache (_blocked.py); or products small enough for
+    Python around them to matter (_compiled_blas.py)."""
     output = net._f[-1].name
     mse = type(loss) is MSE and output == "identity"
     softmax_ce = type(loss) is CrossEntropy and output == "softmax"
@@ -538,16 +538,16 @@ def _compiled_trainer(
         batch=batch, head="mse" if mse else "softmax_ce",
     )  # fmt: skip
     m = min(batch, X.shape[0])
+    if _blocked.eligible(sizes, m):
+        # the network keeps the blocks' arrays for its next fit (see _blocked.Trainer)
+        trainer = _blocked.Trainer(
+            net.parameters(), X, y, buffers=net.__dict__.get("_blocked_buffers"), **settings
+        )
+        net.__dict__["_blocked_buffers"] = trainer.buffers
+        return trainer
     if _compiled_blas.eligible(sizes, m):
         return _compiled_blas.Trainer(net.parameters(), X, y, **settings)
-    if not _blocked.eligible(sizes, m):
-        return None
-    # the network keeps the blocks' arrays for its next fit (see _blocked.Trainer)
-    trainer = _blocked.Trainer(
-        net.parameters(), X, y, buffers=net.__dict__.get("_blocked_buffers"), **settings
-    )
-    net.__dict__["_blocked_buffers"] = trainer.buffers
-    return trainer
+    return None
 
 
 def _all_finite(params: list[Array]) -> bool:
