@@ -48,10 +48,12 @@ from ._compiled_blas import (
     _SOFTMAX_CE,
     _WORK_PER_CALL,
     _activate,
+    _add_column_sums,
     _copy,
     _descend,
     _matmul,
     _matmul_T,
+    _times_df_sums,
     _update,
     parallel_parts,
 )
@@ -228,46 +230,6 @@ def _packed_product(compute: int, A: Any, P: Any, C: Any) -> None:
     (r, k), n = A.shape, C.shape[1]
     _cblas.packed_gemm(compute, r, n, k, A.ctypes.data, k, P.ctypes.data, C.dtype.type(0),
                        C.ctypes.data, n)  # fmt: skip
-
-
-@_jit
-def _add_column_sums(d: Any, col: Any) -> None:
-    """``col += 1ᵀ·d``. Shapes: d (r, n), col (n,)."""
-    for i in range(d.shape[0]):  # row by row: the inner loop vectorizes
-        for j in range(d.shape[1]):
-            col[j] += d[i, j]
-
-
-@_jit
-def _times_df_sums(g: Any, O: Any, f: int, out: Any, col: Any) -> None:
-    """``out = g * f'(O)`` (f' from the output O, as ``_compiled_blas._times_df``) and
-    ``col += 1ᵀ·out``, in one loop per activation so that each vectorizes. ``out`` may be
-    ``O``. Shapes: g, O, out (r, n); col (n,)."""
-    m, n = g.shape
-    one, zero = g.dtype.type(1), g.dtype.type(0)
-    if f == 1:
-        for i in range(m):
-            for p in range(n):
-                v = g[i, p] * (O[i, p] * (one - O[i, p]))
-                out[i, p] = v
-                col[p] += v
-    elif f == 2:
-        for i in range(m):
-            for p in range(n):
-                v = g[i, p] * (one - O[i, p] * O[i, p])
-                out[i, p] = v
-                col[p] += v
-    elif f == 3:
-        for i in range(m):
-            for p in range(n):
-                v = g[i, p] * (one if O[i, p] > zero else zero)  # as g·[O > 0]
-                out[i, p] = v
-                col[p] += v
-    else:
-        for i in range(m):
-            for p in range(n):
-                out[i, p] = g[i, p]
-                col[p] += g[i, p]
 
 
 @_jit

@@ -243,24 +243,43 @@ def _activate(H: Any, b: Any, bias: bool, f: int) -> None:
 
 
 @_jit
-def _times_df(g: Any, O: Any, f: int, out: Any) -> None:
-    """``out = g * f'(O)``, f' from the output O as the activations compute it."""
+def _add_column_sums(d: Any, col: Any) -> None:
+    """``col += 1ᵀ·d``. Shapes: d (r, n), col (n,)."""
+    for i in range(d.shape[0]):  # row by row: the inner loop vectorizes
+        for j in range(d.shape[1]):
+            col[j] += d[i, j]
+
+
+@_jit
+def _times_df_sums(g: Any, O: Any, f: int, out: Any, col: Any) -> None:
+    """``out = g * f'(O)`` (f' from the output O, as the activations compute it) and
+    ``col += 1ᵀ·out``, in one loop per activation so that each vectorizes. ``out`` may be
+    ``O``. Shapes: g, O, out (r, n); col (n,)."""
     m, n = g.shape
     one, zero = g.dtype.type(1), g.dtype.type(0)
     if f == 1:
         for i in range(m):
             for p in range(n):
-                out[i, p] = g[i, p] * (O[i, p] * (one - O[i, p]))
+                v = g[i, p] * (O[i, p] * (one - O[i, p]))
+                out[i, p] = v
+                col[p] += v
     elif f == 2:
         for i in range(m):
             for p in range(n):
-                out[i, p] = g[i, p] * (one - O[i, p] * O[i, p])
+                v = g[i, p] * (one - O[i, p] * O[i, p])
+                out[i, p] = v
+                col[p] += v
     elif f == 3:
         for i in range(m):
             for p in range(n):
-                out[i, p] = g[i, p] * (one if O[i, p] > zero else zero)  # as g·[O > 0]
+                v = g[i, p] * (one if O[i, p] > zero else zero)  # as g·[O > 0]
+                out[i, p] = v
+                col[p] += v
     else:
-        out[:, :] = g
+        for i in range(m):
+            for p in range(n):
+                out[i, p] = g[i, p]
+                col[p] += g[i, p]
 
 
 @_jit
@@ -295,6 +314,8 @@ def _part(
         value = _softmax_cross_entropy(y_hat, bs[L - 1], bias, y, y_hat, d_L, eps, m)
 
     # Backward: d_{k-1} = d_k·W_kᵀ * f'(O_{k-1}); ∂L/∂W_k = O_{k-1}ᵀ·d_k, ∂L/∂b_k = 1ᵀ·d_k
+    db[L - 1][t][:] = 0
+    _add_column_sums(d_L, db[L - 1][t])  # the hidden layers' sums come with their d
     for k in range(L - 1, -1, -1):
         W, d = Ws[k], D[k][t, :r]
         n_prev, n_k = W.shape
@@ -306,22 +327,16 @@ def _part(
                         g[i, p] = d[i, 0] * W[p, 0]
             else:
                 _matmul_T(gemm, d, W, g)  # (r, n_k)·(n_k, n_{k-1}) = (r, n_{k-1})
-            _times_df(g, O[k - 1][t, :r], acts[k - 1], D[k - 1][t, :r])
+            db[k - 1][t][:] = 0
+            _times_df_sums(g, O[k - 1][t, :r], acts[k - 1], D[k - 1][t, :r], db[k - 1][t])
         O_prev = X if k == 0 else O[k - 1][t, :r]
         if eta > 0:
             _update(gemm, W, O_prev, d, eta)  # W_k ← W_k − η·O_{k-1}ᵀ·d
         else:
             _matmul_TN(gemm, O_prev, d, dW[k][t])  # O_{k-1}ᵀ·d: (n_{k-1}, n_k)
-        if bias:
-            col = db[k][t]
+        if bias and eta > 0:
             for j in range(n_k):
-                col[j] = 0
-            for i in range(r):  # (explicit loops: a row slice per i costs 0.1 µs each)
-                for j in range(n_k):
-                    col[j] += d[i, j]
-            if eta > 0:
-                for j in range(n_k):
-                    bs[k][j] -= eta * col[j]  # b_k ← b_k − η·∂L/∂b_k
+                bs[k][j] -= eta * db[k][t][j]  # b_k ← b_k − η·∂L/∂b_k
     if set_threads != 0:
         _cblas.set_threads(set_threads, before)
     return value
