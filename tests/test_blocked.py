@@ -11,7 +11,6 @@ weights on one thread or several; divergence as the NumPy path; and a forked chi
 
 from __future__ import annotations
 
-import multiprocessing
 import pickle
 from typing import Any
 
@@ -24,6 +23,7 @@ from matbackprop import _blas, _compiled, training
 pytest.importorskip("numba", reason="the blocked path needs the 'fast' extra (numba)")
 from matbackprop import _blocked, _compiled_blas  # (import numba)
 from test_compiled import _data, _fit_both, _rel  # as the other compiled paths' tests do
+from test_compiled_blas import _fit_here_then_in_a_forked_child, _random_case
 
 HAS_PACKED = _blas.mkl_packed_addresses(np.dtype(np.float64)) != (0, 0)
 needs_mkl = pytest.mark.skipif(not HAS_PACKED, reason="the blocked path needs the 'mkl' extra")
@@ -205,45 +205,14 @@ def test_packed_products_equal_numpys(dtype: Any, transpose: bool) -> None:
         assert _rel(C, A.astype(np.float64) @ B.astype(np.float64)) <= tol
 
 
-def _fit_in_child(queue: Any) -> None:
-    X, y = _data(20, 1, 512, np.float64)
-    net = mb.Network([20, 64, 64, 1], "tanh", seed=0)
-    net.fit(X, y, optimizer="sgd", epochs=2, batch_size=256, shuffle=False, progress=False)
-    queue.put([W.tolist() for W in net.parameters()])
-
-
 @needs_mkl
 def test_a_child_forked_after_a_parallel_run_still_trains(blocked: list[Any]) -> None:
-    """The child takes the serial kernel (see test_compiled_blas), with the same weights."""
-    X, y = _data(20, 1, 512, np.float64)
-    net = mb.Network([20, 64, 64, 1], "tanh", seed=0)
-    net.fit(X, y, optimizer="sgd", epochs=2, batch_size=256, shuffle=False, progress=False)
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    child = context.Process(target=_fit_in_child, args=(queue,))
-    child.start()
-    weights = queue.get(timeout=120)
-    child.join(timeout=60)
-    assert child.exitcode == 0
+    """The child takes the serial kernel and one-threaded MKL (see test_compiled_blas),
+    with the same weights."""
+    here, child = _fit_here_then_in_a_forked_child()
     assert len(blocked) == 1  # the parent's (the child's spy list is its own copy)
-    for W, W_child in zip(net.parameters(), weights):
+    for W, W_child in zip(here, child):
         assert _rel(W_child, W) <= 1e-12
-
-
-def _random_case(seed: int) -> dict[str, Any]:
-    rng = np.random.default_rng(seed)
-    L = int(rng.integers(2, 5))
-    softmax = bool(rng.integers(0, 2))
-    n_out = int(rng.integers(2, 6)) if softmax else int(rng.integers(1, 4))
-    sizes = (int(rng.integers(1, 40)), *map(int, rng.integers(1, 70, L - 1)), n_out)
-    return {
-        "sizes": sizes,
-        "act": str(rng.choice(["identity", "sigmoid", "tanh", "relu"])),
-        "bias": bool(rng.integers(0, 2)),
-        "output": "softmax" if softmax else "identity",
-        "batch_size": int(rng.choice([1, 7, 64, 100, 300])),
-        "shuffle": bool(rng.integers(0, 2)),
-    }
 
 
 @needs_mkl
@@ -253,7 +222,7 @@ def test_random_architectures_equal_the_numpy_path(
 ) -> None:
     """Depths 2-4, widths 1-69, every hidden activation, both heads, batches of 1 row to
     the whole set: the blocked epochs give the NumPy path's weights to 1e-12 (float64)."""
-    case = _random_case(seed)
+    case = _random_case(seed, min_L=2)
     sizes, act, bias = case.pop("sizes"), case.pop("act"), case.pop("bias")
     (net, hist), (ref, ref_hist) = _fit_both(
         monkeypatch, sizes, act, bias, np.float64, n=300, epochs=3, learning_rate=0.05, **case

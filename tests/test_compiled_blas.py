@@ -213,9 +213,8 @@ def _fit_in_child(queue: Any) -> None:
     queue.put([W.tolist() for W in net.parameters()])
 
 
-def test_a_child_forked_after_a_parallel_run_still_trains() -> None:
-    """Numba stops a forked child that starts GNU OpenMP threads its parent had started;
-    the child takes the serial kernel instead, and gets the same weights to rounding."""
+def _fit_here_then_in_a_forked_child() -> tuple[list[Any], list[Any]]:
+    """The weights of ``_fit_in_child``'s fit, here and then in a child forked after it."""
     X, y = _data(20, 1, 512, np.float64)
     net = mb.Network([20, 64, 64, 1], "tanh", seed=0)
     net.fit(X, y, optimizer="sgd", epochs=2, batch_size=256, shuffle=False, progress=False)
@@ -226,14 +225,22 @@ def test_a_child_forked_after_a_parallel_run_still_trains() -> None:
     weights = queue.get(timeout=120)
     child.join(timeout=60)
     assert child.exitcode == 0
-    for W, W_child in zip(net.parameters(), weights):
+    return net.parameters(), weights
+
+
+def test_a_child_forked_after_a_parallel_run_still_trains() -> None:
+    """Numba stops a forked child that starts GNU OpenMP threads its parent had started;
+    the child takes the serial kernel instead, and gets the same weights to rounding."""
+    here, child = _fit_here_then_in_a_forked_child()
+    for W, W_child in zip(here, child):
         assert _rel(W_child, W) <= 1e-12
 
 
-def _random_case(seed: int) -> dict[str, Any]:
-    """A random architecture, head and batching for the compiled epochs."""
+def _random_case(seed: int, min_L: int = 1) -> dict[str, Any]:
+    """A random architecture (``min_L`` to 4 weight layers), head and batching for the
+    compiled epochs (and the blocked ones: test_blocked)."""
     rng = np.random.default_rng(seed)
-    L = int(rng.integers(1, 5))
+    L = int(rng.integers(min_L, 5))
     softmax = bool(rng.integers(0, 2))
     n_out = int(rng.integers(2, 6)) if softmax else int(rng.integers(1, 4))
     sizes = (int(rng.integers(1, 40)), *map(int, rng.integers(1, 70, L - 1)), n_out)

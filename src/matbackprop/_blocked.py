@@ -55,6 +55,7 @@ from ._compiled_blas import (
     _matmul_T,
     _times_df_sums,
     _update,
+    batch_rows,
     parallel_parts,
 )
 from ._fused import _mse_head, _softmax_cross_entropy, compiled_twice, parallel_ok
@@ -330,7 +331,7 @@ def _run_epochs(
     rows split between up to ``threads`` threads and run in blocks of ``R`` rows.
     ``order``: the rows' order for one epoch, or empty for the rows as they are."""
     L = len(Ws)
-    n, n_L = X.shape[0], y.shape[1]
+    n = X.shape[0]
     for epoch in range(n_epochs):
         for k in range(L):  # the last good weights, restored on divergence
             W, W_good = Ws[k], good_W[k]
@@ -340,15 +341,7 @@ def _run_epochs(
         total = 0.0
         for s in range(0, n, batch):
             m = min(batch, n - s)
-            if order.size:  # this batch's rows, gathered: (m, n_0) and (m, n_L)
-                for i in range(m):
-                    for j in range(X.shape[1]):
-                        Xb[i, j] = X[order[s + i], j]
-                    for j in range(n_L):
-                        yb[i, j] = y[order[s + i], j]
-                X_m, y_m = Xb[:m], yb[:m]
-            else:
-                X_m, y_m = X[s : s + m], y[s : s + m]
+            X_m, y_m = batch_rows(X, y, order, s, m, Xb, yb)
             parts = max(1, min(threads, m // R))
             rows = -(-m // parts)
             for k in range(L - 1):  # the hidden layers' W_k, for the forward products

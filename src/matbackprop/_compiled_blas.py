@@ -357,20 +357,12 @@ def _run_epochs(
     the weights in place (CBLAS) or through ``dW`` (Numba's ``np.dot``).
     """
     L = len(Ws)
-    n, n_L = X.shape[0], y.shape[1]
+    n = X.shape[0]
     for epoch in range(n_epochs):
         total = 0.0
         for s in range(0, n, batch):
             m = min(batch, n - s)
-            if order.size:  # this batch's rows, gathered: (m, n_0) and (m, n_L)
-                for i in range(m):
-                    for j in range(X.shape[1]):
-                        Xb[i, j] = X[order[s + i], j]
-                    for j in range(n_L):
-                        yb[i, j] = y[order[s + i], j]
-                X_m, y_m = Xb[:m], yb[:m]
-            else:
-                X_m, y_m = X[s : s + m], y[s : s + m]
+            X_m, y_m = batch_rows(X, y, order, s, m, Xb, yb)
             parts = max(1, min(parts_max, m // _PART_ROWS))
             rows = -(-m // parts)
             in_place = parts == 1 and gemm != 0
@@ -399,6 +391,21 @@ def _run_epochs(
             return epoch, DIVERGED_WEIGHTS
         _copy(Ws, good_W, bs, good_b)  # the last good weights, restored on divergence
     return n_epochs, OK
+
+
+@_jit
+def batch_rows(X: Any, y: Any, order: Any, s: int, m: int, Xb: Any, yb: Any) -> Any:
+    """The batch of ``m`` rows from ``s``: views of ``X`` and ``y`` when ``order`` is empty,
+    else the rows ``order[s : s + m]`` gathered into ``Xb`` and ``yb``.
+    Shapes: (m, n_0) and (m, n_L)."""
+    if not order.size:
+        return X[s : s + m], y[s : s + m]
+    for i in range(m):
+        for j in range(X.shape[1]):
+            Xb[i, j] = X[order[s + i], j]
+        for j in range(y.shape[1]):
+            yb[i, j] = y[order[s + i], j]
+    return Xb[:m], yb[:m]
 
 
 _run_epochs_par, _run_epochs_ser = compiled_twice(
