@@ -59,7 +59,7 @@ def for_step(layer_sizes: tuple[int, ...], rows: int) -> Backend | None:
 def cblas_gemm_address(dtype: np.dtype[Any]) -> int:
     """The address of MKL's ``cblas_?gemm`` for ``dtype``, which compiled code calls
     (:mod:`matbackprop._cblas`), or 0 without MKL or with ``MATBACKPROP_BLAS=scipy``."""
-    mkl = None if os.environ.get("MATBACKPROP_BLAS", "") == "scipy" else _mkl()
+    mkl = _mkl_for_compiled_code()
     return 0 if mkl is None else _address(mkl._gemm[np.dtype(dtype)])
 
 
@@ -72,7 +72,7 @@ def mkl_set_threads_local_address() -> int:
 def mkl_packed_addresses(dtype: np.dtype[Any]) -> tuple[int, int]:
     """The addresses of MKL's ``cblas_?gemm_pack`` and ``cblas_?gemm_compute`` for ``dtype``
     (:mod:`matbackprop._blocked`), or ``(0, 0)`` without MKL or with ``MATBACKPROP_BLAS=scipy``."""
-    mkl = None if os.environ.get("MATBACKPROP_BLAS", "") == "scipy" else _mkl()
+    mkl = _mkl_for_compiled_code()
     if mkl is None or mkl.packed is None:
         return 0, 0
     pack, compute, _ = mkl.packed[np.dtype(dtype)]
@@ -87,6 +87,11 @@ def mkl_packed_size(dtype: np.dtype[Any], m: int, k: int, n: int) -> int:
         raise RuntimeError("MKL's packed products are not available")
     _, _, get_size = mkl.packed[np.dtype(dtype)]
     return int(get_size(B_MATRIX, m, n, k))
+
+
+def _mkl_for_compiled_code() -> _MKL | None:
+    """MKL, unless it is missing or ``MATBACKPROP_BLAS=scipy`` asks for SciPy's BLAS."""
+    return None if os.environ.get("MATBACKPROP_BLAS", "") == "scipy" else _mkl()
 
 
 def _address(function: Any) -> int:

@@ -51,6 +51,7 @@ from ._compiled_blas import (
     _add_column_sums,
     _copy,
     _descend,
+    _descend_bias,
     _matmul,
     _matmul_T,
     _times_df_sums,
@@ -312,16 +313,6 @@ def _pack_one_thread(addr: Any, W: Any, P: Any, transpose: bool, R: int) -> None
     before = _cblas.set_threads(addr[_SET_THREADS], 1)
     _pack(addr[_PACK], W, P, transpose, R)
     _cblas.set_threads(addr[_SET_THREADS], before)
-
-
-@_jit
-def _descend_bias(b: Any, db: Any, parts: int, eta: Any) -> None:
-    """``b ← b − η·Σ_t db[t]``. Shapes: b (n_k,), db (T, n_k)."""
-    for j in range(b.shape[0]):
-        g = db[0, j]
-        for t in range(1, parts):
-            g += db[t, j]
-        b[j] -= eta * g
 
 
 def _run_epochs(

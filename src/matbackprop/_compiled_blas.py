@@ -433,11 +433,17 @@ def _descend(W: Any, dW: Any, b: Any, db: Any, bias: bool, parts: int, eta: Any)
                 g += dW[t, p, j]
             W[p, j] -= eta * g
     if bias:
-        for j in range(n_k):
-            g = db[0, j]
-            for t in range(1, parts):
-                g += db[t, j]
-            b[j] -= eta * g
+        _descend_bias(b, db, parts, eta)
+
+
+@_jit
+def _descend_bias(b: Any, db: Any, parts: int, eta: Any) -> None:
+    """``b ← b − η·Σ_t db[t]``. Shapes: b (n_k,), db (T, n_k)."""
+    for j in range(b.shape[0]):
+        g = db[0, j]
+        for t in range(1, parts):
+            g += db[t, j]
+        b[j] -= eta * g
 
 
 @_jit
