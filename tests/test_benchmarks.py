@@ -49,3 +49,27 @@ def test_unknown_tool_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> No
         run.main(["--tools", "ours,tensorflow"])
     assert exc.value.code == 2
     assert "--tools: unknown tool 'tensorflow'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("flag", "runs"), [("--turn-warmup", 1 + 2 * 5), ("--no-turn-warmup", 6)])
+def test_each_timed_chunk_follows_an_untimed_one_in_its_turn(
+    monkeypatch: pytest.MonkeyPatch, flag: str, runs: int
+) -> None:
+    run = _load()
+
+    class Counting:  # stands in for a tool: returns its call number as the time
+        calls = 0
+
+        def __init__(self, *args: object) -> None:
+            self.error, self.note = None, ""
+
+        def run(self) -> float:
+            Counting.calls += 1
+            return float(Counting.calls)
+
+    monkeypatch.setattr(run, "Runner", Counting)
+    args = run.parse_args(["--tools", "ours", "--in-process", "--repeats", "5", flag])
+    (result,) = run.run_workload("A", "float64", args)
+    assert Counting.calls == runs  # round 0's warm-up, then one or two runs a round
+    timed = [3.0, 5.0, 7.0, 9.0, 11.0] if flag == "--turn-warmup" else [2.0, 3.0, 4.0, 5.0, 6.0]
+    assert result["seconds"] == timed  # the second run of each turn is the timed one
