@@ -190,7 +190,7 @@ def test_packed_products_equal_numpys(dtype: Any, transpose: bool) -> None:
     rng = np.random.default_rng(0)
     W = rng.standard_normal((37, 53)).astype(dtype)
     B = W.T if transpose else W
-    buf = _blocked._packed_buffer(np.dtype(dtype), 16, 37, 53, True)
+    buf = _blocked._packed_buffer(np.dtype(dtype), 16, *B.shape)  # B: (k, n)
     assert buf.ctypes.data % 64 == 0
     addr = np.array([
         _blas.cblas_gemm_address(np.dtype(dtype)), *_blas.mkl_packed_addresses(np.dtype(dtype)),
@@ -248,3 +248,22 @@ def test_non_finite_entries_are_counted_wherever_they_are(dtype: Any) -> None:
                 w[i] = bad
                 assert _blocked._count_nonfinite(w) == 1
         assert _blocked._count_nonfinite(np.full(n, np.nan, dtype)) == n
+
+
+@pytest.mark.parametrize("f", sorted(set(_compiled.ACTIVATION_CODES.values())))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_d_written_over_O_equals_d_written_apart(f: int, dtype: Any) -> None:
+    """``_times_df_over`` (the backward blocks' ``d_{k-1}`` over ``O_{k-1}``) gives what
+    ``_times_df_sums`` gives into another array, bit for bit, with the same column sums,
+    for row widths across the vectorized body and its tail."""
+    rng = np.random.default_rng(f)
+    for n in (1, 7, 16, 37, 2048):
+        g = rng.standard_normal((5, n)).astype(dtype)
+        O = rng.uniform(-1, 1, (5, n)).astype(dtype)
+        apart, col_apart = np.empty_like(O), np.full(n, 0.5, dtype)
+        _compiled_blas._times_df_sums(g, O, f, apart, col_apart)
+        over, col_over = O.copy(), np.full(n, 0.5, dtype)
+        _compiled_blas._times_df_over(g, over, f, col_over)
+        np.testing.assert_array_equal(over, apart)
+        np.testing.assert_array_equal(col_over, col_apart)
+        assert np.any(apart != O)  # (the check could fail: the values changed)
