@@ -1,5 +1,5 @@
 """Large networks' epochs in blocks of rows: each block runs through the whole network while
-it is in its core's cache, against weights that MKL packed once per step.
+it is in its core's cache, against weights that MKL packed as the step began.
 
 On the wide workload of ``benchmarks/`` (256-2048-2048-1, 8,192 rows), the fused NumPy step
 (:func:`matbackprop._fast.sgd_step`) spends its time in large products and in element-wise
@@ -8,9 +8,10 @@ passes between them, each over an (n, 2048) array that is far larger than the ca
 ``mkl`` extra, for batches of :data:`_FROM_ROWS` rows or more whose products are beyond
 the compiled epochs' parts, each thread takes a share of the batch's rows and goes through
 it in blocks of about 2 MiB of activations (:data:`_BLOCK_BYTES`). A block's product comes
-from MKL on that thread alone (``cblas_?gemm_compute``) against a copy of ``W_k`` that MKL
-packed into its own layout once per step (``cblas_?gemm_pack``), and the block's
-element-wise work follows while the product is still in cache:
+from MKL on that thread alone (``cblas_?gemm_compute``) against a copy of ``W_k`` (or
+``W_kᵀ``) that MKL packed into its own layout as the step began, the threads sharing the
+packing (``cblas_?gemm_pack``), and the block's element-wise work follows while the
+product is still in cache:
 
 * forward, every layer of the block: ``H_k = O_{k-1}·W_k``, ``O_k = f_k(H_k + b_k)``; then
   the output layer, the loss, ``d_L``, the block's share of ``∂L/∂W_L = O_{L-1}ᵀ·d_L``, and
