@@ -50,6 +50,7 @@ from ._compiled_blas import (
     _WORK_PER_CALL,
     _activate,
     _add_column_sums,
+    _batch_loss,
     _copy,
     _descend,
     _descend_bias,
@@ -361,12 +362,8 @@ def _run_epochs(
                     addr, X_m, y_m, lo, hi, Ws, bs, acts, bias, head, scale, m, O, S, G, Y,
                     DL, gW, db, P, t, R,
                 )  # fmt: skip
-            value = 0.0
-            for t in range(parts):
-                value += shares[t]
+            value = _batch_loss(shares, parts, epoch, losses, good_W, Ws, good_b, bs)
             if not math.isfinite(value):
-                losses[epoch] = value
-                _copy(good_W, Ws, good_b, bs)
                 return epoch, DIVERGED_LOSS
             total += value * m
             # W_L, b_L and b_{L-1}: the threads' sums

@@ -410,12 +410,8 @@ def _run_epochs(
                     gemm, set_threads, X_m[lo:hi], y_m[lo:hi], Ws, bs, acts, bias, head, scale,
                     m, step, O, D, G, dW, db, t,
                 )  # fmt: skip
-            value = 0.0
-            for t in range(parts):
-                value += shares[t]
+            value = _batch_loss(shares, parts, epoch, losses, good_W, Ws, good_b, bs)
             if not math.isfinite(value):
-                losses[epoch] = value
-                _copy(good_W, Ws, good_b, bs)
                 return epoch, DIVERGED_LOSS
             total += value * m
             if not in_place:
@@ -481,6 +477,22 @@ def _descend_bias(b: Any, db: Any, parts: int, eta: Any) -> None:
         for t in range(1, parts):
             g += db[t, j]
         b[j] -= eta * g
+
+
+@_jit
+def _batch_loss(
+    shares: Any, parts: int, epoch: int, losses: Any, good_W: Any, Ws: Any, good_b: Any, bs: Any
+) -> float:  # fmt: skip
+    """The batch's loss, the sum of its parts' ``shares``. When it is not finite it goes into
+    ``losses[epoch]`` and the weights are put back to the last good ones: the kernel then
+    returns ``DIVERGED_LOSS``."""
+    value = 0.0
+    for t in range(parts):
+        value += shares[t]
+    if not math.isfinite(value):
+        losses[epoch] = value
+        _copy(good_W, Ws, good_b, bs)
+    return value
 
 
 @_jit
