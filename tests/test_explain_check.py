@@ -155,7 +155,8 @@ def test_a_transposed_gradient_is_named_never_accepted() -> None:
     (v,) = res.verdicts
     assert (v.status, v.diagnosis) == ("differs", "transposed")
     assert "your ∂L/∂W3 is the transpose of the correct one" in str(res)
-    assert v.typed is not None and v.typed.shape == (1, 2)  # shown as typed, not reshaped
+    assert v.typed is not None
+    assert v.typed.shape == (1, 2)
     # a square one: dW2ᵀ has the right shape and still differs
     res = sol.check({"dW2": _typed(right["dW2"].T)})
     assert (res.verdicts[0].status, res.verdicts[0].diagnosis) == ("differs", "transposed")
@@ -210,7 +211,8 @@ def test_every_value_is_reported_in_order_with_a_summary() -> None:
     assert "abc (row 1, column 1) is not a number" in text
     assert "Q7 names no value of step 1" in text
     assert res.matched == ["H1@1", "L@1", "W3@1"]
-    assert res.first is not None and res.first.label == "L@1"
+    assert res.first is not None
+    assert res.first.label == "L@1"
 
 
 @pytest.mark.parametrize(
@@ -274,14 +276,15 @@ def test_the_printed_value_and_either_rounding_of_a_tie_match() -> None:
 
 def test_exact_values_need_exact_or_honestly_rounded_answers() -> None:
     sol = solve(_masha_zeros(), "1,2", "1", learning_rate=1, steps=2)
-    assert sol.check({"W3@1": "1/2;1/2", "W3@2": "0.75;0.75", "dW2@2": "-0.031,-0.031;-0.031,-0.031"})
+    assert sol.check(
+        {"W3@1": "1/2;1/2", "W3@2": "0.75;0.75", "dW2@2": "-0.031,-0.031;-0.031,-0.031"}
+    )
     # 3/4 to one place: 0.8 rounding half up, 0.7 rounding half to even; never 0.6
     assert sol.check({"W3@2": "0.8;0.7"})
     assert not sol.check({"W3@2": "0.6;0.6"})
     assert not sol.check({"W3@2": "1;1"})  # an integer is exact
     assert sol.check({"W3@2": "7.5e-1;0.750"})  # 7.5e-1 gives 2 places
     assert not sol.check({"W3@2": "6e-1;0.750"})  # 6e-1 gives 1 place: 0.75 is not 0.6
-
 
 
 def test_a_student_who_keeps_four_decimals_passes_with_error_carried_forward() -> None:
@@ -414,7 +417,9 @@ def test_the_report_in_russian_and_as_html() -> None:
     assert "Проверено значений: 2; совпало 1, не совпало 1" in text
     assert "транспонированное верное значение" in text
     page = res._repr_html_()
-    assert page.count("<tr>") == 3 and "dW3@1" in page and "не совпадает" in page
+    assert page.count("<tr>") == 3
+    assert "dW3@1" in page
+    assert "не совпадает" in page
     assert "<script" not in page
     assert repr(res).startswith("<CheckResult: Проверено значений: 2")
 

@@ -133,16 +133,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "diag_no_mean": "it is what the step gives without the 1/n of the mean (a sum over "
         "the {n} rows)",
         "diag_extra_mean": "it is what the step gives with an extra 1/n (n = {n})",
-        "diag_no_half": "it is what the step gives without the ½ of the loss",
-        "diag_extra_half": "it is what the step gives with an extra ½ in the loss",
+        "diag_no_half": "it is what the step gives without the ⟦½|\\tfrac{1}{2}⟧ of the loss",
+        "diag_extra_half": "it is what the step gives with an extra ⟦½|\\tfrac{1}{2}⟧ in the loss",
         "diag_no_outputs_mean": "it is what the step gives without the 1/m of the mean over "
         "the {m} outputs",
         "diag_fp_at_O": "it is what the step gives with f' taken at O instead of H",
         "diag_f_for_fp": "it is what the step gives with f(H) written for f'(H)",
-        "diag_plus_update": "it is what the step gives with the update W + η·∂L/∂W (+ instead "
-        "of −)",
-        "diag_updated_before_used": "it is what the step gives with W_k updated before d·W_kᵀ "
-        "used it (the backward pass needs the W_k of the forward pass)",
+        "diag_plus_update": "it is what the step gives with the update ⟦W + η·∂L/∂W|W + \\eta "
+        "\\cdot \\partial L / \\partial W⟧ (+ instead of ⟦−|-⟧)",
+        "diag_updated_before_used": "it is what the step gives with ⟦W_k|W_k⟧ updated before "
+        "⟦d·W_kᵀ|d \\cdot W_k^T⟧ used it (the backward pass needs the ⟦W_k|W_k⟧ of the forward "
+        "pass)",
         "diag_wrong_row": "it is what the step gives from row {row} instead of row(s) {rows}",
         "diag_empty": "no value after =",
         "diag_ragged": "its rows have unequal lengths ({lengths})",
@@ -279,14 +280,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "diag_sign": "у вашего {sym} неверный знак",
         "diag_no_mean": "так получается без множителя 1/n среднего (сумма по {n} строчкам)",
         "diag_extra_mean": "так получается с лишним множителем 1/n (n = {n})",
-        "diag_no_half": "так получается без ½ в функции потерь",
-        "diag_extra_half": "так получается с лишней ½ в функции потерь",
+        "diag_no_half": "так получается без ⟦½|\\tfrac{1}{2}⟧ в функции потерь",
+        "diag_extra_half": "так получается с лишней ⟦½|\\tfrac{1}{2}⟧ в функции потерь",
         "diag_no_outputs_mean": "так получается без множителя 1/m среднего по {m} выходам",
         "diag_fp_at_O": "так получается, если взять f' от O вместо H",
         "diag_f_for_fp": "так получается, если написать f(H) вместо f'(H)",
-        "diag_plus_update": "так получается при шаге W + η·∂L/∂W (плюс вместо минуса)",
-        "diag_updated_before_used": "так получается, если обновить W_k до того, как d·W_kᵀ его "
-        "использовал (обратному проходу нужна W_k прямого прохода)",
+        "diag_plus_update": "так получается при шаге ⟦W + η·∂L/∂W|W + \\eta \\cdot \\partial L / "
+        "\\partial W⟧ (плюс вместо минуса)",
+        "diag_updated_before_used": "так получается, если обновить ⟦W_k|W_k⟧ до того, как "
+        "⟦d·W_kᵀ|d \\cdot W_k^T⟧ его использовал (обратному проходу нужна ⟦W_k|W_k⟧ прямого "
+        "прохода)",
         "diag_wrong_row": "так получается по строчке {row} вместо строчек {rows}",
         "diag_empty": "после = нет значения",
         "diag_ragged": "строчки разной длины ({lengths})",

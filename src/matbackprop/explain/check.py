@@ -79,7 +79,9 @@ def symbol(name: str, n_layers: int) -> M:
     kind, k = re.fullmatch(r"([A-Za-z_]+?)(\d*)", name).groups()  # type: ignore[union-attr]
     partial = {"d": "H", "dW": "W", "db": "b"}
     if kind in partial:
-        return M(rf"\frac{{\partial L}}{{\partial {partial[kind]}_{{{k}}}}}", f"∂L/∂{partial[kind]}{k}")
+        return M(
+            rf"\frac{{\partial L}}{{\partial {partial[kind]}_{{{k}}}}}", f"∂L/∂{partial[kind]}{k}"
+        )
     if kind == "fp":
         return M(f"f'(H_{{{k}}})", f"f'(H{k})")
     if kind == "y_hat":
@@ -310,12 +312,13 @@ class CheckResult:
         )
 
     def describe(self, v: Verdict) -> str:
-        """One line: ``dW3@1 (∂L/∂W3): differs: it is the transpose of the correct one``."""
-        lang = self.lang
-        head = v.key if v.name is None else f"{v.label} ({symbol(v.name, self.n_layers).text})"
-        line = f"{head}: {tr(lang, 'c_' + v.status)}"
+        """One line, with math as ``⟦text|latex⟧``: ``dW3@1 (∂L/∂W3): differs: your ∂L/∂W3
+        is the transpose of the correct one``."""
+        sym = None if v.name is None else _math(symbol(v.name, self.n_layers))
+        head = _verbatim(v.key) if sym is None else f"{v.label} ({sym})"
+        line = f"{head}: {tr(self.lang, 'c_' + v.status)}"
         if v.diagnosis:
-            line += ": " + _doc.plain(_diagnosis_text(self, v))
+            line += ": " + _diagnosis_text(self, v)
         return line
 
     def blocks(self, with_heading: bool = True) -> list[_doc.Block]:
@@ -363,9 +366,7 @@ class CheckResult:
         body = []
         for v in self.verdicts:
             colour = {"match": "#1a7f37", "differs": "#cf222e"}.get(v.status, "#9a6700")
-            verdict = tr(lang, "c_" + v.status)
-            if v.diagnosis:
-                verdict += ": " + _doc.plain(_diagnosis_text(self, v))
+            verdict = _doc.plain(self.describe(v)).partition(": ")[2]
             body.append(
                 "<tr>"
                 f"<td><code>{html.escape(v.label)}</code></td>"
@@ -380,10 +381,31 @@ class CheckResult:
         )
 
 
+def _math(m: M) -> str:
+    return f"⟦{m.text}|{m.latex}⟧"
+
+
+def _verbatim(s: Any) -> str:
+    """What the student typed, as markup that stays safe in LaTeX (pdflatex sets ASCII)."""
+    text = re.sub(r"[|⟦⟧]", "?", str(s))
+    ascii_ = text.encode("ascii", "replace").decode()
+    return f"⟦{text}|\\texttt{{{_doc.tex_escape(ascii_)}}}⟧"
+
+
 def _diagnosis_text(res: CheckResult, v: Verdict) -> str:
-    sym = symbol(v.name, res.n_layers).text if v.name else v.key
+    sym = _math(symbol(v.name, res.n_layers)) if v.name else _verbatim(v.key)
     parts = [(v.diagnosis or "", v.details), *v.others]
-    return tr(res.lang, "c_or").join(tr(res.lang, "diag_" + k, sym=sym, **d) for k, d in parts)
+    return tr(res.lang, "c_or").join(
+        tr(res.lang, "diag_" + k, sym=sym, **{key: _shown(x) for key, x in d.items()})
+        for k, d in parts
+    )
+
+
+def _shown(x: Any) -> str:
+    """A detail of a diagnosis as markup: a shape as ``2×3``, typed text verbatim."""
+    if isinstance(x, tuple):
+        return _math(M(r" \times ".join(map(str, x)), "×".join(map(str, x))))
+    return str(x) if isinstance(x, int) else _verbatim(x)
 
 
 # -- the check ----------------------------------------------------------------------------
@@ -456,8 +478,9 @@ def check_values(
         except _Unreadable as exc:
             verdict = Verdict(key, "unreadable", diagnosis=exc.reason, details=exc.args_)
             if where != last:
-                verdict = Verdict(key, "unreadable", step, name, None, None, None, "float",
-                                  exc.reason, exc.args_)
+                verdict = Verdict(
+                    key, "unreadable", step, name, None, None, None, "float", exc.reason, exc.args_
+                )
             unread.append(((*where, i), verdict))
             continue
         answers.append(_Answer(i, key, step, name, typed, yours))
@@ -473,7 +496,16 @@ def check_values(
             found = _diagnose(expected, judge, a, correct)
         first, details = found[0] if found else (None, {})
         verdict = Verdict(
-            a.key, status, a.step, a.name, a.typed, a.yours, correct, style, first, details,
+            a.key,
+            status,
+            a.step,
+            a.name,
+            a.typed,
+            a.yours,
+            correct,
+            style,
+            first,
+            details,
             tuple(found[1:]),
         )
         judged.append(((a.step, position.get(a.name, 0), a.index), verdict))
@@ -510,7 +542,9 @@ class _Expected:
         for exact_ in (True, False) if exact else (False,):
             computed: dict[str, Any] = {}
 
-            def substitute(name: str, value: Any, computed: dict[str, Any] = computed) -> Any:
+            def substitute(
+                name: str, value: Any, computed: dict[str, Any] = computed, exact_: bool = exact_
+            ) -> Any:
                 computed[name] = value
                 yours = self.yours.get((t, name))
                 if yours is None or yours.shape != _as_matrix(value).shape:
@@ -581,7 +615,7 @@ def _diagnose(
     if yours.shape != correct.shape:
         if yours.T.shape == correct.shape and judge.all_agree(yours.T, typed.T, correct):
             return [("transposed", {})]
-        return [("shape", {"want": _shape(correct), "got": _shape(yours)})]
+        return [("shape", {"want": correct.shape, "got": yours.shape})]
     if yours.shape[0] == yours.shape[1] > 1 and judge.all_agree(yours.T, typed.T, correct):
         return [("transposed", {})]
     found: list[tuple[str, dict[str, Any]]] = []
@@ -598,9 +632,6 @@ def _diagnose(
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return all(abs(float(x) - float(y)) <= 1e-12 * max(1.0, abs(float(y))) for x, y in
-               zip(a.flat, b.flat))
-
-
-def _shape(a: np.ndarray) -> str:
-    return "×".join(map(str, a.shape))
+    return all(
+        abs(float(x) - float(y)) <= 1e-12 * max(1.0, abs(float(y))) for x, y in zip(a.flat, b.flat)
+    )

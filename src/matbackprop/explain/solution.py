@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numbers
 import re
-from fractions import Fraction
 from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,9 @@ from ..errors import ConfigError, ShapeError
 from ..losses import CrossEntropy, Loss
 from ..network import Network
 from . import _doc, trace
+from ._doc import plain
 from ._i18n import check_lang, tr
 from ._solution_doc import render
-from ._doc import plain
 from .check import CheckResult, check_values, parse_matrix
 from .explanation import loss_label, resolve_loss
 from .worked import Problem, Run, Step, is_short, run, to_fractions
@@ -140,9 +140,12 @@ def _typed_as(values: Iterable[Any]) -> set[str]:
         if isinstance(raw, np.generic):
             raw = raw.item()
         text = str(raw).lower()
-        if "/" in text:
+        if isinstance(raw, float):  # from an array: 0.25 is a decimal, 2.0 an integer
+            if not raw.is_integer():
+                kinds.add("decimal")
+        elif "/" in text:
             kinds.add("fraction")
-        elif isinstance(raw, float) or "." in text or "e" in text:
+        elif "." in text or "e" in text:
             kinds.add("decimal")
     return kinds
 
@@ -210,7 +213,7 @@ def solve(
         raise ConfigError(f"steps must be at most {MAX_STEPS} for a worked solution, got {steps}")
     if order not in ("batch", "row"):
         raise ConfigError(f"order must be 'batch' or 'row', got {order!r}")
-    if exact not in ("auto", True, False) or isinstance(exact, int) and not isinstance(exact, bool):
+    if exact not in ("auto", True, False) or type(exact) is int:  # 1 == True, but is no answer
         raise ConfigError(f"exact must be 'auto', True or False, got {exact!r}")
     prec: Any = precision  # checked as a value: a bool or a float is refused
     if isinstance(prec, bool) or not isinstance(prec, numbers.Integral) or not 1 <= int(prec) <= 15:
@@ -231,7 +234,13 @@ def solve(
     Xe = Xe.reshape(Xf.shape)
 
     L = net.n_layers
-    typed = [X, y]  # the data decide how exact numbers print; η alone (0.1) does not
+    # The data decide how exact numbers print; η alone (0.1) does not.
+    typed = [
+        X,
+        y,
+        *(net.weights if weights is None else []),
+        *(net.biases if biases is None else []),
+    ]
     W0 = [to_fractions(w, f"weights[{k}]") for k, w in enumerate(net.weights)]
     b0 = [to_fractions(b, f"biases[{k}]") for k, b in enumerate(net.biases)]
     # A random init: start from the numbers printed, not from digits nobody sees.

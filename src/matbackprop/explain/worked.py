@@ -319,7 +319,9 @@ def one_step(
             db[k - 1] = put(f"db{k}", d.sum(axis=0))  # ∂L/∂b_k = 1ᵀ·d: (n_k,)
         if k > 1:
             fp = put(f"fp{k - 1}", _derivative(acts[k - 2], H[k - 1], O[k - 1], exact, slip.fp_at))
-            W_k = W[k - 1] + slip.update_sign * eta * dW[k - 1] if slip.backprop_updated else W[k - 1]
+            W_k = (
+                W[k - 1] + slip.update_sign * eta * dW[k - 1] if slip.backprop_updated else W[k - 1]
+            )
             d = put(f"d{k - 1}", (d @ W_k.T) * fp)  # d = d·W_kᵀ * f'(H_{k-1}): (n, n_{k-1})
     for k in range(1, L + 1):
         put(f"W{k}", W[k - 1] + slip.update_sign * eta * dW[k - 1])  # W_k ← W_k − η·∂L/∂W_k
@@ -366,10 +368,13 @@ class Problem:
     ) -> Step:
         """Step ``t`` from the weights ``W``/``b``, in fractions (``exact``, which raises
         :class:`Irrational` off the rationals) or in float64."""
-        X, y, eta = self.X, self.y, self.eta
+        X, y = self.X, self.y
+        eta: Any = self.eta  # a Fraction, or a float in a float step
         if not exact:
             W, b, X, y, eta = floats(W), floats(b), *floats([X, y]), float(eta)
-        return one_step(t, self.rows(t), W, b, X, y, self.acts, self.loss, eta, exact, slip, substitute)
+        return one_step(
+            t, self.rows(t), W, b, X, y, self.acts, self.loss, eta, exact, slip, substitute
+        )
 
     def updated(self, s: Step) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The weights and biases after step ``s``."""
