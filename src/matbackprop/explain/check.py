@@ -329,10 +329,13 @@ class CheckResult:
         out.append(para(self.summary()))
         if self.carried_forward:
             out.append(para(tr(lang, "c_carried")))
+        items: list[tuple[_doc.Inline, ...]] = []  # consecutive lines share one list
         for v in self.verdicts:
-            out.append(_doc.Items((_doc.rich(self.describe(v)),)))
+            items.append(_doc.rich(self.describe(v)))
             if v.status != "differs" or v.typed is None or v.correct is None or v.name is None:
                 continue
+            out.append(_doc.Items(tuple(items)))
+            items = []
             sym = symbol(v.name, self.n_layers)
             at = tr(lang, "c_at_step", t=v.step)
             for which, values, style in (
@@ -342,6 +345,8 @@ class CheckResult:
                 word = tr(lang, which)
                 lhs = M(rf"{sym.latex}\ (\text{{{word}, {at}}})", f"{sym.text} ({word}, {at})")
                 out.append(Mat(lhs, tuple(tuple(r) for r in values), style, p))  # type: ignore[arg-type]
+        if items:
+            out.append(_doc.Items(tuple(items)))
         return out
 
     def __str__(self) -> str:
