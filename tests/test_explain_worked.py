@@ -251,7 +251,7 @@ def test_typed_decimals_are_printed_exactly_and_stay_decimals_in_exact_mode() ->
 
 def test_exact_true_says_where_it_cannot_stay_exact() -> None:
     with pytest.raises(
-        mb.ConfigError, match=r"step 3 cannot be worked in exact numbers: σ\(1/32\)"
+        mb.ConfigError, match=r"step 3 cannot be worked in exact numbers, since σ\(1/32\) is irrational"
     ):
         solve(_masha_zeros(), "1,2", "1", learning_rate=1, steps=3, exact=True)
     sol = solve(

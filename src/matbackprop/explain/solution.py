@@ -284,8 +284,9 @@ def solve(
     if exact is True and result.switched_at is not None:
         kind, _, what = result.why.partition(":")
         raise ConfigError(
-            f"exact=True, but step {result.switched_at} cannot be worked in exact numbers: "
-            f"{plain(what)} is {kind}; exact='auto' works it in decimals from that step on"
+            f"exact: step {result.switched_at} cannot be worked in exact numbers, since "
+            f"{plain(what)} is {kind}; with exact='auto' (--numbers auto) the solution "
+            "switches to decimals at that step"
         )
     given = {"X": Xe, "y": ye}
     given.update({f"W{k}": w for k, w in enumerate(W0, start=1)})
