@@ -56,7 +56,7 @@ def test_mashas_network_two_steps_by_hand() -> None:
 
     # ---- step 1: update, W ← W − 1·dW ----
     # W3 = [[0], [0]] − [[−¼], [−¼]] = [[¼], [¼]];  W1, W2 stay zero
-    assert net.step(X, y, loss, lr=1.0) == 0.25  # returns the loss before the step
+    assert net.step(X, y, loss, learning_rate=1.0) == 0.25  # returns the loss before the step
     np.testing.assert_array_equal(net.weights[2], [[0.25], [0.25]])
     np.testing.assert_array_equal(net.weights[1], np.zeros((2, 2)))
     np.testing.assert_array_equal(net.weights[0], np.zeros((2, 2)))
@@ -87,7 +87,7 @@ def test_mashas_network_two_steps_by_hand() -> None:
     # W3 = ¼ + ⅛ = 3/8;  W2 = 0 + 1/128 everywhere;  W1 = 0.
     # Both neurons of each hidden layer are still identical: zeros init never breaks the
     # symmetry, which is why fit() warns about it.
-    assert net.step(X, y, loss, lr=1.0) == 5 / 32
+    assert net.step(X, y, loss, learning_rate=1.0) == 5 / 32
     np.testing.assert_array_equal(net.weights[2], [[3 / 8], [3 / 8]])
     np.testing.assert_array_equal(net.weights[1], np.full((2, 2), 1 / 128))
     np.testing.assert_array_equal(net.weights[0], np.zeros((2, 2)))
@@ -132,7 +132,7 @@ def test_relu_network_with_biases_by_hand() -> None:
     # One step with lr = ¼:
     # W1 = [[1 − ¾, −1 + 5/4], [½ − 3/2, 2 − ⅛]] = [[¼, ¼], [−1, 15/8]];  b1 = [−¾, −3/2]
     # W2 = [[2 − ¾], [−1 + 1]] = [[5/4], [0]];  b2 = ½ + ½ = 1
-    assert net.step(X, y, mb.MSE(), lr=0.25) == 7.25
+    assert net.step(X, y, mb.MSE(), learning_rate=0.25) == 7.25
     np.testing.assert_array_equal(net.weights[0], [[0.25, 0.25], [-1.0, 1.875]])
     np.testing.assert_array_equal(net.biases[0], [-0.75, -1.5])
     np.testing.assert_array_equal(net.weights[1], [[1.25], [0.0]])
@@ -197,16 +197,30 @@ def test_step_is_plain_gradient_descent(rng: np.random.Generator) -> None:
     X, y = rng.normal(size=(6, 2)), rng.normal(size=(6, 1))
     before = [p.copy() for p in net.parameters()]
     value, grads = net.gradients(X, y, "mse")
-    assert net.step(X, y, "mse", lr=0.3) == value
+    assert net.step(X, y, "mse", learning_rate=0.3) == value
     for p0, g, p1 in zip(before, grads.parameters(), net.parameters()):
         np.testing.assert_array_equal(p1, p0 - 0.3 * g)
 
 
-@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), 1e6, "0.1"], ids=repr)
-def test_step_refuses_bad_learning_rates(lr: Any) -> None:
+@pytest.mark.parametrize("eta", [0, -0.1, float("nan"), 1e6, "0.1"], ids=repr)
+def test_step_refuses_bad_learning_rates(eta: Any) -> None:
     net = mb.Network([1, 1])
-    with pytest.raises(mb.ConfigError, match="lr must"):
-        net.step([[1.0]], [[1.0]], lr=lr)
+    with pytest.raises(mb.ConfigError, match="learning_rate must"):
+        net.step([[1.0]], [[1.0]], learning_rate=eta)
+
+
+def test_step_lr_is_a_deprecated_alias_of_learning_rate() -> None:
+    X, y = [[1.0, 2.0]], [[1.0]]
+    net, twin = mb.Network([2, 1], seed=0), mb.Network([2, 1], seed=0)
+    with pytest.warns(DeprecationWarning, match="lr= is deprecated.*use learning_rate="):
+        before = net.step(X, y, lr=0.3)
+    assert twin.step(X, y, learning_rate=0.3) == before
+    assert net == twin
+    with pytest.raises(mb.ConfigError, match="give learning_rate or its deprecated alias lr"):
+        net.step(X, y, learning_rate=0.2, lr=0.3)
+    refused = pytest.raises(mb.ConfigError, match="lr must be > 0")
+    with pytest.warns(DeprecationWarning, match="lr="), refused:
+        net.step(X, y, lr=-1)
 
 
 # -- parameters -------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def test_mini_batch_epoch_loss_is_weighted_by_batch_size(monkeypatch: pytest.Mon
     twin = net.copy()
     history = net.fit(X, y, epochs=1, batch_size=4, shuffle=False, learning_rate=0.1,
                       progress=False)  # fmt: skip
-    values = [twin.step(X[s : s + 4], y[s : s + 4], "mse", lr=0.1) for s in (0, 4, 8)]
+    values = [twin.step(X[s : s + 4], y[s : s + 4], "mse", learning_rate=0.1) for s in (0, 4, 8)]
     assert history.loss[0] == pytest.approx((4 * values[0] + 4 * values[1] + 2 * values[2]) / 10)
     assert all(np.array_equal(p, q) for p, q in zip(net.parameters(), twin.parameters()))
 
