@@ -14,6 +14,7 @@ y_hat   ``O_L``, the output                      (n, n_L)
 d       ∂L/∂H_k, the backward accumulator      (n, n_k)
 dW_k    ∂L/∂W_k = O_{k-1}ᵀ·d                    (n_{k-1}, n_k)
 db_k    ∂L/∂b_k = 1ᵀ·d                          (n_k,)
+dO_k    ∂L/∂O_k = d·W_{k+1}ᵀ, on request        (n, n_k)
 eta     learning rate η
 ======  =====================================  ==================
 
