@@ -20,7 +20,7 @@ docstring says otherwise.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -176,7 +176,8 @@ class Optimizer:
         from .network import Network
 
         arrays = params.parameters() if isinstance(params, Network) else list(params)
-        return [namespace(p).asarray(p, copy=True) for p in arrays]
+        # (NumPy 1.x's asarray has no copy=, hence .copy() there)
+        return [p.copy() if _xp.is_numpy(p) else namespace(p).asarray(p, copy=True) for p in arrays]
 
     # -- saving: plain arrays, never a pickle -------------------------------------------
 
@@ -240,14 +241,14 @@ def update_selected(
     grads: Sequence[Array],
     state: OptimizerState,
     eta: float,
-    skip: Container[int] = frozenset(),
+    skip: Collection[int] = frozenset(),
 ) -> None:
     """``opt.update`` on the parameters whose index is not in ``skip`` (the frozen ones):
     they and their slots stay as they are, and the step still counts in ``state.t``."""
-    keep = [i for i in range(len(params)) if i not in skip]
-    if len(keep) == len(params):
+    if not skip:  # nothing frozen: the rule itself, at no extra cost
         opt.update(params, grads, state, eta)
         return
+    keep = [i for i in range(len(params)) if i not in skip]
     # The slots' arrays are shared with the subset, so only t needs writing back.
     view = OptimizerState(
         t=state.t, slots={k: [v[i] for i in keep] for k, v in state.slots.items()}
