@@ -9,6 +9,7 @@ import click
 
 from .. import _checks
 from .._version import __version__
+from ..optimizers import OPTIMIZER_NAMES
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -84,7 +85,7 @@ def network_options(*, optimizer: str, learning_rate: float, target_help: str) -
             "--optimizer",
             default=optimizer,
             show_default=True,
-            type=click.Choice(["gd", "sgd", "momentum", "nesterov", "adam"]),
+            type=click.Choice(list(OPTIMIZER_NAMES)),
         ),
         click.option(
             "--lr",
