@@ -446,7 +446,10 @@ class Network:
 
     def loss(self, X: Any, y: Any, loss: str | Loss = "mse") -> float:
         """``L(y, y_hat)`` on these rows (from the logits ``H_L`` where the output
-        activation is fused with the loss, so exact however saturated the outputs)."""
+        activation is fused with the loss, so exact however saturated the outputs).
+
+        Shapes: ``X``: (n, n_0); ``y``: (n, n_L), or (n,) for one output or class labels.
+        """
         loss_fn = get_loss(loss)
         X_, y_ = self.check_data(X, y, loss_fn)
         return self._loss_value(self._forward(X_), y_, loss_fn)
