@@ -42,7 +42,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .errors import ConfigError, DataError, DTypeError
-from .losses import MSE, CrossEntropy, LogLoss, Loss, get_loss
+from .losses import MSE, CrossEntropy, LogLoss, Loss, check_pairing, get_loss
 from .network import Network
 from .optimizers import SGD, Adam, Optimizer, OptimizerState
 
@@ -210,6 +210,7 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
             self.output_activation if self.output_activation is not None else default_activation
         )
         loss = default_loss if self.loss is None else get_loss(self.loss)
+        check_pairing(loss, output)
         return output, loss
 
     # -- fitting ----------------------------------------------------------------------
@@ -301,10 +302,11 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
             total = 0.0
             for start in range(0, n, batch):
                 part = rows[start : start + batch]
-                total += self._step(net, params, X[part], Y[part]) * part.size
+                value = self._step(net, params, X[part], Y[part])
+                total += value * self._loss.rows_divisor(part.size)  # Σ over the batch's rows
             self.n_iter_ += 1
             self.t_ += n
-            self.loss_curve_.append(total / n)
+            self.loss_curve_.append(total / self._loss.rows_divisor(n))
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_curve_[-1]:.8f}")
             self._track_improvement(X_val, Y_val)
