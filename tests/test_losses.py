@@ -283,7 +283,7 @@ def test_network_loss_gradients_and_step_are_exact(
     # ∂L/∂W_L = O_{L-1}ᵀ·d_L with the exact d_L
     dW = net.forward(X).O[L - 1].astype(np.float64).T @ d_L
     np.testing.assert_allclose(grads.weights[-1], dW, rtol=tol, atol=tol * np.max(np.abs(dW)))
-    assert net.copy().step(X, y, name, lr=1e-3) == pytest.approx(expected, rel=tol)
+    assert net.copy().step(X, y, name, learning_rate=1e-3) == pytest.approx(expected, rel=tol)
 
 
 @pytest.mark.parametrize("fast", ["1", "0"], ids=["fast", "MATBACKPROP_FAST=0"])
@@ -466,7 +466,9 @@ def test_fit_with_a_reduction_is_the_reference_loop(
     ref = net.copy()
     values = []
     for start in range(0, 10, 4):  # the reference: net.step on each batch, in order
-        values.append(ref.step(X[start : start + 4], y[start : start + 4], loss, lr=0.01))
+        values.append(
+            ref.step(X[start : start + 4], y[start : start + 4], loss, learning_rate=0.01)
+        )
     h = net.fit(X, y, loss=loss, learning_rate=0.01, epochs=1, batch_size=4, shuffle=False,
                 progress=False)  # fmt: skip
     for W, W_ref in zip(net.parameters(), ref.parameters()):
