@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -320,6 +321,13 @@ def predict(data: str, model_path: str, output: str | None) -> None:
         sys.stdout.write(buf.getvalue())
 
 
+def _positive_tolerance(value: float | None) -> float | None:
+    # a tolerance <= 0 or NaN fails every check, whatever the gradients
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise ConfigError(f"--tolerance must be a finite number > 0, got {value!r}")
+    return value
+
+
 @cli.command(epilog="Example:  matbackprop check --layers 3,5,5,2 --activation tanh --loss mse")
 @click.option("--layers", type=LAYERS, default="2,2,2,1", show_default=True)
 @click.option("--activation", default="sigmoid", show_default=True)
@@ -332,7 +340,7 @@ def predict(data: str, model_path: str, output: str | None) -> None:
 )
 @click.option("--bias/--no-bias", default=True, show_default=True)
 @click.option("--rows", default=5, show_default=True, type=click.IntRange(min=1))
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option(
     "--dtype", default="float64", show_default=True, type=click.Choice(["float64", "float32"])
 )
@@ -340,6 +348,7 @@ def predict(data: str, model_path: str, output: str | None) -> None:
     "--tolerance",
     default=None,
     type=float,
+    callback=lambda ctx, param, v: _positive_tolerance(v),
     help="Fail above this error [default: 1e-6 in float64, 1e-2 in float32].",
 )
 def check(
