@@ -79,8 +79,8 @@ Examples:
     type=click.Path(dir_okay=True, path_type=str),
     help="The data, as an option: a CSV file, or with --dask a .npy folder or Zarr array.",
 )
-@network_options(
-    optimizer="adam",
+@network_options(  # fit's own defaults (docs/defaults.md)
+    optimizer="sgd",
     learning_rate=0.01,
     target_help="Target column(s); repeat the flag or separate names by commas.",
 )
