@@ -69,7 +69,7 @@ def main() -> float:
     print(f"  largest difference, forward: {gap_forward:.1e}, backward: {gap_backward:.1e}")
 
     print(f"one gradient-descent step W_k ← W_k − η·∂L/∂W_k, η = {eta}:")
-    before = net.step(X, y, loss="mse", lr=eta)  # returns the loss before the step
+    before = net.step(X, y, loss="mse", learning_rate=eta)  # returns the loss before the step
     by_hand = [W1 - eta * dW1, W2 - eta * dW2, W3 - eta * dW3]
     gap_step = max(float(np.max(np.abs(a - b))) for a, b in zip(net.weights, by_hand))
     after = net.loss(X, y, "mse")

@@ -135,8 +135,8 @@ def test_step_and_predict_stay_in_the_library(make_lib: Any) -> None:
     lib = make_lib()
     ref, net = _pair(lib, "relu", "identity", np.float64)
     X, y = _data("mse")
-    assert net.step(lib.asarray(X), lib.asarray(y), "mse", lr=0.1) == pytest.approx(
-        ref.step(X, y, "mse", lr=0.1), rel=1e-12
+    assert net.step(lib.asarray(X), lib.asarray(y), "mse", learning_rate=0.1) == pytest.approx(
+        ref.step(X, y, "mse", learning_rate=0.1), rel=1e-12
     )
     y_hat = net.predict(lib.asarray(X))
     assert type(y_hat) is type(lib.asarray(X))
@@ -186,9 +186,10 @@ def test_parameters_from_two_libraries_are_refused() -> None:
     net = mb.Network([2, 2, 1], seed=0)
     with pytest.raises(ConfigError, match=r"weights\[0\] and the layer it replaces must all"):
         net.weights[0] = xp.asarray(np.ones((2, 2)))
-    net.biases = [xp.asarray(np.zeros(2)), xp.asarray(np.zeros(1))]
-    with pytest.raises(ConfigError, match=r"parameters .* must all come from one array library"):
-        net.predict(np.ones((1, 2)))
+    with pytest.raises(ConfigError, match=r"biases and weights must all come from one array"):
+        net.biases = [xp.asarray(np.zeros(2)), xp.asarray(np.zeros(1))]
+    with pytest.raises(ConfigError, match=r"biases and weights must all come from one array"):
+        mb.Network([2, 2, 1], biases=[xp.asarray(np.zeros(2)), xp.asarray(np.zeros(1))])
 
 
 def test_checkpoint_needs_numpy(tmp_path: Any) -> None:
@@ -239,3 +240,30 @@ def test_bad_targets_are_refused() -> None:
         net.gradients(X, xp.asarray(np.full((3, 2), 0.5)), "logloss")
     with pytest.raises(ShapeError, match="3 rows like X"):
         net.gradients(X, xp.asarray([0.0, 1.0]), "cross_entropy")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [mb.RMSprop, lambda: mb.AdaGrad(epsilon_inside_sqrt=True),
+     lambda: mb.Adam(epsilon_on="v_hat"), lambda: mb.SGD(momentum=0.9, nesterov=True)],
+    ids=["rmsprop", "adagrad", "adam-v-hat", "nesterov"],
+)  # fmt: skip
+def test_optimizer_state_and_freezing_in_another_library(make: Any) -> None:
+    xp = _strict()
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 2)), rng.normal(size=(8, 1))
+    ref = mb.Network([2, 3, 1], seed=0)
+    net = ref.copy().to(xp)
+    settings: dict[str, Any] = dict(epochs=3, batch_size=4, shuffle=False, progress=False,
+                                    freeze="b1")  # fmt: skip
+    ref_opt, opt = make(), make()
+    ref.fit(X, y, optimizer=ref_opt, **settings)
+    net.fit(xp.asarray(X), xp.asarray(y), optimizer=opt, **settings)
+    for a, b in zip(ref.parameters(), net.parameters()):
+        np.testing.assert_allclose(np.asarray(b), a, rtol=1e-12, atol=1e-15)
+    assert opt.state.t == ref_opt.state.t == 6
+    for key, value in ref_opt.state_dict().items():
+        np.testing.assert_allclose(opt.state_dict()[key], value, rtol=1e-12, atol=1e-15)
+    theta = opt.plain_iterate(net)
+    for a, b in zip(ref_opt.plain_iterate(ref), theta):
+        np.testing.assert_allclose(np.asarray(b), a, rtol=1e-12, atol=1e-15)

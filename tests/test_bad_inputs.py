@@ -269,9 +269,9 @@ API: list[Any] = [
     ),
     (
         "unknown-optimizer",
-        lambda d: fit(optimizer="rmsprop"),
+        lambda d: fit(optimizer="lbfgs"),
         ConfigError,
-        ["optimizer", "one of", "adam", "'rmsprop'"],
+        ["optimizer", "one of", "adam", "rmsprop", "adagrad", "'lbfgs'"],
     ),
     (
         "unknown-init",
@@ -341,7 +341,12 @@ API: list[Any] = [
         ConfigError,
         ["learning_rate", "number", "'0.1'"],
     ),
-    ("step-lr-zero", lambda d: net21().step(X4, Y4, lr=0), ConfigError, ["lr", "> 0", "0"]),
+    (
+        "step-learning-rate-zero",
+        lambda d: net21().step(X4, Y4, learning_rate=0),
+        ConfigError,
+        ["learning_rate", "> 0", "0"],
+    ),
     ("epochs-zero", lambda d: fit(epochs=0), ConfigError, ["epochs", "positive integer", "0"]),
     (
         "epochs-negative",
@@ -747,9 +752,9 @@ CLI: list[Any] = [
     ("unknown-loss", train("--loss", "hinge"), 2, ["'--loss'", "'hinge'", "'mse'"]),
     (
         "unknown-optimizer",
-        train("--optimizer", "rmsprop"),
+        train("--optimizer", "lbfgs"),
         2,
-        ["'--optimizer'", "'rmsprop'", "'adam'"],
+        ["'--optimizer'", "'lbfgs'", "'adam'", "'rmsprop'"],
     ),
     ("unknown-init", train("--init", "magic"), 2, ["--init", "one of", "'magic'"]),
     ("unknown-dtype", train("--dtype", "float16"), 2, ["'--dtype'", "'float16'", "'float64'"]),

@@ -3,6 +3,7 @@ and resumes ends bitwise identical to a run that never stopped, under the same s
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import subprocess
@@ -157,6 +158,10 @@ def test_resume_false_starts_over(tmp_path: Path) -> None:
         pytest.param({"early_stopping": False}, "early_stopping=True", id="early-stopping"),
         pytest.param({"validation_split": 0.25}, "validation_split=0.2", id="validation-split"),
         pytest.param({"epochs": 2}, "already run 3 epochs", id="fewer-epochs"),
+        pytest.param(
+            {"freeze": "b"}, r"freeze=None, this run has \['b1', 'b2', 'b3'\]", id="freeze"
+        ),
+        pytest.param({"optimizer": mb.Adam(epsilon_on="v_hat")}, "epsilon_on", id="adam-form"),
     ],
 )
 def test_resume_refuses_other_settings(tmp_path: Path, changes: dict[str, Any], words: str) -> None:
@@ -166,6 +171,23 @@ def test_resume_refuses_other_settings(tmp_path: Path, changes: dict[str, Any], 
     with pytest.raises(ConfigError, match=words):
         run(**changes, checkpoint=ck)
     assert ck.read_bytes() == before
+
+
+@pytest.mark.parametrize("opt", [mb.Adam(), mb.RMSprop(), mb.SGD(momentum=0.9)],
+                         ids=["adam", "rmsprop", "momentum"])  # fmt: skip
+def test_a_given_optimizer_resumes_from_the_checkpoint(tmp_path: Path, opt: mb.Optimizer) -> None:
+    # fit(optimizer=object) writes the object's state to the checkpoint and a resumed run
+    # reads it back into another object: the same as one run, and the same state after it
+    ck, changes = tmp_path / "run.ckpt", {"freeze": ["b2"], "optimizer": opt}
+    whole_opt, first, second = (dataclasses.replace(opt) for _ in range(3))
+    whole = run(**{**changes, "optimizer": whole_opt})
+    run(**{**changes, "optimizer": first}, epochs=5, checkpoint=ck)
+    resumed = run(**{**changes, "optimizer": second}, checkpoint=ck)
+    assert_same(resumed, whole)
+    assert second.state.t == whole_opt.state.t == load_checkpoint(ck).opt_t
+    for name, slot in whole_opt.state.slots.items():
+        for a, b in zip(slot, second.state.slots[name]):
+            assert a.tobytes() == b.tobytes()
 
 
 def test_resume_refuses_another_network_or_other_data(tmp_path: Path) -> None:

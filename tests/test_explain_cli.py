@@ -86,7 +86,7 @@ def test_solve_exact_fractions_and_trace(
     assert any(r["name"] == "dW2" and r["step"] == 2 for r in records)
 
 
-def test_solve_check_reports_the_first_divergence(capsys: pytest.CaptureFixture[str]) -> None:
+def test_solve_check_judges_every_value(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(
         capsys,
         "solve",
@@ -104,10 +104,65 @@ def test_solve_check_reports_the_first_divergence(capsys: pytest.CaptureFixture[
         "W3@1=1/2;1/2",
         "--check",
         "d2@2=-1/8,-1/8",
+        "--check",
+        "dL/dW3@2=-0.25;-0.25",
+        "--check",
+        "dL/dW3@2=-0.25;-0.25",
+        "--check",
+        "dW3@1=abc",
     )
     assert code == 1  # a wrong answer is a failed check, not a usage mistake
-    assert "Your d2 in step 2 is the first value that differs." in out
-    assert "Everything before it matches: W3@1." in out
+    report = " ".join(out[out.index("Check of your answer") :].split())
+    assert "Checked 5 value(s): 3 match, 1 differ, 1 could not be read." in report
+    assert "W3@1 (W3): matches" in report
+    assert "dW3@1 (∂L/∂W3): could not be read: abc (row 1, column 1) is not a number" in report
+    assert "d2@2 (∂L/∂H2): differs: it is what the step gives without the ½ of the loss" in report
+    assert report.count("dW3@2 (∂L/∂W3): matches") == 2  # given twice, judged twice
+
+
+@pytest.mark.parametrize(
+    ("checks", "code"),
+    [
+        (["dW3@1=-1/4,-1/4"], 1),  # the transposed 1×2 answer: never accepted
+        (["dW3@1=-1/4;-1/4", "H2@1=0,0;0,0"], 0),
+    ],
+    ids=["transposed", "right"],
+)
+def test_solve_check_exit_codes(
+    capsys: pytest.CaptureFixture[str], checks: list[str], code: int
+) -> None:
+    args = ["solve", "--X", "1,2;3,4", "--y", "1;0", "--init", "zeros", "--lr", "1"]
+    for c in checks:
+        args += ["--check", c]
+    got, out, _ = _run(capsys, *args)
+    assert got == code, out
+    if code:
+        assert "your ∂L/∂W3 is the transpose of the correct one" in out
+
+
+def test_solve_check_tolerance_and_error_carried_forward(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    base = ["solve", "--X", "1,2", "--y", "1", "--init", "zeros", "--lr", "1", "--steps", "3"]
+    # The printed value and both roundings of its tie pass; one unit off does not, unless
+    # --tolerance allows it.
+    assert _run(capsys, *base, "--check", "H2@3=0.03125,0.03125")[0] == 0
+    assert _run(capsys, *base, "--check", "H2@3=0.0312,0.0313")[0] == 0
+    assert _run(capsys, *base, "--check", "H2@3=0.0314,0.0314")[0] == 1
+    assert _run(capsys, *base, "--check", "H2@3=0.0314,0.0314", "--tolerance", "2e-4")[0] == 0
+    assert _run(capsys, *base, "--check", "H2@3=0.0314,0.0314", "--tolerance", "1%")[0] == 0
+    # W2 after step 2 is 1/32; from a wrong W2 of 1/16, H2 in step 3 is 1/16 by her own numbers
+    wrong = ["--check", "W2@2=1/16,1/16;1/16,1/16", "--check", "H2@3=0.0625,0.0625"]
+    code, out, _ = _run(capsys, *base, *wrong)
+    assert code == 1
+    assert "Checked 2 value(s): 0 match, 2 differ" in out
+    code, out, _ = _run(capsys, *base, *wrong, "--carry-forward")
+    assert code == 1
+    assert "Checked 2 value(s): 1 match, 1 differ" in out
+    assert "Error carried forward" in out
+    code, _, err = _run(capsys, *base, "--check", "L=1", "--tolerance", "lots")
+    assert code == 2
+    assert "tolerance must be a number" in err
 
 
 def test_solve_reads_small_files_and_explicit_weights(

@@ -4,6 +4,7 @@ equal to the engine's (``Network.forward``, ``gradients`` with ``grads.d[k]``, `
 from __future__ import annotations
 
 import itertools
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -129,6 +130,19 @@ def test_every_number_equals_the_engine(
             layers, activation=act, output_activation=out, bias=bias, init=init, seed=1
         )
     sol = solve(net, X, y, loss=loss, learning_rate=lr, steps=3, order=order)
+    if init == "normal":  # a random init: the solution starts from the givens it prints
+        assert sol.settings["rounded_givens"]
+        for k, w in enumerate(net.weights, start=1):
+            given = sol.given[f"W{k}"].astype(float)
+            np.testing.assert_allclose(given, w, rtol=5e-4)  # 4 significant digits
+            assert [float(f"{x:.4g}") for x in w.flat] == given.ravel().tolist()
+        net = mb.Network(
+            layers,
+            activation=act,
+            output_activation=out,
+            bias=bias,
+            init=[sol.given[f"W{k}"].astype(float) for k in range(1, len(layers))],
+        )
     engine_loss = mb.MSE(half=True) if loss == "mse_half" else loss
     expected = _engine_steps(net.copy(), X, y, engine_loss, lr, 3, order)
     assert len(sol.steps) == 3
@@ -150,7 +164,7 @@ def test_decimal_mode_states_its_precision() -> None:
     net = mb.Network([2, 2, 1], activation="tanh", bias=False, init="normal", seed=0)
     sol = solve(net, [[0.3, -1.2]], [[0.5]], precision=3)
     assert not sol.steps[0].exact
-    assert "decimals rounded to 3 places" in sol.to_text()
+    assert "decimals rounded to 3 significant digits" in sol.to_text()
 
 
 def test_exact_fractions_from_strings_and_fractions() -> None:
@@ -185,3 +199,97 @@ def test_solve_refuses_bad_settings(kwargs: dict[str, Any], error: type, match: 
     X, y = args.pop("X"), args.pop("y")
     with pytest.raises(error, match=match):
         solve(_masha_zeros(), X, y, **args)
+
+
+# -- a solution never disagrees with the problem it prints ----------------------------------
+
+
+def _printed_matrix(text: str, name: str) -> np.ndarray:
+    """The matrix ``name = [ … ]`` as the text output prints it, read back as floats."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{name} = ["))
+    rows = []
+    for line in lines[start:]:
+        if "[" not in line:
+            break
+        rows.append([float(x) for x in line.split("[", 1)[1].split("]")[0].split()])
+    return np.array(rows)
+
+
+def test_a_random_init_is_solved_from_the_printed_givens() -> None:
+    # A student copies the printed problem and works it exactly: her numbers are the key's.
+    net = mb.Network([2, 2, 1], activation="tanh", bias=True, init="normal", seed=5)
+    sol = solve(net, "1,2", "1", learning_rate="0.5")
+    text = sol.to_text()
+    assert "rounded to 4 significant digits as printed above" in text
+    W1, W2 = _printed_matrix(text, "W1"), _printed_matrix(text, "W2")
+    assert not np.array_equal(W1, net.weights[0])  # the printed weights are rounded ...
+    np.testing.assert_allclose(W1, net.weights[0], rtol=5e-4)
+    b1, b2 = _printed_matrix(text, "b1"), _printed_matrix(text, "b2")
+    H1 = np.array([[1.0, 2.0]]) @ W1 + b1  # ... and the student works from them
+    y_hat = np.tanh(H1) @ W2 + b2
+    res = sol.check({"H1": H1.tolist(), "y_hat": y_hat.tolist()})
+    assert res.ok, str(res)
+    v = sol.steps[0].values
+    np.testing.assert_allclose(v["y_hat"], y_hat, rtol=1e-13)
+
+
+def test_typed_decimals_are_printed_exactly_and_stay_decimals_in_exact_mode() -> None:
+    net = mb.Network([2, 2, 1], activation="relu", bias=False, init="zeros")
+    W = ["0.15,0.25;0.2,0.3", "0.4;0.45"]
+    sol = solve(net, "0.05,0.1", "0.01", weights=W, learning_rate="0.5", exact=True, steps=2)
+    assert all(s.exact for s in sol.steps)
+    text = sol.to_text()
+    # H1 = [0.05·0.15 + 0.1·0.2, 0.05·0.25 + 0.1·0.3] = [0.0275 0.0425], exactly
+    assert "H1 = X·W1 = [ 0.0275  0.0425 ]" in text
+    assert not re.findall(r"\d+/\d+", text)  # no fraction like 159532911223359/3051757812500000
+    assert "every value is written out in full" in text
+    # ŷ = 0.0275·0.4 + 0.0425·0.45 = 0.030125
+    assert sol.steps[0].values["y_hat"].tolist() == [[F("0.030125")]]
+    assert "ŷ = O1·W2 = [ 0.030125 ]" in text
+
+
+def test_exact_true_says_where_it_cannot_stay_exact() -> None:
+    with pytest.raises(
+        mb.ConfigError, match=r"step 3 cannot be worked in exact numbers, since σ\(1/32\) is irrational"
+    ):
+        solve(_masha_zeros(), "1,2", "1", learning_rate=1, steps=3, exact=True)
+    sol = solve(
+        _masha_zeros(), "1,2", "1", learning_rate=1, steps=3
+    )  # "auto" switches, and says so
+    assert sol.run.switched_at == 3
+
+
+def test_small_values_are_never_printed_as_zero() -> None:
+    # ŷ = 0.99999·1 misses y = 1 by 1e-5: L = ½·1e-10 and d = −1e-5, next to 1-sized numbers
+    net = mb.Network([1, 1], activation="identity", bias=False, init=[[[0.99999]]])
+    sol = solve(net, "1", "1", learning_rate=1, exact=False)
+    text = sol.to_text()
+    assert "L = 1/(2n)·Σ_i (ŷ_i − y_i)² ≈ 5.000e-11" in text
+    assert "[ -1.000e-5 ]" in text
+    assert "[ 1.000 ]" in text  # W1 ← 0.99999 + 1e-5, in float: 4 significant digits
+    latex = sol.to_latex()
+    assert r"5.000 \cdot 10^{-11}" in latex
+    exact = solve(net, "1", "1", learning_rate=1)  # the same, exactly: 0.99999 was typed
+    assert "[ -0.00001 ]" in exact.to_text()
+
+
+def test_exact_zeros_print_as_0_in_every_mode() -> None:
+    for mode in (True, False):
+        text = solve(_masha_zeros(), "1,2", "1", learning_rate=1, exact=mode).to_text()
+        assert "∂L/∂W2 = O1ᵀ·d = [ 0  0 ]" in text, mode
+        assert "-0 " not in text
+        assert "0.000 " not in text
+
+
+def test_a_non_fused_output_shows_dl_dyhat_and_f_prime_as_checkable_lines() -> None:
+    # σ output with MSE: d = ∂L/∂ŷ * σ'(H2), each factor on its own line
+    net = mb.Network(
+        [1, 1], activation="identity", output_activation="sigmoid", bias=False, init="zeros"
+    )
+    sol = solve(net, "2", "1", loss="mse_half", learning_rate=1)
+    text = sol.to_text()
+    assert "∂L/∂ŷ = 1/n·(ŷ − y) = [ -1/2 ]" in text
+    assert "g'(H1) = ŷ * (1 − ŷ) = [ 1/4 ]" in text
+    assert "d = ∂L/∂ŷ * g'(H1) = [ -1/8 ]" in text
+    assert sol.check({"dL/dyhat": "-1/2", "fp1": "1/4", "d1": "-1/8"}).ok

@@ -9,6 +9,7 @@ bitwise equality in float64 and float32 alike.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import pickle
 from typing import Any
 
@@ -147,6 +148,7 @@ def _reference_fit(
 def test_fit_trajectory_equals_reference_loop(
     activation: str, output: str, loss: str, batch: int | None, optimizer: Any, dtype: Any
 ) -> None:
+    optimizer = dataclasses.replace(optimizer)  # the same settings, a fresh state
     sizes = [4, 6, 5, 3]
     X, y = _data(sizes, loss, 30, dtype, seed=2)
     fast = mb.Network(sizes, activation, output, seed=4, dtype=dtype)
@@ -167,7 +169,7 @@ def test_step_equals_reference_update(dtype: Any) -> None:
     X, y = _data(sizes, "mse", 9, dtype)
     net = mb.Network(sizes, "tanh", seed=0, dtype=dtype)
     twin = net.copy()
-    value = net.step(X, y, "mse", lr=0.1)
+    value = net.step(X, y, "mse", learning_rate=0.1)
     ref_value, grads = twin._value_and_gradients(X, y, get_loss("mse"))
     for p, g in zip(twin.parameters(), grads.parameters()):
         p -= 0.1 * g

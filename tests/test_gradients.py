@@ -220,7 +220,7 @@ def test_gradients_match_autograd_float64(act: str, case: LossCase, bias: bool, 
     L, n_b = net.n_layers, len(net.biases)
     assert value == pytest.approx(ref_value, rel=1e-12)
     _assert_close(grads.parameters(), ref[: L + n_b], rtol=1e-9)
-    # grads.d[k] is ∂L/∂H_k for k = 1..L; d[0] is not computed
+    # grads.d[k] is ∂L/∂H_k for k = 1..L; d[0] is None (no H_0)
     assert grads.d[0] is None
     _assert_close([d for d in grads.d[1:] if d is not None], ref[L + n_b :], rtol=1e-9)
 
@@ -229,6 +229,49 @@ def test_gradients_match_autograd_float64(act: str, case: LossCase, bias: bool, 
     cache = net.forward(X)
     by_hand = net.backward(cache, case.loss.grad(cache.y_hat, y))
     _assert_close(by_hand.parameters(), ref[: L + n_b], rtol=1e-9)
+
+
+def _oracle_dO(net: mb.Network, X: Array, y: Array, case: LossCase) -> list[Array]:
+    """∂L/∂O_k for k = 0..L-1 from autograd: the gradient with respect to a zero matrix
+    ``F_k`` added to ``O_k`` (``O_0 = X``), in float64."""
+    fs = [REFERENCE[name] for name in net.activations]
+    L = net.n_layers
+    y64 = y.astype(np.float64)
+    half = isinstance(case.loss, mb.MSE) and case.loss.half
+    Ws = [W.astype(np.float64) for W in net.weights]
+    bs = [b.astype(np.float64) for b in net.biases]
+
+    def loss(Fs: list[Any]) -> Any:
+        O = X.astype(np.float64)
+        for k in range(L):
+            H = anp.dot(O + Fs[k], Ws[k])
+            if bs:
+                H = H + bs[k]
+            O = fs[k](H)
+        if case.loss.output_activation == case.output != "identity":
+            return _loss_from_logits(case.loss.name, H, y64)
+        return _reference_loss(case.loss.name, half, O, y64)
+
+    return list(grad(loss)([np.zeros((X.shape[0], n_k)) for n_k in net.layer_sizes[:-1]]))
+
+
+@pytest.mark.parametrize(("act", "case", "bias", "depth"), GRID)
+def test_gradients_with_respect_to_every_O_match_autograd(
+    act: str, case: LossCase, bias: bool, depth: int
+) -> None:
+    net, X, y = _problem(act, case, bias, depth, seed=depth * 100 + len(act))
+    ref = _oracle_dO(net, X, y, case)
+    _, grads = net.gradients(X, y, case.loss, inputs=True)
+    assert grads.dO is not None
+    assert len(grads.dO) == net.n_layers  # O_0 = X .. O_{L-1}
+    _assert_close(grads.dO, ref, rtol=1e-9)
+    cache = net.forward(X)
+    by_hand = net.backward(cache, case.loss.grad(cache.y_hat, y), inputs=True)
+    assert by_hand.dO is not None
+    _assert_close(by_hand.dO, ref, rtol=1e-9)
+    # not asked for, not formed
+    assert net.gradients(X, y, case.loss)[1].dO is None
+    assert net.backward(cache, case.loss.grad(cache.y_hat, y)).dO is None
 
 
 F32_GRID = [
@@ -322,6 +365,28 @@ def test_gradients_match_finite_differences(act: str, case: LossCase, bias: bool
     _assert_close(grads.parameters(), library_fd, rtol=1e-6)
     # neither finite-difference pass leaves a trace on the parameters
     assert all(np.array_equal(a, b) for a, b in zip(before, net.parameters()))
+
+
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "nobias"])
+def test_gradient_with_respect_to_X_matches_finite_differences(bias: bool) -> None:
+    net, X, y = _problem("tanh", LOSS_CASES[2], bias, 3, seed=5)
+    _, grads = net.gradients(X, y, LOSS_CASES[2].loss, inputs=True)
+    assert grads.dO is not None
+    eps, fd = 1e-6, np.zeros_like(X)
+    for idx in np.ndindex(*X.shape):
+        Xp, Xm = X.copy(), X.copy()
+        Xp[idx] += eps
+        Xm[idx] -= eps
+        up, down = (net.loss(Z, y, LOSS_CASES[2].loss) for Z in (Xp, Xm))
+        fd[idx] = (up - down) / (2 * eps)
+    _assert_close([grads.dO[0]], [fd], rtol=1e-7)
+
+
+def test_inputs_must_be_a_boolean(rng: np.random.Generator) -> None:
+    net = mb.Network([2, 1], seed=rng)
+    cache = net.forward(np.ones((1, 2)))
+    with pytest.raises(mb.ConfigError, match="inputs must be True or False, got 1"):
+        net.backward(cache, np.ones((1, 1)), inputs=1)  # type: ignore[arg-type]
 
 
 # -- backward from a user-supplied dL/dy_hat ---------------------------------------------

@@ -56,7 +56,7 @@ def test_mashas_network_two_steps_by_hand() -> None:
 
     # ---- step 1: update, W ← W − 1·dW ----
     # W3 = [[0], [0]] − [[−¼], [−¼]] = [[¼], [¼]];  W1, W2 stay zero
-    assert net.step(X, y, loss, lr=1.0) == 0.25  # returns the loss before the step
+    assert net.step(X, y, loss, learning_rate=1.0) == 0.25  # returns the loss before the step
     np.testing.assert_array_equal(net.weights[2], [[0.25], [0.25]])
     np.testing.assert_array_equal(net.weights[1], np.zeros((2, 2)))
     np.testing.assert_array_equal(net.weights[0], np.zeros((2, 2)))
@@ -87,7 +87,7 @@ def test_mashas_network_two_steps_by_hand() -> None:
     # W3 = ¼ + ⅛ = 3/8;  W2 = 0 + 1/128 everywhere;  W1 = 0.
     # Both neurons of each hidden layer are still identical: zeros init never breaks the
     # symmetry, which is why fit() warns about it.
-    assert net.step(X, y, loss, lr=1.0) == 5 / 32
+    assert net.step(X, y, loss, learning_rate=1.0) == 5 / 32
     np.testing.assert_array_equal(net.weights[2], [[3 / 8], [3 / 8]])
     np.testing.assert_array_equal(net.weights[1], np.full((2, 2), 1 / 128))
     np.testing.assert_array_equal(net.weights[0], np.zeros((2, 2)))
@@ -132,7 +132,7 @@ def test_relu_network_with_biases_by_hand() -> None:
     # One step with lr = ¼:
     # W1 = [[1 − ¾, −1 + 5/4], [½ − 3/2, 2 − ⅛]] = [[¼, ¼], [−1, 15/8]];  b1 = [−¾, −3/2]
     # W2 = [[2 − ¾], [−1 + 1]] = [[5/4], [0]];  b2 = ½ + ½ = 1
-    assert net.step(X, y, mb.MSE(), lr=0.25) == 7.25
+    assert net.step(X, y, mb.MSE(), learning_rate=0.25) == 7.25
     np.testing.assert_array_equal(net.weights[0], [[0.25, 0.25], [-1.0, 1.875]])
     np.testing.assert_array_equal(net.biases[0], [-0.75, -1.5])
     np.testing.assert_array_equal(net.weights[1], [[1.25], [0.0]])
@@ -197,16 +197,30 @@ def test_step_is_plain_gradient_descent(rng: np.random.Generator) -> None:
     X, y = rng.normal(size=(6, 2)), rng.normal(size=(6, 1))
     before = [p.copy() for p in net.parameters()]
     value, grads = net.gradients(X, y, "mse")
-    assert net.step(X, y, "mse", lr=0.3) == value
+    assert net.step(X, y, "mse", learning_rate=0.3) == value
     for p0, g, p1 in zip(before, grads.parameters(), net.parameters()):
         np.testing.assert_array_equal(p1, p0 - 0.3 * g)
 
 
-@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), 1e6, "0.1"], ids=repr)
-def test_step_refuses_bad_learning_rates(lr: Any) -> None:
+@pytest.mark.parametrize("eta", [0, -0.1, float("nan"), 1e6, "0.1"], ids=repr)
+def test_step_refuses_bad_learning_rates(eta: Any) -> None:
     net = mb.Network([1, 1])
-    with pytest.raises(mb.ConfigError, match="lr must"):
-        net.step([[1.0]], [[1.0]], lr=lr)
+    with pytest.raises(mb.ConfigError, match="learning_rate must"):
+        net.step([[1.0]], [[1.0]], learning_rate=eta)
+
+
+def test_step_lr_is_a_deprecated_alias_of_learning_rate() -> None:
+    X, y = [[1.0, 2.0]], [[1.0]]
+    net, twin = mb.Network([2, 1], seed=0), mb.Network([2, 1], seed=0)
+    with pytest.warns(DeprecationWarning, match="lr= is deprecated.*use learning_rate="):
+        before = net.step(X, y, lr=0.3)
+    assert twin.step(X, y, learning_rate=0.3) == before
+    assert net == twin
+    with pytest.raises(mb.ConfigError, match="give learning_rate or its deprecated alias lr"):
+        net.step(X, y, learning_rate=0.2, lr=0.3)
+    refused = pytest.raises(mb.ConfigError, match="lr must be > 0")
+    with pytest.warns(DeprecationWarning, match="lr="), refused:
+        net.step(X, y, lr=-1)
 
 
 # -- parameters -------------------------------------------------------------------------
@@ -237,6 +251,109 @@ def test_no_bias_network_has_no_biases() -> None:
     assert list(net.biases) == []
     assert net.n_parameters == 2 * 2 + 2 * 1
     assert mb.Network([2, 2, 1]).n_parameters == 2 * 2 + 2 + 2 * 1 + 1
+
+
+def test_biases_given_to_the_constructor() -> None:
+    net = mb.Network([2, 3, 1], init="zeros", biases=[[1.0, 2.0, 3.0], [4]])
+    np.testing.assert_array_equal(net.biases[0], [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(net.predict([[0.0, 0.0]]), [[4.0]])  # W = 0: only b_2
+    assert net.biases[1].dtype == np.float64
+    assert net.copy() == net
+    f32 = mb.Network([2, 1], biases=[np.array([1], dtype=np.int64)], dtype=np.float32)
+    assert f32.biases[0].dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"biases": [[0.0, 0.0, 0.0]]}, mb.ShapeError, "biases must hold 2 vectors, got 1"),
+        ({"biases": [[0.0, 0.0], [0.0]]}, mb.ShapeError,
+         r"biases\[0\] \(b1\) expects shape \(3,\), got \(2,\)"),
+        ({"biases": [[0.0, 0.0, np.nan], [0.0]]}, mb.DataError,
+         r"biases\[0\] \(b1\) must be finite"),
+        ({"biases": [[0.0] * 3, [0.0]], "bias": False}, mb.ConfigError,
+         "biases were given but bias=False"),
+        ({"biases": "b"}, mb.ConfigError, "biases must be a list of vectors, got 'b'"),
+    ],
+    ids=["count", "shape", "nan", "without-bias", "string"],
+)  # fmt: skip
+def test_bad_constructor_biases_are_refused(
+    kwargs: dict[str, Any], error: type, message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        mb.Network([2, 3, 1], **kwargs)
+
+
+def test_parameter_names_follow_parameters() -> None:
+    assert mb.Network([2, 3, 1]).parameter_names() == ["W1", "W2", "b1", "b2"]
+    assert mb.Network([2, 3, 1], bias=False).parameter_names() == ["W1", "W2"]
+
+
+# -- frozen parameters ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("freeze", "changed"),
+    [
+        ("b", ["W1", "W2"]),
+        (["b"], ["W1", "W2"]),
+        ("W", ["b1", "b2"]),
+        (["W1", "b2"], ["W2", "b1"]),
+        (("W2",), ["W1", "b1", "b2"]),
+        ([], ["W1", "W2", "b1", "b2"]),
+    ],
+    ids=["b", "b-list", "W", "W1-b2", "W2-tuple", "nothing"],
+)
+def test_step_leaves_frozen_parameters_alone(freeze: Any, changed: list[str]) -> None:
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(5, 2)), rng.normal(size=(5, 1))
+    net = mb.Network([2, 3, 1], seed=0)
+    net.biases = [rng.normal(size=3), rng.normal(size=1)]
+    free = net.copy()
+    _, grads = net.gradients(X, y)
+    net.step(X, y, learning_rate=0.1, freeze=freeze)
+    free.step(X, y, learning_rate=0.1)
+    before = dict(zip(net.parameter_names(), grads.parameters()))
+    for name, p, q in zip(net.parameter_names(), net.parameters(), free.parameters()):
+        if name in changed:
+            np.testing.assert_array_equal(p, q)  # the same step as without freezing
+        else:
+            assert not np.array_equal(p, q)
+            np.testing.assert_array_equal(p, q + 0.1 * before[name])  # = the value before
+
+
+def test_frozen_parameters_keep_their_optimizer_slots() -> None:
+    X, y = [[1.0, 2.0]], [[1.0]]
+    net, opt = mb.Network([2, 2, 1], seed=0), mb.SGD(momentum=0.9)
+    net.step(X, y, optimizer=opt, freeze="b")
+    net.step(X, y, optimizer=opt, freeze="b")
+    assert opt.state.t == 2
+    for v in opt.state.slots["velocity"][2:]:  # b1, b2
+        np.testing.assert_array_equal(v, 0.0)
+    assert all(np.any(v != 0) for v in opt.state.slots["velocity"][:2])
+
+
+@pytest.mark.parametrize(
+    ("freeze", "bias", "message"),
+    [
+        ("c1", True, r"freeze names parameters W1, W2, b1, b2, W or b; got 'c1'"),
+        ("W3", True, "got 'W3'"),
+        ("b", False, "freeze names 'b' but the network has no biases"),
+        ("b1", False, r"\(no b: the network has no biases\); got 'b1'"),
+        (["W", "b"], True, "freezes every parameter: nothing to train"),
+        ("W", False, "freezes every parameter"),
+        ([1], True, r"freeze must be a parameter name or a list of names .*got \[1\]"),
+        (3, True, "freeze must be a parameter name"),
+    ],
+    ids=["unknown", "no-such-layer", "b-without-biases", "b1-without-biases", "everything",
+         "every-weight-no-bias", "an-int", "not-a-list"],
+)  # fmt: skip
+def test_bad_freeze_is_refused(freeze: Any, bias: bool, message: str) -> None:
+    net = mb.Network([2, 3, 1], bias=bias)
+    with pytest.raises(mb.ConfigError, match=message):
+        net.step([[1.0, 2.0]], [[1.0]], freeze=freeze)
+    with pytest.raises(mb.ConfigError, match=message):
+        net.fit([[1.0, 2.0]], [[1.0]], freeze=freeze, progress=False)
 
 
 def test_per_layer_activations() -> None:

@@ -90,9 +90,35 @@ def test_mini_batch_epoch_loss_is_weighted_by_batch_size(monkeypatch: pytest.Mon
     twin = net.copy()
     history = net.fit(X, y, epochs=1, batch_size=4, shuffle=False, learning_rate=0.1,
                       progress=False)  # fmt: skip
-    values = [twin.step(X[s : s + 4], y[s : s + 4], "mse", lr=0.1) for s in (0, 4, 8)]
+    values = [twin.step(X[s : s + 4], y[s : s + 4], "mse", learning_rate=0.1) for s in (0, 4, 8)]
     assert history.loss[0] == pytest.approx((4 * values[0] + 4 * values[1] + 2 * values[2]) / 10)
     assert all(np.array_equal(p, q) for p, q in zip(net.parameters(), twin.parameters()))
+
+
+@pytest.mark.parametrize("fast", ["1", "0"], ids=["fast-paths-allowed", "reference"])
+@pytest.mark.parametrize("batch_size", [None, 4], ids=["full-batch", "batches-of-4"])
+def test_fit_freezes_parameters_like_step(
+    monkeypatch: pytest.MonkeyPatch, fast: str, batch_size: int | None
+) -> None:
+    # Plain SGD with frozen biases must leave the fast paths (none of them freezes) and
+    # follow net.step(freeze=...) bitwise.
+    monkeypatch.setenv("MATBACKPROP_FAST", fast)
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(12, 2)), rng.normal(size=(12, 1))
+    net = mb.Network([2, 4, 1], activation="tanh", seed=0)
+    net.biases = [rng.normal(size=4), rng.normal(size=1)]
+    twin, b0 = net.copy(), [b.copy() for b in net.biases]
+    net.fit(X, y, epochs=3, batch_size=batch_size, shuffle=False, learning_rate=0.1,
+            freeze="b", progress=False)  # fmt: skip
+    for _ in range(3):
+        for s in range(0, 12, batch_size or 12):
+            rows = slice(s, s + (batch_size or 12))
+            twin.step(X[rows], y[rows], "mse", learning_rate=0.1, freeze="b")
+    assert net == twin
+    for b, b_start in zip(net.biases, b0):
+        np.testing.assert_array_equal(b, b_start)
+    assert net.training_info is not None
+    assert net.training_info["freeze"] == ["b1", "b2"]
 
 
 @pytest.mark.parametrize("init", ["zeros", "constant"])

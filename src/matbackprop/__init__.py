@@ -26,7 +26,7 @@ from .errors import (
 from .gradcheck import check_gradients, numerical_gradients
 from .losses import MSE, CrossEntropy, LogLoss, Loss
 from .network import Cache, Gradients, Network
-from .optimizers import SGD, Adam, Optimizer
+from .optimizers import SGD, AdaGrad, Adam, Optimizer, RMSprop
 from .training import History, SymmetryWarning
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "MSE",
     "SGD",
     "Activation",
+    "AdaGrad",
     "Adam",
     "Cache",
     "ConfigError",
@@ -49,6 +50,7 @@ __all__ = [
     "ModelFileError",
     "Network",
     "Optimizer",
+    "RMSprop",
     "ShapeError",
     "SymmetryWarning",
     "TrainingDivergedError",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,21 @@ def learning_rate(value: Any, name: str = "learning_rate") -> float:
     if lr > MAX_LEARNING_RATE:
         raise ConfigError(f"{name} must be at most {MAX_LEARNING_RATE:g}, got {value!r}")
     return lr
+
+
+def renamed(value: Any, default: Any, old_value: Any, name: str, old_name: str) -> Any:
+    """The value of argument ``name``, or of its deprecated alias ``old_name`` when that is
+    given (not ``None``), with a DeprecationWarning pointing at the caller's caller."""
+    if old_value is None:
+        return value
+    if value != default:
+        raise ConfigError(f"give {name} or its deprecated alias {old_name}, not both")
+    warnings.warn(
+        f"{old_name}= is deprecated and will be removed; use {name}=",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return old_value
 
 
 def fraction(value: Any, name: str) -> float:

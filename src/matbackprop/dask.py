@@ -284,7 +284,7 @@ def fit_full_batch(
     Xd, yd = _row_chunked(net, X, y)
     n = Xd.shape[0]
     params = net.parameters()
-    state = opt.init_state(params)
+    state = opt.bound_state(params)  # fresh for a name; a given optimizer continues
     history = History()
     last_good = [p.copy() for p in params]
     blocks = _row_blocks(Xd, yd)
@@ -496,7 +496,7 @@ def fit_streaming(
     n = Xd.shape[0]
     starts = np.cumsum((0, *Xd.chunks[0]))
     params = net.parameters()
-    state = opt.init_state(params)
+    state = opt.bound_state(params)  # fresh for a name; a given optimizer continues
     history = History()
     last_good = [p.copy() for p in params]
     n_chunks = len(Xd.chunks[0])

@@ -14,6 +14,7 @@ y_hat   ``O_L``, the output                      (n, n_L)
 d       ∂L/∂H_k, the backward accumulator      (n, n_k)
 dW_k    ∂L/∂W_k = O_{k-1}ᵀ·d                    (n_{k-1}, n_k)
 db_k    ∂L/∂b_k = 1ᵀ·d                          (n_k,)
+dO_k    ∂L/∂O_k = d·W_{k+1}ᵀ, on request        (n, n_k)
 eta     learning rate η
 ======  =====================================  ==================
 
@@ -43,6 +44,7 @@ from .activations import Activation, get_activation
 from .errors import ConfigError, DataError, DTypeError, ShapeError
 from .init import initial_weights, resolve_init
 from .losses import Loss, get_loss
+from .optimizers import SGD, Optimizer, update_selected
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -82,12 +84,18 @@ class Gradients:
     """``∂L/∂W_k`` and ``∂L/∂b_k``, shaped like the parameters, plus every accumulator ``d``.
 
     ``weights[k - 1]`` is ``∂L/∂W_k`` (like ``net.weights``); ``d[k]`` is ``∂L/∂H_k`` for
-    ``k = 1..L`` and ``d[0]`` is ``None`` (no ``∂L/∂X`` is computed).
+    ``k = 1..L`` and ``d[0]`` is ``None`` (the input has no pre-activation).
+    ``dO[k]`` is ``∂L/∂O_k`` for ``k = 0..L-1``, the gradient with respect to the input of
+    layer ``k + 1``, so ``dO[0]`` is ``∂L/∂X``; it is ``None`` unless the backward pass was
+    asked for it (``inputs=True``).
+
+    Shapes: ``d[k]``: (n, n_k); ``dO[k]``: (n, n_k); ``weights[k-1]``: (n_{k-1}, n_k).
     """
 
     weights: list[Array]
     biases: list[Array]
     d: list[Array | None] = field(default_factory=list)
+    dO: list[Array] | None = None
 
     def parameters(self) -> list[Array]:
         """Weights then biases, in the order of :meth:`Network.parameters`."""
@@ -169,6 +177,8 @@ class Network:
         output_activation: ``identity`` (regression), ``sigmoid`` (with ``LogLoss``) or
             ``softmax`` (with ``CrossEntropy``).
         bias: add a bias vector ``b_k`` to every layer.
+        biases: ``L`` starting bias vectors, ``biases[k-1]`` of shape ``(n_k,)`` (needs
+            ``bias=True``); zeros when not given.
         init: a scheme (``auto, zeros, constant, normal, uniform, glorot, glorot_normal, he,
             he_uniform``) or a list of ``L`` weight matrices.
         init_scale: the constant, std or gain of the scheme (see :mod:`matbackprop.init`).
@@ -188,6 +198,7 @@ class Network:
         init_scale: float | None = None,
         seed: int | np.random.Generator | None = None,
         dtype: DTypeLike = np.float64,
+        biases: Sequence[Any] | None = None,
     ) -> None:
         self.layer_sizes = _check_layer_sizes(layer_sizes)
         L = len(self.layer_sizes) - 1
@@ -237,6 +248,10 @@ class Network:
             self.dtype,
             "biases",
         )
+        if biases is not None:
+            if not self.bias:
+                raise ConfigError("biases were given but bias=False; give bias=True or no biases")
+            self.biases = biases  # the setter checks their number, shapes and library
         # How the weights were last trained (loss, optimizer, ...); saved with the model.
         self.training_info: dict[str, Any] | None = None
         # The user's own JSON-able notes (column names, ...); saved with the model.
@@ -263,15 +278,55 @@ class Network:
 
     @biases.setter
     def biases(self, values: Sequence[Any]) -> None:
-        values = list(values)
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise ConfigError(f"biases must be a list of vectors, got {values!r}")
+        values = [v if _xp.is_foreign(v) else np.asarray(v) for v in values]
         expected = self.n_layers if self.bias else 0
         if len(values) != expected:
             raise ShapeError(f"biases must hold {expected} vectors, got {len(values)}")
-        self._biases = ParameterList(values, self._biases._shapes, self.dtype, "biases")
+        new = ParameterList(values, self._biases._shapes, self.dtype, "biases")
+        if not all(map(_xp.is_numpy, [*new, *self._weights])):
+            _xp.namespace(*new, *self._weights, what="biases and weights")
+        self._biases = new
 
     def parameters(self) -> list[Array]:
         """Every parameter array, weights then biases (the order optimizers see)."""
         return [*self._weights, *self._biases]
+
+    def parameter_names(self) -> list[str]:
+        """``W1..WL`` then ``b1..bL``, in the order of :meth:`parameters` (and model files)."""
+        L = self.n_layers
+        return [f"W{k}" for k in range(1, L + 1)] + [f"b{k}" for k in range(1, L + 1) if self.bias]
+
+    def _frozen_indices(self, freeze: Any, argument: str = "freeze") -> frozenset[int]:
+        """The indices into :meth:`parameters` that ``freeze`` names: ``"W"`` (every
+        weight), ``"b"`` (every bias), or ``"W1"``, ``"b2"``, ...; one name or a list."""
+        if freeze is None:
+            return frozenset()
+        names = [freeze] if isinstance(freeze, str) else freeze
+        if not isinstance(names, Iterable) or not all(isinstance(n, str) for n in names):
+            raise ConfigError(
+                f"{argument} must be a parameter name or a list of names (W, b, W1, b2, ...), "
+                f"got {freeze!r}"
+            )
+        all_names = self.parameter_names()
+        chosen: set[int] = set()
+        for name in names:
+            if name in ("W", "b"):
+                group = [i for i, p in enumerate(all_names) if p[0] == name]
+                if not group:
+                    raise ConfigError(f"{argument} names 'b' but the network has no biases")
+            else:
+                group = [all_names.index(name)] if name in all_names else []
+            if not group:
+                raise ConfigError(
+                    f"{argument} names parameters {', '.join(all_names)}, W or b"
+                    f"{'' if self.bias else ' (no b: the network has no biases)'}; got {name!r}"
+                )
+            chosen.update(group)
+        if len(chosen) == len(all_names):
+            raise ConfigError(f"{argument}={freeze!r} freezes every parameter: nothing to train")
+        return frozenset(chosen)
 
     @property
     def xp(self) -> Any:
@@ -363,11 +418,16 @@ class Network:
             O.append(f_k.f(H_k))  # O_k = f_k(H_k): (n, n_k)
         return Cache(H, O)
 
-    def backward(self, cache: Cache, dL_dyhat: Any) -> Gradients:
+    def backward(self, cache: Cache, dL_dyhat: Any, *, inputs: bool = False) -> Gradients:
         """The seed's backward pass from ``d = ∂L/∂y_hat``.
 
-        Shapes: ``dL_dyhat``: (n, n_L) -> ``grads.weights[k-1]``: (n_{k-1}, n_k).
+        ``inputs=True`` also keeps ``grads.dO[k] = ∂L/∂O_k`` for ``k = 0..L-1`` (``dO[0]``
+        is ``∂L/∂X``), at the price of one more product, ``d·W_1ᵀ``.
+
+        Shapes: ``dL_dyhat``: (n, n_L) -> ``grads.weights[k-1]``: (n_{k-1}, n_k);
+        ``grads.dO[k]``: (n, n_k).
         """
+        _checks.boolean(inputs, "inputs")
         y_hat = cache.y_hat
         if _xp.is_numpy(y_hat):
             g = np.asarray(dL_dyhat, dtype=self.dtype)
@@ -382,38 +442,49 @@ class Network:
         assert H_L is not None
         # Through the output activation: d = ∂L/∂y_hat * f_L'(H_L), or softmax's row Jacobian.
         d = self._f[-1].backprop(g, H_L, y_hat)
-        return self._backward(cache, d)
+        return self._backward(cache, d, inputs=inputs)
 
-    def _backward(self, cache: Cache, d: Array) -> Gradients:
-        """Backpropagate ``d = ∂L/∂H_L`` (n, n_L) down to layer 1."""
+    def _backward(self, cache: Cache, d: Array, *, inputs: bool = False) -> Gradients:
+        """Backpropagate ``d = ∂L/∂H_L`` (n, n_L) down to layer 1; ``inputs=True`` keeps
+        every ``∂L/∂O_{k-1} = d·W_kᵀ`` and forms ``∂L/∂X`` too."""
         H, O, W = cache.H, cache.O, self._weights
         L = self.n_layers
         xp = _xp.namespace(d)
         dW: list[Array] = [d] * L  # placeholders, every slot is written below
         db: list[Array] = [d] * L if self.bias else []
         ds: list[Array | None] = [None] * (L + 1)
+        dO: list[Array] = [d] * L if inputs else []  # placeholders, as dW
         for k in range(L, 0, -1):
             ds[k] = d
             dW[k - 1] = O[k - 1].T @ d  # ∂L/∂W_k = O_{k-1}ᵀ·d: (n_{k-1}, n)·(n, n_k)
             if self.bias:
                 db[k - 1] = xp.sum(d, axis=0)  # ∂L/∂b_k = 1ᵀ·d: (n_k,)
+            if k > 1 or inputs:
+                dO_prev = d @ W[k - 1].T  # ∂L/∂O_{k-1} = d·W_kᵀ: (n, n_k)·(n_k, n_{k-1})
+                if inputs:
+                    dO[k - 1] = dO_prev
             if k > 1:
                 H_prev = H[k - 1]
                 assert H_prev is not None
-                # d = d·W_kᵀ * f'(H_{k-1}): (n, n_k)·(n_k, n_{k-1}) * (n, n_{k-1})
-                d = self._f[k - 2].backprop(d @ W[k - 1].T, H_prev, O[k - 1])
-        return Gradients(dW, db, ds)
+                # d = ∂L/∂O_{k-1} * f'(H_{k-1}): (n, n_{k-1}) * (n, n_{k-1})
+                d = self._f[k - 2].backprop(dO_prev, H_prev, O[k - 1])
+        return Gradients(dW, db, ds, dO if inputs else None)
 
     # -- loss, gradients and training -------------------------------------------------
 
-    def gradients(self, X: Any, y: Any, loss: str | Loss = "mse") -> tuple[float, Gradients]:
-        """The loss at ``(X, y)`` and its gradient with respect to every parameter."""
+    def gradients(
+        self, X: Any, y: Any, loss: str | Loss = "mse", *, inputs: bool = False
+    ) -> tuple[float, Gradients]:
+        """The loss at ``(X, y)`` and its gradient with respect to every parameter;
+        ``inputs=True`` adds ``grads.dO`` (``∂L/∂O_k``, ``dO[0] = ∂L/∂X``) as in
+        :meth:`backward`."""
         loss_fn = get_loss(loss)
+        _checks.boolean(inputs, "inputs")
         X_, y_ = self.check_data(X, y, loss_fn)
-        return self._value_and_gradients(X_, y_, loss_fn)
+        return self._value_and_gradients(X_, y_, loss_fn, inputs=inputs)
 
     def _value_and_gradients(
-        self, X: Array, y: Array, loss: Loss, *, reuse: bool = False
+        self, X: Array, y: Array, loss: Loss, *, reuse: bool = False, inputs: bool = False
     ) -> tuple[float, Gradients]:
         """Loss and gradients on checked data. ``reuse=True`` is the fit loop's fast path:
         the same numbers, but in buffers that the next ``reuse=True`` call overwrites (NumPy
@@ -430,7 +501,7 @@ class Network:
             H_L = cache.H[-1]
             assert H_L is not None
             d = self._f[-1].backprop(loss.grad(y_hat, y), H_L, y_hat)
-        return loss.value(y_hat, y), self._backward(cache, d)
+        return loss.value(y_hat, y), self._backward(cache, d, inputs=inputs)
 
     def loss(self, X: Any, y: Any, loss: str | Loss = "mse") -> float:
         """``L(y, y_hat)`` on these rows."""
@@ -438,17 +509,44 @@ class Network:
         X_, y_ = self.check_data(X, y, loss_fn)
         return loss_fn.value(self._forward(X_).y_hat, y_)
 
-    def step(self, X: Any, y: Any, loss: str | Loss = "mse", lr: float = 0.1) -> float:
-        """One gradient-descent step ``W_k ← W_k − lr·∂L/∂W_k`` on exactly these rows.
+    def step(
+        self,
+        X: Any,
+        y: Any,
+        loss: str | Loss = "mse",
+        learning_rate: float = 0.1,
+        *,
+        optimizer: Optimizer | None = None,
+        freeze: str | Sequence[str] | None = None,
+        lr: float | None = None,
+    ) -> float:
+        """One update on exactly these rows; returns the loss *before* the step.
 
-        Returns the loss *before* the step.
+        Args:
+            learning_rate: η, with 0 < η ≤ 1000.
+            optimizer: ``None`` is gradient descent, ``W_k ← W_k − η·∂L/∂W_k``; an
+                :class:`~matbackprop.optimizers.Optimizer` (``mb.Adam()``, ...) takes the
+                step and keeps its state for the next one.
+            freeze: parameters left as they are: ``"b"`` (every bias), ``"W"`` (every
+                weight), or names such as ``["W1", "b2"]``.
+            lr: deprecated alias of ``learning_rate``.
         """
-        eta = _checks.learning_rate(lr, "lr")
+        eta = _checks.learning_rate(
+            _checks.renamed(learning_rate, 0.1, lr, "learning_rate", "lr"),
+            "learning_rate" if lr is None else "lr",  # the name the caller wrote
+        )
+        if optimizer is not None and not isinstance(optimizer, Optimizer):
+            raise ConfigError(
+                "optimizer must be an Optimizer whose state lasts from one step to the next, "
+                f"e.g. mb.Adam(), or None for gradient descent; got {optimizer!r}"
+            )
+        skip = self._frozen_indices(freeze)
         loss_fn = get_loss(loss)
         X_, y_ = self.check_data(X, y, loss_fn)
         value, grads = self._value_and_gradients(X_, y_, loss_fn, reuse=True)
-        for p, g in zip(self.parameters(), grads.parameters()):
-            p -= eta * g
+        opt = SGD() if optimizer is None else optimizer
+        params = self.parameters()
+        update_selected(opt, params, grads.parameters(), opt.bound_state(params), eta, skip)
         return value
 
     def fit(self, X: Any, y: Any, **settings: Any) -> History:

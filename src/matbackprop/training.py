@@ -15,7 +15,7 @@ import os
 import signal
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,7 @@ from .checkpoint import (
 )
 from .errors import ConfigError, ModelFileError, TrainingDivergedError
 from .losses import MSE, CrossEntropy, Loss, get_loss
-from .optimizers import SGD, Optimizer, OptimizerState, get_optimizer
+from .optimizers import SGD, Optimizer, OptimizerState, get_optimizer, update_selected
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -111,6 +111,7 @@ def fit(
     optimizer: str | Optimizer = "sgd",
     learning_rate: float = 0.01,
     epochs: int = 100,
+    freeze: str | Sequence[str] | None = None,
     batch_size: int | None = None,
     shuffle: bool = True,
     seed: int | np.random.Generator | None = None,
@@ -129,10 +130,14 @@ def fit(
 
     Args:
         loss: ``"mse"``, ``"logloss"``, ``"cross_entropy"`` or a :class:`~matbackprop.Loss`.
-        optimizer: ``"gd"``/``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"`` or an
-            :class:`~matbackprop.optimizers.Optimizer`.
+        optimizer: ``"gd"``/``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``,
+            ``"rmsprop"``, ``"adagrad"`` (a new optimizer for this call), or an
+            :class:`~matbackprop.optimizers.Optimizer` object, whose state (``t``,
+            velocities, moments) this call continues and leaves in it for the next.
         learning_rate: η, with 0 < η ≤ 1000.
         epochs: passes over the training rows (in all, counting those of a resumed run).
+        freeze: parameters left as they are: ``"b"`` (every bias), ``"W"`` (every weight) or
+            names such as ``["W1", "b2"]``.
         batch_size: rows per step; ``None`` (or anything ≥ n) is full-batch gradient descent.
         shuffle: reshuffle the rows every epoch (mini-batch only), from ``seed``.
         seed: an ``int`` or ``Generator`` for shuffling and the validation split.
@@ -156,12 +161,14 @@ def fit(
     the end of the last good epoch) and raises :class:`TrainingDivergedError`; the
     checkpoint keeps its last good state. Ctrl-C stops at the end of the current step,
     writes the checkpoint (mid-epoch) and returns with ``stop_reason == "interrupted"``.
+    The optimizer's state is not rolled back by either, nor by early stopping.
 
     Shapes: ``X``: (n, n_0); ``y``: (n, n_L), or (n,) for one output or class labels.
     """
     loss_fn = get_loss(loss)
     opt = get_optimizer(optimizer)
     eta = _checks.learning_rate(learning_rate)
+    frozen = net._frozen_indices(freeze)
     n_epochs = int(_checks.positive_int(epochs, "epochs") or 0)
     batch = _checks.positive_int(batch_size, "batch_size", allow_none=True)
     patience_ = int(_checks.positive_int(patience, "patience") or 0)
@@ -215,6 +222,7 @@ def fit(
         "patience": patience_,
         "min_delta": min_delta_,
         "track_gradients": bool(track_gradients),
+        "freeze": [net.parameter_names()[i] for i in sorted(frozen)] or None,
     }
     ck: Checkpoint | None = None
     fingerprint = ""
@@ -239,7 +247,7 @@ def fit(
     if batch is None or batch >= n:
         batch = n  # full batch
     params = net.parameters()
-    state = opt.init_state(params)
+    state = opt.bound_state(params)  # fresh for a name; the object's own state continues
     # The fast extra's paths for plain SGD: whole epochs per compiled call for tiny (_compiled),
     # small and medium (_compiled_blas) and large networks with MKL (_blocked); otherwise
     # each update fused into a BLAS product (_fast.sgd_step).
@@ -253,6 +261,7 @@ def fit(
         and type(opt) is SGD
         and opt.momentum == 0
         and not track_gradients
+        and not frozen
     )
     compiled = None
     if plain_sgd and ck_path is None and Xv is None and not early_stopping:
@@ -318,6 +327,7 @@ def fit(
             for value in losses:
                 history.loss.append(value)
                 run.epoch += 1
+                state.t += math.ceil(n / batch)  # the epoch's steps, as the loop below counts
                 after_epoch()
             if status != _compiled.OK:  # the weights are already those of the last good epoch
                 history.stop_reason = "diverged"
@@ -348,7 +358,7 @@ def fit(
                 if not fused_sgd:
                     if track_gradients:
                         run.norms += [_norm(g) for g in grads.weights]
-                    opt.update(params, grads.parameters(), state, eta)
+                    update_selected(opt, params, grads.parameters(), state, eta, frozen)
                 run.total += value * Xb.shape[0]
                 run.position = start + Xb.shape[0]
                 if interrupted():
@@ -373,6 +383,7 @@ def fit(
         "learning_rate": eta,
         "epochs": history.epochs,
         "batch_size": None if batch == n else batch,
+        "freeze": settings["freeze"],
         "stop_reason": history.stop_reason,
     }
     return history

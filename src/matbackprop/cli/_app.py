@@ -11,6 +11,7 @@ import click
 from .. import _checks
 from .._version import __version__
 from ..errors import MatbackpropError
+from ..optimizers import OPTIMIZER_NAMES
 
 # The library's errors name its arguments ("learning_rate must be > 0"); a command's errors
 # must name its flags ("--lr must be > 0"). A flag names the argument it spells with "_" for
@@ -154,7 +155,7 @@ def network_options(*, optimizer: str, learning_rate: float, target_help: str) -
             "--optimizer",
             default=optimizer,
             show_default=True,
-            type=click.Choice(["gd", "sgd", "momentum", "nesterov", "adam"]),
+            type=click.Choice(list(OPTIMIZER_NAMES)),
         ),
         click.option(
             "--lr",

@@ -160,12 +160,31 @@ Examples:
     show_default=True,
     help="Exact fractions, decimals, or exact when the inputs allow it.",
 )
-@click.option("--precision", type=click.IntRange(0, 15), default=4, show_default=True)
+@click.option(
+    "--precision",
+    type=click.IntRange(1, 15),
+    default=4,
+    show_default=True,
+    help="Significant digits of decimal numbers.",
+)
 @click.option(
     "--check",
     "checks",
     multiple=True,
-    help="Your value to compare: NAME[@STEP]=MATRIX, e.g. 'W2@2=1/32,1/32;1/32,1/32'.",
+    help="Your value to judge: NAME[@STEP]=MATRIX, e.g. 'W2@2=1/32,1/32;1/32,1/32' or "
+    "'dL/dW3=-0.25;-0.25'. Repeat for each value.",
+)
+@click.option(
+    "--tolerance",
+    default=None,
+    help="Also accept a difference up to this bound (1e-3) or share ('1%'); by default a "
+    "decimal must be the correct value rounded to the places you wrote.",
+)
+@click.option(
+    "--carry-forward/--no-carry-forward",
+    default=False,
+    show_default=True,
+    help="Judge each value from your own earlier values (error carried forward).",
 )
 @click.option(
     "--trace", default=None, type=click.Path(dir_okay=False), help="Write every value (.json/.csv)."
@@ -192,6 +211,8 @@ def solve(
     numbers: str,
     precision: int,
     checks: tuple[str, ...],
+    tolerance: str | None,
+    carry_forward: bool,
     trace: str | None,
 ) -> None:
     """Work gradient-descent steps by hand: every matrix, every d, every update.
@@ -216,14 +237,14 @@ def solve(
         init_scale=init_scale,
         seed=seed,
     )
-    check: dict[str, str] = {}
+    check: list[tuple[str, str]] = []  # a list: a name given twice is judged twice
     for item in checks:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
             raise click.BadParameter(
                 f"expected NAME=MATRIX like 'W2=1,2;3,4', got {item!r}", param_hint="--check"
             )
-        check[key.strip()] = value.strip()
+        check.append((key.strip(), value.strip()))
     sol = solve_(
         net,
         _matrix(X, "--X"),
@@ -238,6 +259,8 @@ def solve(
         precision=precision,
         lang=lang,
         check=check or None,
+        tolerance=tolerance,
+        carry_forward=carry_forward,
     )
     if trace:
         sol.save_trace(trace)

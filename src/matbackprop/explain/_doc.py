@@ -7,13 +7,18 @@ or MyST from the same blocks.
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Literal
 
-Value = Fraction | float
+Value = Fraction | float | str  # a str is shown as typed (a student's own answer)
+# How a matrix's numbers print: "fraction" (exact, 1/32), "decimal" (exact, 0.03125: the
+# inputs were typed as decimals), "float" (rounded to significant digits, computed in float64).
+Style = Literal["fraction", "decimal", "float"]
 
 WIDTH = 92  # text paragraphs wrap here
 MAX_ROWS = 8  # a matrix with more rows shows its first ones and says how many are left
@@ -54,8 +59,8 @@ class Mat:
 
     lhs: M
     values: tuple[tuple[Value, ...], ...]
-    exact: bool
-    precision: int
+    style: Style
+    precision: int  # significant digits of a "float" number
     note: M | None = None
 
 
@@ -121,21 +126,59 @@ def eqs(*rows: Sequence[M]) -> Eqs:
 # -- numbers ---------------------------------------------------------------------------
 
 
-def num_text(v: Value, exact: bool, precision: int) -> str:
-    if isinstance(v, Fraction) and exact:
+def _significant(x: float, digits: int) -> tuple[str, int | None]:
+    """``x`` to ``digits`` significant digits: the mantissa text and a power of ten, or
+    ``None`` for plain positional notation (used from 1e-4 up to 1e6).
+
+    Never shows a non-zero number as 0: ``3.052e-05`` is ``("3.052", -5)``.
+    """
+    if x == 0 or not math.isfinite(x):
+        return ("0" if x == 0 else repr(x)), None
+    mantissa, _, exp = f"{x:.{digits - 1}e}".partition("e")
+    e = int(exp)
+    if -4 <= e < 6:
+        return f"{x:.{max(digits - 1 - e, 0)}f}", None
+    return mantissa, e
+
+
+def _terminating(v: Fraction) -> str | None:
+    """The exact decimal of ``v`` when it has one (denominator 2^a·5^b), else ``None``."""
+    q, places = v.denominator, 0
+    for p in (2, 5):
+        count = 0
+        while q % p == 0:
+            q //= p
+            count += 1
+        places = max(places, count)
+    if q != 1:
+        return None
+    digits = str(abs(v.numerator) * 10**places // v.denominator).rjust(places + 1, "0")
+    whole, frac = digits[: len(digits) - places], digits[len(digits) - places :]
+    return ("-" if v < 0 else "") + whole + ("." + frac if frac else "")
+
+
+def num_text(v: Value, style: Style, precision: int) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, Fraction) and style != "float":
+        if style == "decimal":
+            return _terminating(v) or str(v)
         return str(v)
-    x = float(v)
-    s = f"{x:.{precision}f}"
-    return "0" if float(s) == 0 else s
+    text, e = _significant(float(v), precision)
+    return text if e is None else f"{text}e{e}"
 
 
-def num_latex(v: Value, exact: bool, precision: int) -> str:
-    if isinstance(v, Fraction) and exact:
-        if v.denominator == 1:
-            return str(v.numerator)
+def num_latex(v: Value, style: Style, precision: int) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, Fraction) and style != "float":
+        dec = _terminating(v) if style == "decimal" else None
+        if dec is not None or v.denominator == 1:
+            return dec or str(v.numerator)
         sign = "-" if v < 0 else ""
         return f"{sign}\\frac{{{abs(v.numerator)}}}{{{v.denominator}}}"
-    return num_text(v, exact, precision)
+    text, e = _significant(float(v), precision)
+    return text if e is None else f"{text} \\cdot 10^{{{e}}}"
 
 
 def _shown_rows(values: tuple[tuple[Value, ...], ...]) -> tuple[tuple[tuple[Value, ...], ...], int]:
@@ -167,7 +210,7 @@ def _columns(rows: Sequence[Sequence[str]], indent: str = "    ") -> list[str]:
 
 def _mat_text(block: Mat) -> list[str]:
     shown, more = _shown_rows(block.values)
-    cells = [[num_text(v, block.exact, block.precision) for v in row] for row in shown]
+    cells = [[num_text(v, block.style, block.precision) for v in row] for row in shown]
     ncol = max((len(r) for r in cells), default=0)
     widths = [max(len(r[j]) for r in cells) for j in range(ncol)]
     lines = ["[ " + "  ".join(c.rjust(widths[j]) for j, c in enumerate(r)) + " ]" for r in cells]
@@ -240,7 +283,7 @@ def _row_latex(row: Sequence[M]) -> str:
 def _matrix_latex(block: Mat) -> str:
     shown, more = _shown_rows(block.values)
     body = r" \\ ".join(
-        " & ".join(num_latex(v, block.exact, block.precision) for v in row) for row in shown
+        " & ".join(num_latex(v, block.style, block.precision) for v in row) for row in shown
     )
     if more:
         body += r" \\ " + r" & ".join([r"\vdots"] * len(shown[0]))

@@ -85,10 +85,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "s_row": "one row at a time: step t uses row ⟦((t − 1) mod {n}) + 1|((t - 1) \\bmod {n}) "
         "+ 1⟧",
         "s_exact": "All numbers are exact fractions.",
-        "s_decimal": "Numbers are decimals rounded to {p} places (computed in float64).",
+        "s_decimal": "Numbers are decimals rounded to {p} significant digits (computed in "
+        "float64).",
+        "s_exact_decimal": "All numbers are exact: the inputs are decimals, so every value is "
+        "written out in full (a fraction only where it has no finite decimal).",
+        "s_rounded_givens": "The network's initial weights are rounded to {p} significant digits "
+        "as printed above, and the solution starts from these printed values.",
         "s_switch": "Steps 1–{t1} are worked in exact fractions. In step {t} the activation "
         "leaves the rationals ({why}), so from step {t} on the numbers are decimals rounded "
-        "to {p} places.",
+        "to {p} significant digits.",
         "s_const": "The initialisation is constant: within each layer every neuron starts "
         "with the same weights, so all neurons of a layer compute the same output and get the "
         "same gradient, and they stay identical after every step. The layer works as one "
@@ -108,11 +113,44 @@ STRINGS: dict[str, dict[str, str]] = {
         "s_result": "Result",
         "s_loss_history": "The loss before each step:",
         "s_check": "Check of your answer",
-        "s_check_ok": "All {count} value(s) you gave match: {names}.",
-        "s_check_bad": "Your {name} in step {t} is the first value that differs.",
-        "s_check_before": "Everything before it matches: {names}.",
         "s_check_yours": "yours",
         "s_check_correct": "correct",
+        "c_all_ok": "All {count} value(s) you gave match.",
+        "c_summary": "Checked {total} value(s): {ok} match, {bad} differ, {unread} could not be "
+        "read.",
+        "c_carried": "Error carried forward: each value is judged against what its formula "
+        "gives from your own earlier values (where you gave them).",
+        "c_match": "matches",
+        "c_or": "; or ",
+        "c_differs": "differs",
+        "c_unreadable": "could not be read",
+        "c_at_step": "step {t}",
+        "c_col_value": "value",
+        "c_col_verdict": "verdict",
+        "diag_transposed": "your {sym} is the transpose of the correct one",
+        "diag_shape": "{sym} has shape {want}, yours has shape {got}",
+        "diag_sign": "your {sym} has the wrong sign",
+        "diag_no_mean": "it is what the step gives without the 1/n of the mean (a sum over "
+        "the {n} rows)",
+        "diag_extra_mean": "it is what the step gives with an extra 1/n (n = {n})",
+        "diag_no_half": "it is what the step gives without the ⟦½|\\tfrac{1}{2}⟧ of the loss",
+        "diag_extra_half": "it is what the step gives with an extra ⟦½|\\tfrac{1}{2}⟧ in the loss",
+        "diag_no_outputs_mean": "it is what the step gives without the 1/m of the mean over "
+        "the {m} outputs",
+        "diag_fp_at_O": "it is what the step gives with f' taken at O instead of H",
+        "diag_f_for_fp": "it is what the step gives with f(H) written for f'(H)",
+        "diag_plus_update": "it is what the step gives with the update ⟦W + η·∂L/∂W|W + \\eta "
+        "\\cdot \\partial L / \\partial W⟧ (+ instead of ⟦−|-⟧)",
+        "diag_updated_before_used": "it is what the step gives with ⟦W_k|W_k⟧ updated before "
+        "⟦d·W_kᵀ|d \\cdot W_k^T⟧ used it (the backward pass needs the ⟦W_k|W_k⟧ of the forward "
+        "pass)",
+        "diag_wrong_row": "it is what the step gives from row {row} instead of row(s) {rows}",
+        "diag_empty": "no value after =",
+        "diag_ragged": "its rows have unequal lengths ({lengths})",
+        "diag_not_a_number": "{token} (row {row}, column {col}) is not a number",
+        "diag_bad_key": "names look like W2 or d2@3",
+        "diag_bad_step": "step {t} is not in 1..{T}",
+        "diag_bad_name": "{name} names no value of step {t}; the values are {names}",
         "s_where_fp": "where",
         "order_batch": "full batch",
         "order_row": "one row at a time",
@@ -194,10 +232,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "s_row": "по одному наблюдению: шаг t использует строчку ⟦((t − 1) mod {n}) + 1|((t - 1) "
         "\\bmod {n}) + 1⟧",
         "s_exact": "Все числа — точные дроби.",
-        "s_decimal": "Числа — десятичные дроби, округлённые до {p} знаков (вычислено в float64).",
+        "s_decimal": "Числа — десятичные дроби, округлённые до {p} значащих цифр (вычислено в "
+        "float64).",
+        "s_exact_decimal": "Все числа точные: входные данные — десятичные дроби, поэтому каждое "
+        "значение записано полностью (обыкновенной дробью — только если у него нет конечной "
+        "десятичной записи).",
+        "s_rounded_givens": "Начальные веса сети округлены до {p} значащих цифр, как напечатано "
+        "выше, и решение начинается именно с этих значений.",
         "s_switch": "Шаги 1–{t1} посчитаны в точных дробях. На шаге {t} функция активации "
         "выводит из рациональных чисел ({why}), поэтому начиная с шага {t} числа — десятичные "
-        "дроби, округлённые до {p} знаков.",
+        "дроби, округлённые до {p} значащих цифр.",
         "s_const": "Веса инициализированы константой: внутри каждого слоя все нейроны "
         "начинают с одинаковых весов, поэтому считают одно и то же, получают одинаковые "
         "градиенты и остаются одинаковыми после каждого шага. Слой работает как один нейрон; "
@@ -217,11 +261,42 @@ STRINGS: dict[str, dict[str, str]] = {
         "s_result": "Итог",
         "s_loss_history": "Значение функции потерь перед каждым шагом:",
         "s_check": "Проверка вашего ответа",
-        "s_check_ok": "Все ваши значения ({count}) совпали: {names}.",
-        "s_check_bad": "Ваше значение {name} на шаге {t} — первое, которое не совпало.",
-        "s_check_before": "Всё до него совпало: {names}.",
         "s_check_yours": "ваше",
         "s_check_correct": "верное",
+        "c_all_ok": "Все ваши значения ({count}) совпали.",
+        "c_summary": "Проверено значений: {total}; совпало {ok}, не совпало {bad}, не удалось "
+        "прочитать {unread}.",
+        "c_carried": "С переносом ошибки: каждое значение сравнивается с тем, что даёт его "
+        "формула из ваших же предыдущих значений (там, где вы их указали).",
+        "c_match": "совпадает",
+        "c_or": "; или ",
+        "c_differs": "не совпадает",
+        "c_unreadable": "не удалось прочитать",
+        "c_at_step": "шаг {t}",
+        "c_col_value": "значение",
+        "c_col_verdict": "результат",
+        "diag_transposed": "ваше {sym} — это транспонированное верное значение",
+        "diag_shape": "размер {sym} — {want}, а у вас {got}",
+        "diag_sign": "у вашего {sym} неверный знак",
+        "diag_no_mean": "так получается без множителя 1/n среднего (сумма по {n} строчкам)",
+        "diag_extra_mean": "так получается с лишним множителем 1/n (n = {n})",
+        "diag_no_half": "так получается без ⟦½|\\tfrac{1}{2}⟧ в функции потерь",
+        "diag_extra_half": "так получается с лишней ⟦½|\\tfrac{1}{2}⟧ в функции потерь",
+        "diag_no_outputs_mean": "так получается без множителя 1/m среднего по {m} выходам",
+        "diag_fp_at_O": "так получается, если взять f' от O вместо H",
+        "diag_f_for_fp": "так получается, если написать f(H) вместо f'(H)",
+        "diag_plus_update": "так получается при шаге ⟦W + η·∂L/∂W|W + \\eta \\cdot \\partial L / "
+        "\\partial W⟧ (плюс вместо минуса)",
+        "diag_updated_before_used": "так получается, если обновить ⟦W_k|W_k⟧ до того, как "
+        "⟦d·W_kᵀ|d \\cdot W_k^T⟧ его использовал (обратному проходу нужна ⟦W_k|W_k⟧ прямого "
+        "прохода)",
+        "diag_wrong_row": "так получается по строчке {row} вместо строчек {rows}",
+        "diag_empty": "после = нет значения",
+        "diag_ragged": "строчки разной длины ({lengths})",
+        "diag_not_a_number": "{token} (строчка {row}, столбец {col}) — не число",
+        "diag_bad_key": "имена выглядят так: W2 или d2@3",
+        "diag_bad_step": "шага {t} нет, есть 1..{T}",
+        "diag_bad_name": "{name} — нет такого значения на шаге {t}; есть {names}",
         "s_where_fp": "где",
         "order_batch": "полный батч",
         "order_row": "по одному наблюдению",

@@ -11,9 +11,9 @@ from . import _doc
 from ._doc import M, Mat, heading, para
 from ._i18n import tr
 from .algorithm import derivative_formula, loss_formulas
-from .check import CheckResult
 from .explanation import intro
 from .symbolic import function_names
+from .worked import fused
 
 if TYPE_CHECKING:
     from .solution import Solution
@@ -49,12 +49,12 @@ def _lhs(sol: Solution, name: str) -> M | None:
         if names[-1] is None:
             return M(f"\\hat{{y}} = {prev_l} \\cdot W_{{{k}}}{bl}", f"ŷ = {prev_t}·W{k}{bt}")
         return M(f"\\hat{{y}} = {names[-1]}(H_{{{k}}})", f"ŷ = {names[-1]}(H{k})")
+    if kind == "dyhat":  # ∂L/∂ŷ on a line of its own: the output is not fused with the loss
+        return loss_formulas(sol.loss, sol.net.layer_sizes[-1], sol.net.activations[-1], L)[1]
     if kind == "d":
         if k == L:
-            _, g, fused = loss_formulas(
-                sol.loss, sol.net.layer_sizes[-1], sol.net.activations[-1], L
-            )
-            if names[-1] is None or fused:
+            _, g, _ = loss_formulas(sol.loss, sol.net.layer_sizes[-1], sol.net.activations[-1], L)
+            if names[-1] is None or fused(sol.loss, sol.net.activations[-1]):
                 return M("d = " + g.latex, "d = " + g.text)
             return M(
                 f"d = {g.latex.split(' = ')[0]} * {names[-1]}'(H_{{{L}}})",
@@ -87,21 +87,27 @@ def _lhs(sol: Solution, name: str) -> M | None:
     return M(name, name)
 
 
-def _number(v: Any, exact: bool, p: int) -> M:
-    return M(_doc.num_latex(v, exact, p), _doc.num_text(v, exact, p))
+def _number(v: Any, style: _doc.Style, p: int) -> M:
+    return M(_doc.num_latex(v, style, p), _doc.num_text(v, style, p))
 
 
 def render(sol: Solution) -> list[_doc.Block]:
     lang, p = sol.lang, sol.settings["precision"]
     net = sol.net
     L = net.n_layers
+    exact_style: _doc.Style = "decimal" if sol.settings["decimal_style"] else "fraction"
+
+    def style(exact: bool) -> _doc.Style:
+        return exact_style if exact else "float"
+
     blocks: list[_doc.Block] = [heading(1, sol.title), *intro(net, lang)]
     blocks.append(heading(2, tr(lang, "s_given")))
     first_exact = sol.steps[0].exact if sol.steps else False
-    given_exact = sol.settings["exact_inputs"]
-    for name, v in sol.given.items():
+    for name, v in sol.given.items():  # printed exactly: the solution starts from these
         sym = {"X": M("X", "X"), "y": M("y", "y")}.get(name) or M(f"{name[0]}_{{{name[1:]}}}", name)
-        blocks.append(Mat(sym, _rows(v), given_exact, p))
+        blocks.append(Mat(sym, _rows(v), exact_style, p))
+    if sol.settings["rounded_givens"]:
+        blocks.append(para(tr(lang, "s_rounded_givens", p=p)))
     n = sol.given["X"].shape[0]
     order = tr(lang, "s_batch", n=n) if sol.settings["order"] == "batch" else tr(lang, "s_row", n=n)
     blocks.append(
@@ -110,7 +116,7 @@ def render(sol: Solution) -> list[_doc.Block]:
                 lang,
                 "s_settings",
                 loss=tr(lang, "loss_" + sol.settings["loss"]),
-                lr=sol.settings["learning_rate"],
+                lr=_doc.num_text(sol.problem.eta, exact_style, p),
                 order=order,
             )
         )
@@ -121,7 +127,7 @@ def render(sol: Solution) -> list[_doc.Block]:
         why = tr(lang, f"why_{kind}", what=what)
         blocks.append(para(tr(lang, "s_switch", t=t, t1=t - 1, why=why, p=p)))
     elif first_exact and all(s.exact for s in sol.steps):
-        blocks.append(para(tr(lang, "s_exact")))
+        blocks.append(para(tr(lang, "s_exact_decimal" if exact_style == "decimal" else "s_exact")))
     else:
         blocks.append(para(tr(lang, "s_decimal", p=p)))
     if sol.settings["constant_init"]:
@@ -143,7 +149,7 @@ def render(sol: Solution) -> list[_doc.Block]:
         ]
         for name, v in s.values.items():
             if name == "L":
-                num = _number(v, s.exact and s.loss_exact, p)
+                num = _number(v, style(s.exact and s.loss_exact), p)
                 eq = "=" if s.exact and s.loss_exact else "\\approx"
                 eqt = "=" if s.exact and s.loss_exact else "≈"
                 sections[1][1].append(
@@ -156,7 +162,7 @@ def render(sol: Solution) -> list[_doc.Block]:
             if lhs is None:
                 continue
             idx = 0 if name[0] in "HOy" else 3 if name[0] in "Wb" else 2
-            sections[idx][1].append(Mat(lhs, _rows(v), s.exact, p))
+            sections[idx][1].append(Mat(lhs, _rows(v), style(s.exact), p))
         for key, bl in sections:
             if key == "s_forward" and len(s.rows) < n:
                 blocks.append(para(tr(lang, "s_forward_row", i=s.rows[0] + 1)))
@@ -168,7 +174,7 @@ def render(sol: Solution) -> list[_doc.Block]:
     blocks.append(para(tr(lang, "s_loss_history")))
     rows_ = []
     for s, value in zip(sol.steps, losses):
-        num = _number(value, s.exact and s.loss_exact, p)
+        num = _number(value, style(s.exact and s.loss_exact), p)
         eq_l, eq_t = ("=", "=") if s.exact and s.loss_exact else (r"\approx", "≈")
         rows_.append(
             (M(f"L^{{({s.index})}} &{eq_l} {num.latex}", f"L({s.index}) {eq_t} {num.text}"),)
@@ -177,7 +183,7 @@ def render(sol: Solution) -> list[_doc.Block]:
     if sol.settings["constant_init"] and _columns_equal(sol):
         blocks.append(para(tr(lang, "s_const_holds")))
     if sol.check_result is not None:
-        blocks += _check_blocks(sol, sol.check_result)
+        blocks += sol.check_result.blocks()
     del L
     return blocks
 
@@ -189,50 +195,3 @@ def _columns_equal(sol: Solution) -> bool:
         if any(W[i, j] != W[i, 0] for i in range(W.shape[0]) for j in range(W.shape[1])):
             return False
     return True
-
-
-def _check_blocks(sol: Solution, res: CheckResult) -> list[_doc.Block]:
-    lang, p = sol.lang, sol.settings["precision"]
-    blocks: list[_doc.Block] = [heading(2, tr(lang, "s_check"))]
-    if res.ok:
-        return [
-            *blocks,
-            para(tr(lang, "s_check_ok", count=len(res.matched), names=", ".join(res.matched))),
-        ]
-    mm = res.first
-    assert mm is not None
-    step = sol.steps[mm.step - 1]
-    blocks.append(para(tr(lang, "s_check_bad", name=mm.name, t=mm.step)))
-    lhs = _lhs(sol, mm.name) or M(mm.name, mm.name)
-    name_t = lhs.text.split(" = ")[0].split(" ← ")[0]
-    name_l = lhs.latex.split(" = ")[0].split(" \\leftarrow ")[0]
-    if mm.name.startswith("d") and mm.name[1:].isdigit():  # the accumulator: d = ∂L/∂H_k
-        name_t, name_l = (
-            f"∂L/∂H{mm.name[1:]}",
-            rf"\frac{{\partial L}}{{\partial H_{{{mm.name[1:]}}}}}",
-        )
-    blocks.append(
-        Mat(
-            M(
-                f"{name_l}\\ (\\text{{{tr(lang, 's_check_yours')}}})",
-                f"{name_t} ({tr(lang, 's_check_yours')})",
-            ),
-            _rows(mm.yours),
-            True,
-            p,
-        )
-    )
-    blocks.append(
-        Mat(
-            M(
-                f"{name_l}\\ (\\text{{{tr(lang, 's_check_correct')}}})",
-                f"{name_t} ({tr(lang, 's_check_correct')})",
-            ),
-            _rows(mm.correct),
-            step.exact,
-            p,
-        )
-    )
-    if res.matched:
-        blocks.append(para(tr(lang, "s_check_before", names=", ".join(res.matched))))
-    return blocks

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +16,12 @@ from ..errors import ConfigError, ShapeError
 from ..losses import CrossEntropy, Loss
 from ..network import Network
 from . import _doc, trace
+from ._doc import plain
 from ._i18n import check_lang, tr
 from ._solution_doc import render
 from .check import CheckResult, check_values, parse_matrix
 from .explanation import loss_label, resolve_loss
-from .worked import Run, Step, is_short, run, to_fractions
+from .worked import Problem, Run, Step, is_short, run, to_fractions
 
 __all__ = ["CheckResult", "Solution", "solve"]
 
@@ -31,12 +34,14 @@ class Solution(_doc.Document):
     def __init__(
         self,
         net: Network,
+        problem: Problem,
         result: Run,
         given: dict[str, np.ndarray],
         settings: dict[str, Any],
         loss: Loss,
     ) -> None:
         self.net = net
+        self.problem = problem
         self.loss = loss
         self.run = result
         self.steps: list[Step] = result.steps
@@ -52,13 +57,38 @@ class Solution(_doc.Document):
     def __repr__(self) -> str:
         return f"<Solution: {len(self.steps)} step(s) of {self.net!r}>"
 
-    def check(self, values: Mapping[str, Any]) -> CheckResult:
-        """Compare the user's values (``{"d2": …, "W2@2": …}``) in the order of the
-        computation and name the first one that differs; the default step is 1.
+    def check(
+        self,
+        values: Mapping[str, Any] | Iterable[tuple[str, Any]],
+        *,
+        tolerance: Any = None,
+        carry_forward: bool = False,
+    ) -> CheckResult:
+        """Judge the student's values (``{"d2": …, "W2@2": …}``, or ``(name, value)`` pairs)
+        one by one, in the order of the computation; the default step is 1.
+
+        Args:
+            values: any value the solution shows, by the names in docs/explain.md
+                (``H1``, ``O2``, ``y_hat``, ``L``, ``d2`` or ``dL/dH2``, ``dW3`` or ``∂L/∂W3``,
+                ``fp1`` or ``f'(H1)``, ``W2@2`` for W2 after step 2, …), as ``"1/4,1/4;0,0"``,
+                numbers or nested lists.
+            tolerance: besides the rounding of the places written, accept a difference up
+                to this bound (``1e-3``) or this share of the value (``"1%"``).
+            carry_forward: judge each value from the student's own earlier values (error
+                carried forward) instead of from the correct ones.
 
         The result also goes into the document, as its last section.
         """
-        self.check_result = check_values(self.steps, self.net.n_layers, values)
+        self.check_result = check_values(
+            self.problem,
+            self.run,
+            values,
+            tolerance=tolerance,
+            carry_forward=carry_forward,
+            decimal_style=self.settings["decimal_style"],
+            lang=self.lang,
+            precision=self.settings["precision"],
+        )
         self.blocks = render(self)
         return self.check_result
 
@@ -96,6 +126,40 @@ def _as_exact(value: Any, name: str) -> np.ndarray:
     return to_fractions(value, name)
 
 
+def _typed_as(values: Iterable[Any]) -> set[str]:
+    """How the user wrote the numbers: ``"decimal"`` (``0.5``, ``5e-1``), ``"fraction"``
+    (``1/2``), or neither for integers."""
+    kinds = set()
+    for raw in values:
+        if isinstance(raw, str) and re.search(r"[,;\s]", raw.strip()):
+            kinds |= _typed_as(parse_matrix(raw, "value").flat)
+            continue
+        if isinstance(raw, np.ndarray | list | tuple):
+            kinds |= _typed_as(np.asarray(raw, dtype=object).flat)
+            continue
+        if isinstance(raw, np.generic):
+            raw = raw.item()
+        text = str(raw).lower()
+        if isinstance(raw, float):  # from an array: 0.25 is a decimal, 2.0 an integer
+            if not raw.is_integer():
+                kinds.add("decimal")
+        elif "/" in text:
+            kinds.add("fraction")
+        elif "." in text or "e" in text:
+            kinds.add("decimal")
+    return kinds
+
+
+def _rounded(value: Any, digits: int) -> np.ndarray:
+    """The network's own (float) weights rounded to ``digits`` significant digits, exactly as
+    printed, as Fractions: the solution must start from the numbers it shows."""
+    arr = np.asarray(value, dtype=np.float64)
+    out = np.empty(arr.shape, dtype=object)
+    for idx, x in np.ndenumerate(arr):
+        out[idx] = Fraction(f"{x:.{digits - 1}e}")
+    return out
+
+
 def solve(
     net: Network,
     X: Any,
@@ -110,12 +174,16 @@ def solve(
     exact: bool | str = "auto",
     precision: int = 4,
     lang: str = "en",
-    check: Mapping[str, Any] | None = None,
+    check: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+    tolerance: Any = None,
+    carry_forward: bool = False,
 ) -> Solution:
     """Work ``steps`` gradient-descent steps of ``net`` on ``(X, y)`` by hand, every number.
 
     Args:
-        net: the architecture and, unless ``weights`` is given, the initial weights.
+        net: the architecture and, unless ``weights`` is given, the initial weights (float
+            weights, as a random init gives, are rounded to ``precision`` significant digits
+            and the solution starts from the rounded, printed values).
         X, y: numbers, fractions (``Fraction`` or ``"1/3"``) or a string ``"1,2;3,4"``.
         loss: ``"mse_half"`` (the book's ``1/(2n)Σ``), ``"mse"``, ``"logloss"``,
             ``"cross_entropy"`` or a loss object.
@@ -123,11 +191,15 @@ def solve(
         steps: how many steps; ``order="batch"`` uses every row per step, ``"row"`` one row
             per step in turn (stochastic gradient descent).
         weights, biases: initial ``W_k`` / ``b_k`` (fractions allowed) instead of ``net``'s.
-        exact: ``"auto"`` uses fractions when the inputs are short fractions or decimals;
-            ``True`` forces fractions, ``False`` decimals.
-        precision: decimal places of the numbers printed in float mode.
+        exact: ``"auto"`` uses exact arithmetic when the inputs are short fractions or
+            decimals, and decimals from the step where an activation leaves the rationals;
+            ``True`` insists on exact numbers (an error names the step where that is
+            impossible); ``False`` works in float64. Exact values print as fractions, or as
+            exact decimals when the inputs were typed as decimals.
+        precision: significant digits of the numbers printed in float mode (1..15).
         lang: ``"en"`` or ``"ru"``.
-        check: the user's values to compare, ``{"d2": "...", "W2@2": [[...]]}``.
+        check: the user's values to judge, ``{"d2": "...", "W2@2": [[...]]}``; see
+            :meth:`Solution.check`, which also takes ``tolerance`` and ``carry_forward``.
 
     Shapes: ``X`` (n, n_0), ``y`` (n, n_L) or (n,); ``weights[k-1]`` (n_{k-1}, n_k).
     """
@@ -141,11 +213,12 @@ def solve(
         raise ConfigError(f"steps must be at most {MAX_STEPS} for a worked solution, got {steps}")
     if order not in ("batch", "row"):
         raise ConfigError(f"order must be 'batch' or 'row', got {order!r}")
-    if exact not in ("auto", True, False):
+    if exact not in ("auto", True, False) or type(exact) is int:  # 1 == True, but is no answer
         raise ConfigError(f"exact must be 'auto', True or False, got {exact!r}")
     prec: Any = precision  # checked as a value: a bool or a float is refused
-    if isinstance(prec, bool) or not isinstance(prec, numbers.Integral) or not 0 <= int(prec) <= 15:
-        raise ConfigError(f"precision must be an integer in 0..15, got {precision!r}")
+    if isinstance(prec, bool) or not isinstance(prec, numbers.Integral) or not 1 <= int(prec) <= 15:
+        raise ConfigError(f"precision must be an integer in 1..15, got {precision!r}")
+    p = int(prec)
     eta = _as_exact(learning_rate, "learning_rate").reshape(-1)
     if eta.size != 1:
         raise ConfigError(f"learning_rate must be one number, got {learning_rate!r}")
@@ -161,7 +234,21 @@ def solve(
     Xe = Xe.reshape(Xf.shape)
 
     L = net.n_layers
+    # The data decide how exact numbers print; η alone (0.1) does not.
+    typed = [
+        X,
+        y,
+        *(net.weights if weights is None else []),
+        *(net.biases if biases is None else []),
+    ]
     W0 = [to_fractions(w, f"weights[{k}]") for k, w in enumerate(net.weights)]
+    b0 = [to_fractions(b, f"biases[{k}]") for k, b in enumerate(net.biases)]
+    # A random init: start from the numbers printed, not from digits nobody sees.
+    rounded = False
+    if weights is None and not all(is_short(w) for w in W0):
+        W0, rounded = [_rounded(w, p) for w in net.weights], True
+    if biases is None and not all(is_short(b) for b in b0):
+        b0, rounded = [_rounded(b, p) for b in net.biases], True
     if weights is not None:
         ws = list(weights)
         if len(ws) != L:
@@ -171,7 +258,7 @@ def solve(
             want = (net.layer_sizes[k], net.layer_sizes[k + 1])
             if w.shape != want:
                 raise ShapeError(f"weights[{k}] (W{k + 1}) expects shape {want}, got {w.shape}")
-    b0 = [to_fractions(b, f"biases[{k}]") for k, b in enumerate(net.biases)]
+        typed += ws
     if biases is not None:
         if not net.bias:
             raise ConfigError("biases given, but the network has bias=False")
@@ -184,12 +271,23 @@ def solve(
                 raise ShapeError(
                     f"biases[{k}] (b{k + 1}) expects {net.layer_sizes[k + 1]} values, got {b.size}"
                 )
+        typed += bs
+    kinds = _typed_as(typed)
+    decimal_style = ("decimal" in kinds or rounded) and "fraction" not in kinds
     inputs = [Xe, ye, eta, *W0, *b0]
     short = all(is_short(a) for a in inputs)
-    use_exact = short if exact == "auto" else bool(exact)
+    use_exact = (short and not rounded) if exact == "auto" else bool(exact)
     constant = all(len(set(w.flat)) == 1 for w in W0) and all(len(set(b.flat)) <= 1 for b in b0)
 
-    result = run(W0, b0, Xe, ye, net.activations, loss_fn, eta[0], steps_, order, use_exact)
+    problem = Problem(W0, b0, Xe, ye, net.activations, loss_fn, eta[0], steps_, order)
+    result = run(problem, use_exact)
+    if exact is True and result.switched_at is not None:
+        kind, _, what = result.why.partition(":")
+        raise ConfigError(
+            f"exact: step {result.switched_at} cannot be worked in exact numbers, since "
+            f"{plain(what)} is {kind}; with exact='auto' (--numbers auto) the solution "
+            "switches to decimals at that step"
+        )
     given = {"X": Xe, "y": ye}
     given.update({f"W{k}": w for k, w in enumerate(W0, start=1)})
     given.update({f"b{k}": b for k, b in enumerate(b0, start=1)})
@@ -198,12 +296,14 @@ def solve(
         "learning_rate": str(eta[0]),
         "steps": steps_,
         "order": order,
-        "precision": int(precision),
+        "precision": p,
         "exact_inputs": use_exact,
+        "decimal_style": decimal_style,
+        "rounded_givens": rounded,
         "constant_init": constant and L > 1,
         "lang": lang,
     }
-    sol = Solution(net, result, given, settings, loss_fn)
+    sol = Solution(net, problem, result, given, settings, loss_fn)
     if check:
-        sol.check(check)
+        sol.check(check, tolerance=tolerance, carry_forward=carry_forward)
     return sol

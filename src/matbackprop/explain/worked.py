@@ -22,7 +22,7 @@ from ..activations import LEAKY_SLOPE, get_activation
 from ..errors import DTypeError, ShapeError
 from ..losses import MSE, CrossEntropy, LogLoss, Loss
 
-__all__ = ["Irrational", "Step", "run", "to_fraction", "to_fractions"]
+__all__ = ["Irrational", "Problem", "Slip", "Step", "run", "to_fraction", "to_fractions"]
 
 Arr = np.ndarray  # object array of Fraction, or float64
 _HALF = Fraction(1, 2)
@@ -144,12 +144,34 @@ def _softmax_exact(H: np.ndarray) -> np.ndarray:
 # -- one step ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Slip:
+    """One of the usual hand-computation mistakes, as a change to one step's arithmetic.
+
+    The default is no mistake. ``check`` works a step again with each slip and names the one
+    whose numbers are the student's, so every diagnosis is computed, never guessed.
+    """
+
+    loss_scale: Fraction = Fraction(1)  # L and ∂L/∂ŷ times this (n: the 1/n of the mean left out)
+    fp_at: str = "H"  # f'(H_k) as it should be; "O": f'(O_k); "f": f(H_k) written for f'(H_k)
+    update_sign: int = -1  # W ← W − η·∂L/∂W; +1 is the update with + instead of −
+    backprop_updated: bool = False  # d·W_kᵀ with W_k already updated, not the W_k of the forward
+    rows: tuple[int, ...] | None = None  # rows of X used instead of the step's own
+
+
+NO_SLIP = Slip()
+
+# After each value is computed, a substitution may replace it by the student's own (error
+# carried forward): ``substitute(name, computed)`` returns the value the step goes on with.
+Substitute = Callable[[str, Any], Any]
+
+
 @dataclass
 class Step:
     """Every intermediate of one step, in the order a student computes them.
 
-    ``values`` maps a name (``H1``, ``O1``, ``y_hat``, ``L``, ``d3``, ``dW3``, ``fp2``,
-    ``W3``, …) to its array; the updated weights are ``W1..WL`` and ``b1..bL``.
+    ``values`` maps a name (``H1``, ``O1``, ``y_hat``, ``L``, ``dyhat``, ``d3``, ``dW3``,
+    ``fp2``, ``W3``, …) to its array; the updated weights are ``W1..WL`` and ``b1..bL``.
     """
 
     index: int
@@ -165,62 +187,76 @@ def _forward(
     X: np.ndarray,
     acts: Sequence[str],
     exact: bool,
+    put: Substitute,
 ) -> tuple[list[Any], list[np.ndarray]]:
     H: list[Any] = [None]
     O: list[np.ndarray] = [X]  # O_0 = X
+    L = len(W)
     for k, (W_k, name) in enumerate(zip(W, acts), start=1):
         H_k = O[k - 1] @ W_k  # H_k = O_{k-1}·W_k: (n, n_k)
         if b:
             H_k = H_k + b[k - 1]
-        if exact:
-            if name == "softmax":
-                O_k = _softmax_exact(H_k)
-            else:
-                O_k = np.frompyfunc(EXACT_F[name], 1, 1)(H_k).astype(object)
-        else:
-            O_k = get_activation(name).f(H_k)
+        H_k = put(f"H{k}", H_k)
+        O_k = put("y_hat" if k == L else f"O{k}", _activate(name, H_k, exact))
         H.append(H_k)
         O.append(O_k)
     return H, O
 
 
-def _loss_and_d(
-    loss: Loss, y_hat: np.ndarray, y: np.ndarray, H_L: np.ndarray, out: str, exact: bool
-) -> tuple[Any, np.ndarray, bool]:
-    """``L``, ``d = ∂L/∂H_L`` and whether ``L`` is exact (log-losses are not)."""
-    n = y_hat.shape[0]
-    fused = loss.output_activation == out
+def _activate(name: str, H: np.ndarray, exact: bool) -> np.ndarray:
+    """``f(H)``: exact entry by entry, or the engine's own activation in float64."""
     if not exact:
-        value = loss.value(y_hat, y)
-        if fused:
-            return value, loss.grad_H(y_hat, y), False
-        return value, get_activation(out).backprop(loss.grad(y_hat, y), H_L, y_hat), False
-    if isinstance(loss, MSE):
+        return get_activation(name).f(H)
+    if name == "softmax":
+        return _softmax_exact(H)
+    return np.frompyfunc(EXACT_F[name], 1, 1)(H).astype(object)
+
+
+def _derivative(name: str, H: np.ndarray, O: np.ndarray, exact: bool, at: str) -> np.ndarray:
+    """``f'(H)`` from ``H`` and ``O = f(H)``; ``at`` is a slip: ``"O"`` takes ``f'`` at ``O``,
+    ``"f"`` writes ``f(H)`` itself."""
+    if at == "f":
+        return O
+    if at == "O":
+        H, O = O, _activate(name, O, exact)
+    if exact:
+        return np.frompyfunc(EXACT_DF[name], 2, 1)(H, O).astype(object)
+    act = get_activation(name)
+    assert act.df is not None
+    return act.df(H, O)
+
+
+def _loss_value(loss: Loss, y_hat: np.ndarray, y: np.ndarray, exact: bool) -> tuple[Any, bool]:
+    """``L`` and whether it is exact (a log-loss never is)."""
+    if exact and isinstance(loss, MSE):
         c = _HALF if loss.half else Fraction(1)
         r = y_hat - y
-        value = c * sum((e * e for e in r.flat), Fraction(0)) / r.size
-        g = (2 * c / r.size) * r
-        exact_value = True
-    else:
-        value = loss.value(y_hat.astype(float), y.astype(float))  # ln: never rational here
-        exact_value = False
-        if fused:
-            return value, (y_hat - y) * Fraction(1, n), False
-        if isinstance(loss, LogLoss):
-            if any(p <= 0 or p >= 1 for p in y_hat.flat):  # the engine clips, then ln 0
-                raise Irrational("⟦ln 0|\\ln 0⟧", "infinite")
-            g = (y_hat - y) / (y_hat * (1 - y_hat) * n)
-        elif isinstance(loss, CrossEntropy):
-            if any(p <= 0 for p in y_hat.flat):
-                raise Irrational("⟦ln 0|\\ln 0⟧", "infinite")
-            g = -y / (y_hat * n)
-        else:
-            raise TypeError(f"no exact rule for loss {loss!r}")
-    if out == "softmax":
-        d = y_hat * (g - (g * y_hat).sum(axis=1, keepdims=True))
-    else:
-        d = g * np.frompyfunc(EXACT_DF[out], 2, 1)(H_L, y_hat)
-    return value, d, exact_value
+        return c * sum((e * e for e in r.flat), Fraction(0)) / r.size, True
+    return loss.value(np.asarray(y_hat, dtype=float), np.asarray(y, dtype=float)), False
+
+
+def _loss_grad(loss: Loss, y_hat: np.ndarray, y: np.ndarray, exact: bool) -> np.ndarray:
+    """``∂L/∂ŷ`` (the mean over rows carries ``1/n``; MSE's over entries ``1/(n·m)``)."""
+    if not exact:
+        return loss.grad(y_hat, y)
+    n = y_hat.shape[0]
+    if isinstance(loss, MSE):
+        c = _HALF if loss.half else Fraction(1)
+        return (2 * c / y_hat.size) * (y_hat - y)
+    if isinstance(loss, LogLoss):
+        if any(p <= 0 or p >= 1 for p in y_hat.flat):  # the engine clips, then ln 0
+            raise Irrational("⟦ln 0|\\ln 0⟧", "infinite")
+        return (y_hat - y) / (y_hat * (1 - y_hat) * n)
+    if isinstance(loss, CrossEntropy):
+        if any(p <= 0 for p in y_hat.flat):
+            raise Irrational("⟦ln 0|\\ln 0⟧", "infinite")
+        return -y / (y_hat * n)
+    raise TypeError(f"no exact rule for loss {loss!r}")
+
+
+def fused(loss: Loss, output: str) -> bool:
+    """Whether ``d = ∂L/∂H_L`` is written in one line (``(ŷ − y)/n``) for this pair."""
+    return loss.output_activation == output and output != "identity"
 
 
 def one_step(
@@ -234,51 +270,118 @@ def one_step(
     loss: Loss,
     eta: Any,
     exact: bool,
+    slip: Slip = NO_SLIP,
+    substitute: Substitute | None = None,
 ) -> Step:
     """Forward, loss, backward with ``d`` and the update, on the rows ``rows``.
+
+    ``slip`` works the step with one of the usual mistakes; ``substitute`` replaces each value,
+    once computed, by the one the step goes on with (the student's own, for error carried
+    forward).
 
     Shapes: ``X[rows]`` (r, n_0), ``y[rows]`` (r, n_L), ``W[k-1]`` (n_{k-1}, n_k) ->
     ``values["d{k}"]``, ``values["H{k}"]`` (r, n_k), ``values["dW{k}"]`` (n_{k-1}, n_k).
     """
+    if slip.rows is not None:
+        rows = list(slip.rows)
     step = Step(index, rows, exact)
     v = step.values
+
+    def put(name: str, value: Any) -> Any:
+        v[name] = value if substitute is None else substitute(name, value)
+        return v[name]
+
     L = len(W)
     Xs, ys = X[rows], y[rows]
-    H, O = _forward(W, b, Xs, acts, exact)
-    for k in range(1, L + 1):
-        v[f"H{k}"] = H[k]
-        v["y_hat" if k == L else f"O{k}"] = O[k]
-    value, d, step.loss_exact = _loss_and_d(loss, O[L], ys, H[L], acts[-1], exact)
-    v["L"] = value
+    H, O = _forward(W, b, Xs, acts, exact, put)
+    value, step.loss_exact = _loss_value(loss, O[L], ys, exact)
+    scale: Any = slip.loss_scale if exact else float(slip.loss_scale)
+    put("L", value * scale)
+    out = acts[-1]
+    if fused(loss, out):
+        n = O[L].shape[0]  # ∂L/∂H_L = (ŷ − y)/n, exact where ∂L/∂ŷ * f'(H_L) loses digits
+        d = (O[L] - ys) * Fraction(1, n) if exact else loss.grad_H(O[L], ys)
+        d = put(f"d{L}", d * scale)
+    elif out == "identity":
+        d = put(f"d{L}", _loss_grad(loss, O[L], ys, exact) * scale)  # ∂L/∂H_L = ∂L/∂ŷ
+    else:
+        g = put("dyhat", _loss_grad(loss, O[L], ys, exact) * scale)  # ∂L/∂ŷ: (n, n_L)
+        if out == "softmax":  # the row-wise Jacobian: d = ŷ * (g − Σ_j g_j·ŷ_j)
+            d = put(f"d{L}", O[L] * (g - (g * O[L]).sum(axis=1, keepdims=True)))
+        else:
+            fp = put(f"fp{L}", _derivative(out, H[L], O[L], exact, slip.fp_at))
+            d = put(f"d{L}", g * fp)  # d = ∂L/∂ŷ * f'(H_L)
     dW: list[np.ndarray] = [d] * L
     db: list[np.ndarray] = [d] * L
     for k in range(L, 0, -1):
-        v[f"d{k}"] = d
-        dW[k - 1] = O[k - 1].T @ d  # ∂L/∂W_k = O_{k-1}ᵀ·d
-        v[f"dW{k}"] = dW[k - 1]
+        dW[k - 1] = put(f"dW{k}", O[k - 1].T @ d)  # ∂L/∂W_k = O_{k-1}ᵀ·d: (n_{k-1}, n_k)
         if b:
-            db[k - 1] = d.sum(axis=0)  # ∂L/∂b_k = 1ᵀ·d
-            v[f"db{k}"] = db[k - 1]
+            db[k - 1] = put(f"db{k}", d.sum(axis=0))  # ∂L/∂b_k = 1ᵀ·d: (n_k,)
         if k > 1:
-            name = acts[k - 2]
-            if exact:
-                fp = np.frompyfunc(EXACT_DF[name], 2, 1)(H[k - 1], O[k - 1]).astype(object)
-            else:
-                act = get_activation(name)
-                assert act.df is not None
-                fp = act.df(H[k - 1], O[k - 1])
-            v[f"fp{k - 1}"] = fp
-            d = (d @ W[k - 1].T) * fp  # d = d·W_kᵀ * f'(H_{k-1})
+            fp = put(f"fp{k - 1}", _derivative(acts[k - 2], H[k - 1], O[k - 1], exact, slip.fp_at))
+            W_k = (
+                W[k - 1] + slip.update_sign * eta * dW[k - 1] if slip.backprop_updated else W[k - 1]
+            )
+            d = put(f"d{k - 1}", (d @ W_k.T) * fp)  # d = d·W_kᵀ * f'(H_{k-1}): (n, n_{k-1})
     for k in range(1, L + 1):
-        v[f"W{k}"] = W[k - 1] - eta * dW[k - 1]  # W_k ← W_k − η·∂L/∂W_k
+        put(f"W{k}", W[k - 1] + slip.update_sign * eta * dW[k - 1])  # W_k ← W_k − η·∂L/∂W_k
     if b:
         for k in range(1, L + 1):
-            v[f"b{k}"] = b[k - 1] - eta * db[k - 1]
+            put(f"b{k}", b[k - 1] + slip.update_sign * eta * db[k - 1])
     return step
 
 
-def _floats(arrs: Sequence[np.ndarray]) -> list[np.ndarray]:
+def floats(arrs: Sequence[np.ndarray]) -> list[np.ndarray]:
     return [np.asarray(a, dtype=np.float64) for a in arrs]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a worked solution starts from: the givens, the network's activations, the loss.
+
+    Shapes: ``X`` (n, n_0), ``y`` (n, n_L), ``W0[k-1]`` (n_{k-1}, n_k), ``b0[k-1]`` (n_k,).
+    """
+
+    W0: list[np.ndarray]
+    b0: list[np.ndarray]
+    X: np.ndarray
+    y: np.ndarray
+    acts: tuple[str, ...]
+    loss: Loss
+    eta: Fraction
+    steps: int
+    order: str
+
+    def rows(self, t: int) -> list[int]:
+        """The rows of step ``t``: all of them, or row ``(t − 1) mod n`` for ``order="row"``."""
+        n = self.X.shape[0]
+        return list(range(n)) if self.order == "batch" else [(t - 1) % n]
+
+    def step(
+        self,
+        t: int,
+        W: list[np.ndarray],
+        b: list[np.ndarray],
+        exact: bool,
+        slip: Slip = NO_SLIP,
+        substitute: Substitute | None = None,
+    ) -> Step:
+        """Step ``t`` from the weights ``W``/``b``, in fractions (``exact``, which raises
+        :class:`Irrational` off the rationals) or in float64."""
+        X, y = self.X, self.y
+        eta: Any = self.eta  # a Fraction, or a float in a float step
+        if not exact:
+            W, b, X, y, eta = floats(W), floats(b), *floats([X, y]), float(eta)
+        return one_step(
+            t, self.rows(t), W, b, X, y, self.acts, self.loss, eta, exact, slip, substitute
+        )
+
+    def updated(self, s: Step) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The weights and biases after step ``s``."""
+        L = len(self.W0)
+        W = [s.values[f"W{k}"] for k in range(1, L + 1)]
+        b = [s.values[f"b{k}"] for k in range(1, L + 1)] if self.b0 else []
+        return W, b
 
 
 @dataclass
@@ -288,41 +391,19 @@ class Run:
     why: str  # what left the rationals, "kind:what" (see Irrational)
 
 
-def run(
-    W0: list[np.ndarray],
-    b0: list[np.ndarray],
-    X: np.ndarray,
-    y: np.ndarray,
-    acts: Sequence[str],
-    loss: Loss,
-    eta: Fraction,
-    steps: int,
-    order: str,
-    exact: bool,
-) -> Run:
-    """``steps`` gradient-descent steps from ``W0``/``b0``; exact while that is possible.
-
-    Shapes: ``X`` (n, n_0), ``y`` (n, n_L), ``W0[k-1]`` (n_{k-1}, n_k), ``b0[k-1]`` (n_k,).
-    """
-    n = X.shape[0]
-    W, b = list(W0), list(b0)
-    Xe, ye = X, y
-    if not exact:
-        W, b, Xe, ye = _floats(W), _floats(b), *_floats([X, y])
+def run(problem: Problem, exact: bool) -> Run:
+    """``problem.steps`` gradient-descent steps from its givens; exact while that is possible."""
+    W, b = list(problem.W0), list(problem.b0)
     out: list[Step] = []
     switched, why = None, ""
-    for t in range(1, steps + 1):
-        rows = list(range(n)) if order == "batch" else [(t - 1) % n]
+    for t in range(1, problem.steps + 1):
         if exact:
             try:
-                s = one_step(t, rows, W, b, Xe, ye, acts, loss, eta, True)
+                s = problem.step(t, W, b, True)
             except Irrational as exc:
                 exact, switched, why = False, t, f"{exc.kind}:{exc.what}"
-                W, b, Xe, ye = _floats(W), _floats(b), *_floats([Xe, ye])
         if not exact:
-            s = one_step(t, rows, W, b, Xe, ye, acts, loss, float(eta), False)
+            s = problem.step(t, W, b, False)
         out.append(s)
-        L = len(W)
-        W = [s.values[f"W{k}"] for k in range(1, L + 1)]
-        b = [s.values[f"b{k}"] for k in range(1, L + 1)] if b else []
+        W, b = problem.updated(s)
     return Run(out, switched, why)
