@@ -45,6 +45,8 @@ API: dict[str, Callable[..., Any]] = {
     "read_csv": mb.read_csv,
     "SGD": mb.SGD,
     "Adam": mb.Adam,
+    "RMSprop": mb.RMSprop,
+    "AdaGrad": mb.AdaGrad,
     "MSE": mb.MSE,
     "dask.fit_full_batch": mb_dask.fit_full_batch,
     "dask.fit_streaming": mb_dask.fit_streaming,
@@ -197,7 +199,7 @@ SETTINGS: dict[str, tuple[str, dict[str, str], dict[str, tuple[str, str]]]] = {
             "matbackprop train-dask": "--lr",
         },
         {
-            "Network.step": ("lr", "0.1"),
+            "Network.step": ("learning_rate", "0.1"),
             "solve": ("learning_rate", "0.1"),
             "matbackprop solve": ("--lr", "0.1"),
             "matbackprop demo": ("--lr", "0.05"),
