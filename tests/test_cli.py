@@ -257,8 +257,8 @@ def test_check_reports_failure_with_exit_1(capsys: pytest.CaptureFixture[str]) -
         (["solve", "--X", "1,2", "--y", "1", "--init", "normal", "--init-scale", "nan"],
          ["--init-scale must be a finite number, got nan"]),
         (["solve", "--X", "1,2", "--y", "1", "--init", "gaussian"], ["--init must be one of"]),
-        (["solve", "--X", "1,2", "--y", "1", "--init", "zeros", "--check", "zz=1"],
-         ["--check name must be one of"]),
+        (["solve", "--X", "1,2", "--y", "1", "--init", "zeros", "--lr", "1e9"],
+         ["--lr must be at most 1000"]),
         (["nonsense"], ["nonsense"]),
     ],
     ids=["check-loss", "check-layers", "check-rows", "check-seed", "check-tolerance",
@@ -266,7 +266,7 @@ def test_check_reports_failure_with_exit_1(capsys: pytest.CaptureFixture[str]) -
          "demo-lr", "demo-lr-huge", "draw-activations", "draw-output-activation",
          "explain-activation", "explain-softmax-hidden", "solve-lr", "solve-lr-text", "solve-X",
          "solve-y", "solve-W-count", "solve-W-shape", "solve-b", "solve-init-scale",
-         "solve-init", "solve-check", "unknown-command"],
+         "solve-init", "solve-lr-huge", "unknown-command"],
 )  # fmt: skip
 def test_usage_errors_exit_2(
     capsys: pytest.CaptureFixture[str],
