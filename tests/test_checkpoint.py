@@ -81,6 +81,7 @@ SETTINGS = [
     pytest.param({"optimizer": "sgd", "batch_size": None}, id="sgd-full-batch"),
     pytest.param({"optimizer": "nesterov", "validation_split": 0.0}, id="nesterov-no-validation"),
     pytest.param({"optimizer": "momentum", "shuffle": False}, id="momentum-no-shuffle"),
+    pytest.param({"loss": mb.MSE(half=True, rows="sum", outputs="sum")}, id="loss-summed"),
 ]
 
 
@@ -153,6 +154,7 @@ def test_resume_false_starts_over(tmp_path: Path) -> None:
         pytest.param({"batch_size": 4}, "batch_size=8", id="batch-size"),
         pytest.param({"optimizer": "sgd"}, "optimizer=", id="optimizer"),
         pytest.param({"loss": mb.MSE(half=True)}, "loss=", id="loss"),
+        pytest.param({"loss": mb.MSE(rows="sum")}, "loss=", id="loss-reduction"),
         pytest.param({"seed": 8}, "seed=7", id="seed"),
         pytest.param({"shuffle": False}, "shuffle=True", id="shuffle"),
         pytest.param({"early_stopping": False}, "early_stopping=True", id="early-stopping"),

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -381,3 +382,59 @@ def test_demo_leaves_numpy_print_options_alone() -> None:
     before = np.get_printoptions()
     assert main(["demo", "--epochs", "5", "--no-progress", "--no-figures"]) == 0
     assert np.get_printoptions() == before
+
+
+# -- losses: every name, the pairing rule and its switch ------------------------------------
+
+
+@pytest.mark.parametrize("command", ["train", "train-dask", "check"])
+def test_loss_choices_are_the_registrys(command: str) -> None:
+    from matbackprop.losses import LOSS_NAMES
+
+    (option,) = [p for p in cli.commands[command].params if p.name == "loss"]
+    assert isinstance(option.type, click.Choice)
+    assert tuple(option.type.choices) == LOSS_NAMES
+
+
+@pytest.mark.parametrize("name", ["mse_half", "squared_error", "bce", "ce"])
+def test_check_takes_every_loss_name(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    layers = "2,3,3" if name == "ce" else "2,3,2"
+    code, out, _ = _main(capsys, "check", "--loss", name, "--layers", layers)
+    assert code == 0
+    assert "OK" in out
+
+
+def test_check_refuses_an_unpaired_loss_and_says_why(capsys: pytest.CaptureFixture[str]) -> None:
+    """The issue's case: this printed a relative error of 1.0 and "FAILED", no reason."""
+    code, _, err = _main(capsys, "check", "--loss", "logloss", "--output-activation", "identity")
+    assert code == 2
+    _assert_one_line_error(
+        err, "loss 'logloss' needs --output-activation 'sigmoid', got 'identity'",
+        "--allow-unpaired",
+    )  # fmt: skip
+    code, out, _ = _main(capsys, "check", "--loss", "cross_entropy", "--layers", "2,3,3",
+                         "--output-activation", "sigmoid", "--allow-unpaired")  # fmt: skip
+    assert code == 0
+    assert "OK" in out
+
+
+def test_train_refuses_an_unpaired_loss(capsys: pytest.CaptureFixture[str], data_csv: Path) -> None:
+    args = ["train", str(data_csv), "--target", "y", "--layers", "2,3,1", "--loss", "logloss",
+            "--output-activation", "identity", "--epochs", "1", "--no-progress"]  # fmt: skip
+    code, _, err = _main(capsys, *args)
+    assert code == 2
+    _assert_one_line_error(err, "--output-activation 'sigmoid'", "--allow-unpaired")
+
+
+def test_train_with_mse_half_prints_the_exact_loss(
+    capsys: pytest.CaptureFixture[str], data_csv: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / "m.npz"
+    code, out, _ = _main(capsys, "train", str(data_csv), "--target", "y", "--layers", "2,3,1",
+                         "--loss", "mse_half", "--optimizer", "sgd", "--epochs", "1",
+                         "--save", str(model), "--no-progress")  # fmt: skip
+    assert code == 0
+    net = mb.Network.load(model)
+    assert net.training_info is not None
+    assert net.training_info["loss"] == {"name": "mse", "half": True}
+    assert "loss " in out

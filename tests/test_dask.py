@@ -141,6 +141,43 @@ def test_evaluate_is_the_loss_over_all_rows(client: Client) -> None:
     assert got == pytest.approx(net.loss(X, y, "cross_entropy"), rel=1e-13)
 
 
+@pytest.mark.parametrize("loss", ["cross_entropy", "logloss"])
+def test_saturated_logits_give_the_exact_loss_on_the_cluster(client: Client, loss: str) -> None:
+    """Chunks sum the exact loss from the logits, as Network.loss (checked against mpmath
+    in test_losses), not one clipped at −log ε per row."""
+    net, X, y = _problem(loss, rows=130)
+    net.weights[-1] *= 300.0  # logits in the hundreds
+    Xd = da.from_array(X, chunks=(40, 3))
+    expected = net.loss(X, y, loss)
+    assert expected > 40
+    assert mbd.evaluate(net, Xd, y, loss=loss, client=client) == pytest.approx(expected, rel=1e-13)
+    history = mbd.fit_full_batch(net.copy(), Xd, y, loss=loss, learning_rate=1e-3, epochs=1,
+                                 client=client, progress=False)  # fmt: skip
+    assert history.loss[0] == pytest.approx(expected, rel=1e-13)
+
+
+@pytest.mark.parametrize("loss", [mb.MSE(rows="sum"), mb.CrossEntropy(rows="sum")], ids=repr)
+def test_a_sum_over_rows_adds_the_chunks(client: Client, loss: mb.Loss) -> None:
+    net, X, y = _problem(loss.name, rows=130)
+    Xd = da.from_array(X, chunks=(40, 3))
+    got = mbd.evaluate(net, Xd, y, loss=loss, client=client)
+    assert got == pytest.approx(net.loss(X, y, loss), rel=1e-13)
+    ref = net.copy()
+    ref.fit(X, y, loss=loss, optimizer="sgd", learning_rate=1e-3, epochs=2, progress=False)
+    history = mbd.fit_full_batch(net, Xd, y, loss=loss, learning_rate=1e-3, epochs=2,
+                                 client=client, progress=False)  # fmt: skip
+    assert _max_diff(net, ref) < 1e-12
+    assert history.loss[0] == pytest.approx(got, rel=1e-13)
+
+
+def test_an_unpaired_loss_is_refused_before_any_chunk(client: Client) -> None:
+    net, X, y = _problem("mse")  # identity output
+    with pytest.raises(mb.ConfigError, match=r"^loss 'logloss' needs output_activation"):
+        mbd.evaluate(net, da.from_array(X, chunks=(40, 3)), y > 0, loss="logloss", client=client)
+    with pytest.raises(mb.ConfigError, match=r"^loss 'logloss' needs output_activation"):
+        mbd.fit_streaming(net, da.from_array(X, chunks=(40, 3)), y > 0, loss="logloss")
+
+
 def _ctrl_c_at(step: int) -> Any:
     def on_step(s: int, value: float) -> None:
         if s == step:

@@ -48,6 +48,8 @@ API: dict[str, Callable[..., Any]] = {
     "RMSprop": mb.RMSprop,
     "AdaGrad": mb.AdaGrad,
     "MSE": mb.MSE,
+    "LogLoss": mb.LogLoss,
+    "CrossEntropy": mb.CrossEntropy,
     "dask.fit_full_batch": mb_dask.fit_full_batch,
     "dask.fit_streaming": mb_dask.fit_streaming,
     "sklearn.MLPRegressor": mb_sklearn.MLPRegressor,
@@ -55,8 +57,8 @@ API: dict[str, Callable[..., Any]] = {
 }
 # The rest of matbackprop.__all__: errors, data holders and registries, which take no settings
 NO_SETTINGS = {
-    "ACTIVATIONS", "Activation", "Cache", "ConfigError", "CrossEntropy", "DTypeError",
-    "DataError", "Gradients", "History", "LogLoss", "Loss", "MatbackpropError",
+    "ACTIVATIONS", "Activation", "Cache", "ConfigError", "DTypeError",
+    "DataError", "Gradients", "History", "Loss", "MatbackpropError",
     "MissingFileError", "ModelFileError", "Optimizer", "ShapeError", "SymmetryWarning",
     "TrainingDivergedError", "__version__",
 }  # fmt: skip

@@ -87,6 +87,19 @@ def test_conventions_page_covers_every_loss() -> None:
     for cls in LOSSES.values():
         assert f"`{cls.__name__}()`" in conventions, cls.__name__
     assert "`MSE(half=True)`" in conventions
+    for cls in LOSSES.values():  # the pairing table, from matbackprop.losses.PAIRS
+        assert f"\n| `{cls.__name__}` | " in conventions, cls.__name__
+    assert "the ×n rule" in conventions
+    assert "the ×m rule" in conventions
+
+
+def test_conventions_page_examples_run() -> None:
+    import matbackprop as mb
+
+    text = (DOCS / "conventions.md").read_text(encoding="utf-8")
+    code = "\n".join(re.findall(r"^```python\n(.*?)^```$", text, re.MULTILINE | re.DOTALL))
+    assert "rows=" in code
+    exec(compile(code, "conventions.md", "exec"), {"mb": mb})
 
 
 def test_sklearn_page_example_runs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -251,7 +251,8 @@ def test_typed_decimals_are_printed_exactly_and_stay_decimals_in_exact_mode() ->
 
 def test_exact_true_says_where_it_cannot_stay_exact() -> None:
     with pytest.raises(
-        mb.ConfigError, match=r"step 3 cannot be worked in exact numbers, since σ\(1/32\) is irrational"
+        mb.ConfigError,
+        match=r"step 3 cannot be worked in exact numbers, since σ\(1/32\) is irrational",
     ):
         solve(_masha_zeros(), "1,2", "1", learning_rate=1, steps=3, exact=True)
     sol = solve(
@@ -293,3 +294,26 @@ def test_a_non_fused_output_shows_dl_dyhat_and_f_prime_as_checkable_lines() -> N
     assert "g'(H1) = ŷ * (1 − ŷ) = [ 1/4 ]" in text
     assert "d = ∂L/∂ŷ * g'(H1) = [ -1/8 ]" in text
     assert sol.check({"dL/dyhat": "-1/2", "fp1": "1/4", "d1": "-1/8"}).ok
+
+
+def test_losses_meet_the_engine_s_rules() -> None:
+    # log-loss on a linear output has no meaning: refused, as fit refuses it
+    with pytest.raises(mb.ConfigError, match="loss 'logloss' needs output_activation 'sigmoid'"):
+        solve(mb.Network([2, 1], init="zeros", bias=False), "1,2", "1", loss="logloss")
+    with pytest.raises(mb.ConfigError, match="loss 'logloss' needs output_activation"):
+        mb.explain(mb.Network([2, 1], bias=False), loss="logloss")
+    # the derivation writes the mean over rows; a sum is refused with the rule that converts
+    with pytest.raises(mb.ConfigError, match=r"default reductions .* ×n and ×m rules"):
+        solve(_masha_zeros(), "1,2", "1", loss=mb.MSE(half=True, rows="sum"))
+    # every alias works: "bce" is log-loss
+    net = mb.Network([2, 1], output_activation="sigmoid", bias=False, init="zeros")
+    assert solve(net, "1,2", "1", loss="bce").settings["loss"] == "logloss"
+
+
+def test_a_saturated_log_loss_is_exact_as_the_engine_has_it() -> None:
+    # ŷ = σ(40) rounds to 1 in float64; for y = 0 the loss is ln(1 + e^40) ≈ 40, not the clip
+    net = mb.Network([1, 1], output_activation="sigmoid", bias=False, init=[[[40.0]]])
+    sol = solve(net, "1", "0", loss="logloss", exact=False)
+    value = sol.steps[0].values["L"]
+    assert value == pytest.approx(40 + np.log1p(np.exp(-40)), rel=1e-15)
+    assert value == pytest.approx(net.loss(np.array([[1.0]]), np.array([[0.0]]), "logloss"))

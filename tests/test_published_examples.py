@@ -55,12 +55,13 @@ def _mazur() -> mb.Network:
     )
 
 
+# Mazur's E_total = Σ_j ½(target_j − out_j)²: a sum over the outputs (one row, so the mean
+# over rows changes nothing).
+E_TOTAL = mb.MSE(half=True, outputs="sum")
+
+
 def _error(net: mb.Network) -> float:
-    """Mazur's E_total = Σ_j ½(target_j − out_j)² on the one row."""
-    # TODO(issue 17): with the loss reduction option of the losses work, use its "sum over
-    # outputs" here. Until then: MSE(half=True) averages over the m = 2 outputs, so
-    # E_total = m·MSE_half, and the documented ×m rule gives its steps (η·m below).
-    return 2 * net.loss(X, Y, mb.MSE(half=True))
+    return net.loss(X, Y, E_TOTAL)
 
 
 def test_mazur_forward_pass() -> None:
@@ -110,9 +111,13 @@ def test_mazur_backward_pass() -> None:
 
 def test_mazur_one_update() -> None:
     net = _mazur()
-    # Through the ×m rule: E_total = 2·MSE_half, so η = ½ on E is η = 1 on MSE_half.
-    before = net.step(X, Y, mb.MSE(half=True), learning_rate=ETA * 2, freeze="b")
-    _printed(2 * before, "0.298371109")
+    before = net.step(X, Y, E_TOTAL, learning_rate=ETA, freeze="b")
+    _printed(before, "0.298371109")
+    # the same step through the ×m rule: E_total = 2·MSE_half, so η on E is 2η on MSE_half
+    other = _mazur()
+    other.step(X, Y, mb.MSE(half=True), learning_rate=2 * ETA, freeze="b")
+    for a, b in zip(net.weights, other.weights):
+        np.testing.assert_allclose(a, b, rtol=1e-15)
     (W1, W2), (b1, b2) = net.weights, net.biases
     _printed(W2[0, 0], "0.35891648")  # w5+
     _printed(W2[1, 0], "0.408666186")  # w6+

@@ -426,6 +426,33 @@ def test_extras_reach_the_network() -> None:
     assert half.loss_curve_[0] == pytest.approx(0.5 * model.loss_curve_[0], rel=1e-12)
 
 
+def test_an_unpaired_loss_is_refused_before_training() -> None:
+    X, y = make_regression(n_samples=20, n_features=2, random_state=0)
+    model = MLPRegressor((3,), loss="logloss", output_activation="identity", max_iter=2)
+    with pytest.raises(mb.ConfigError, match="loss 'logloss' needs output_activation 'sigmoid'"):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+    classifier = MLPClassifier((3,), loss="cross_entropy", output_activation="sigmoid")
+    with pytest.raises(mb.ConfigError, match="needs output_activation 'softmax'"):
+        classifier.fit(*load_iris(return_X_y=True))
+
+
+def test_loss_curve_is_the_exact_loss_at_saturated_outputs() -> None:
+    """A full-batch epoch's loss_curve_ entry is Network.loss before the step, from logits."""
+    X, y = load_iris(return_X_y=True)
+    model = MLPClassifier((4,), solver="sgd", learning_rate_init=1e-9, batch_size=150,
+                          max_iter=1, shuffle=False, alpha=0.0, random_state=0)  # fmt: skip
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X * 100, y)  # unscaled ×100: logits in the hundreds, wrong rows far from ε
+    net = model._network()
+    assert float(np.max(np.abs(net.forward(X * 100).H[-1]))) > 40
+    before = net.loss(X * 100, y, model._loss)
+    with pytest.warns(ConvergenceWarning):
+        model.set_params(warm_start=True).fit(X * 100, y)  # one more epoch from these weights
+    assert model.loss_curve_[-1] == pytest.approx(before, rel=1e-12)
+    assert before > 36  # beyond −log ε, where the clipped value would stop
+
+
 def test_replaced_coefs_are_used_for_predictions() -> None:
     X = np.array([[1.0, 2.0], [3.0, -1.0]])
     model = MLPRegressor((2,), activation="identity", max_iter=1, random_state=0)

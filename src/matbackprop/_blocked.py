@@ -270,8 +270,7 @@ def _forward_part(
             _activate(y_hat, bs[L - 1], bias, 0)  # + b_L
             value += _mse_head(y_hat, y[s:e], d_L, scale, m)
         else:
-            eps = np.finfo(y_hat.dtype).eps
-            value += _softmax_cross_entropy(y_hat, bs[L - 1], bias, y[s:e], y_hat, d_L, eps, m)
+            value += _softmax_cross_entropy(y_hat, bs[L - 1], bias, y[s:e], y_hat, d_L, m)
         # ∂L/∂W_L += O_{L-1}ᵀ·d_L (β = 1: gW − (−1)·O_{L-1}ᵀ·d_L), ∂L/∂b_L += 1ᵀ·d_L
         _update(gemm, gW[t], O_prev, d_L, y_hat.dtype.type(-1))
         _add_column_sums(d_L, db[L - 1][t])

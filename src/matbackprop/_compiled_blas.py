@@ -347,8 +347,7 @@ def _part(
     if head == _MSE:
         value = _mse_head(y_hat, y, d_L, scale, m)
     else:
-        eps = np.finfo(y_hat.dtype).eps
-        value = _softmax_cross_entropy(y_hat, bs[L - 1], bias, y, y_hat, d_L, eps, m)
+        value = _softmax_cross_entropy(y_hat, bs[L - 1], bias, y, y_hat, d_L, m)
 
     # Backward: d_{k-1} = d_k·W_kᵀ * f'(O_{k-1}); ∂L/∂W_k = O_{k-1}ᵀ·d_k, ∂L/∂b_k = 1ᵀ·d_k
     db[L - 1][t][:] = 0

@@ -184,11 +184,13 @@ def _forward_and_loss(
     for k in range(1, L + 1):
         f_k = f[k - 1]
         matmul(O_prev, W[k - 1], out=H[k])  # (n, n_{k-1})·(n_{k-1}, n_k) = (n, n_k)
-        if fused is not None and k == L and f_k.name == "softmax" and type(loss) is CrossEntropy:
+        # the fused heads cover the losses' default reductions only (Loss.default_reduction)
+        covered = fused is not None and k == L and loss.default_reduction
+        if covered and f_k.name == "softmax" and type(loss) is CrossEntropy:
             # + b_L, softmax, the loss and d_L = ∂L/∂H_L in one loop over the rows
             value = fused.softmax_cross_entropy(H[k], b[k - 1] if b else None, y, O[k], d_L)
             return value, d_L
-        if fused is not None and k == L and f_k.name == "identity" and type(loss) is MSE:
+        if covered and f_k.name == "identity" and type(loss) is MSE:
             if b:
                 np.add(H[k], b[k - 1], out=H[k])
             return fused.mse_head(H[k], y, d_L, 0.5 if loss.half else 1.0), d_L
@@ -210,8 +212,8 @@ def _forward_and_loss(
         loss.grad_H_into(y_hat, y, d_L)  # (n, n_L)
     else:
         np.copyto(d_L, f[-1].backprop(loss.grad(y_hat, y), H[L], y_hat))
-    value = loss.value(y_hat, y)
-    return value, d_L
+    # H[L] still holds H_L unless the output is the identity, where it is y_hat itself
+    return loss.value_at(f[-1].name, H[L], y_hat, y), d_L
 
 
 def sgd_step(net: Network, X: Array, y: Array, loss: Loss, eta: float) -> float:

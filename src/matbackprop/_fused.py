@@ -109,13 +109,13 @@ def mse_head(y_hat: Array, y: Array, d: Array, scale: float) -> float:
 def softmax_cross_entropy(H: Array, b: Array | None, y: Array, O: Array, d: Array) -> float:
     """The output layer with softmax and cross-entropy, in one loop over its rows:
     ``H ← H + b``, ``O = softmax(H)``, ``d = (O − y)/n`` and the loss ``−Σ y·log(p)/n``
-    (``p`` clipped to [eps, 1 − eps], as :class:`~matbackprop.CrossEntropy`).
+    from the logits (log-softmax), as :meth:`CrossEntropy.value_from_logits
+    <matbackprop.CrossEntropy.value_from_logits>`.
 
     Shapes: H, y, O, d (n, n_L); b (n_L,) or None.
     """
-    eps = float(np.finfo(H.dtype).eps)
     bias = b if b is not None else H[0, :0]
-    return float(_softmax_cross_entropy(H, bias, b is not None, y, O, d, eps, H.shape[0]))
+    return float(_softmax_cross_entropy(H, bias, b is not None, y, O, d, H.shape[0]))
 
 
 def compiled_twice(f: Any, **options: Any) -> tuple[Any, Any]:
@@ -190,7 +190,7 @@ def _mse_head(y_hat: Any, y: Any, d: Any, scale: float, rows: int) -> float:
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
 def _softmax_cross_entropy(
-    H: Any, b: Any, bias: bool, y: Any, O: Any, d: Any, eps: float, rows: int
+    H: Any, b: Any, bias: bool, y: Any, O: Any, d: Any, rows: int
 ) -> float:  # fmt: skip
     """``rows``: the batch's (these may be a part of it): the divisor of the mean. ``O``
     may be ``H``."""
@@ -204,14 +204,21 @@ def _softmax_cross_entropy(
         top = h[0]  # the row maximum: exp() <= 1, as activations._softmax
         for j in range(1, m):
             top = max(top, h[j])
+        # Σ_j y_j·(h_j − top) and Σ_j y_j, read before o (which may be h) is written
+        yz = 0.0
+        ys = 0.0
+        for j in range(m):
+            yz += y[i, j] * (h[j] - top)
+            ys += y[i, j]
         row = 0.0  # Σ_j exp(h_j − top)
         for j in range(m):
             o[j] = np.exp(h[j] - top)
             row += o[j]
+        # Σ_j y_j·log p_j with log p_j = h_j − top − log(row), the log-softmax: exact for
+        # any logits, where log(p) would clip or underflow
+        total += yz - ys * np.log(row)
         for j in range(m):
             o[j] /= row
-            p = min(max(o[j], eps), 1.0 - eps)
-            total += y[i, j] * np.log(p)
             d[i, j] = (o[j] - y[i, j]) / rows  # ∂L/∂H_L: the Jacobian turns −y/p into p − y
     return -total / rows
 

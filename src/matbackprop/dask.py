@@ -5,12 +5,13 @@ Two ways to train on rows that do not fit in memory, both on the engine's own ma
 update rules), run on NumPy chunks:
 
 * :func:`fit_full_batch`: full-batch gradient descent on a ``dask.distributed`` cluster.
-  The rows of ``X`` are split into chunks ``X^(c)`` of ``n_c`` rows. Every loss is a mean
-  over all ``n`` rows, so ``L = Σ_c (n_c/n)·L^(c)`` and, layer by layer,
+  The rows of ``X`` are split into chunks ``X^(c)`` of ``n_c`` rows. A loss is a mean
+  over all ``n`` rows (``rows="mean"``), so ``L = Σ_c (n_c/n)·L^(c)`` and, layer by layer,
 
       ∂L/∂W_k = Σ_c (n_c/n)·O_{k-1}^(c)ᵀ·d^(c)        (n_{k-1}, n_k)
 
-  where ``d^(c)`` is the chunk's own accumulator (its loss is a mean over ``n_c`` rows).
+  where ``d^(c)`` is the chunk's own accumulator (its loss is a mean over ``n_c`` rows);
+  for a sum over rows (``rows="sum"``) every share ``n_c/n`` is 1.
   Each term is computed by the worker that reads the chunk; Dask sums the terms in a tree;
   only the weights ``W_k`` go out and only the sums come back. The result is the NumPy
   engine's full-batch gradient, up to the rounding of a sum taken in another order.
@@ -55,7 +56,7 @@ from .errors import (
     ShapeError,
     TrainingDivergedError,
 )
-from .losses import Loss, get_loss
+from .losses import Loss, check_pairing, get_loss
 from .optimizers import Optimizer, get_optimizer
 from .training import History, _all_finite, _sigint_stops
 
@@ -279,7 +280,7 @@ def fit_full_batch(
 
     Shapes: ``X``: (n, n_0) chunked by rows only; ``y``: (n, n_L) or (n,), same row chunks.
     """
-    loss_fn, opt, eta, n_epochs = _settings(loss, optimizer, learning_rate, epochs)
+    loss_fn, opt, eta, n_epochs = _settings(net, loss, optimizer, learning_rate, epochs)
     _checks.boolean(track_gradients, "track_gradients")
     Xd, yd = _row_chunked(net, X, y)
     n = Xd.shape[0]
@@ -337,6 +338,7 @@ def evaluate(
     Shapes: ``X``: (n, n_0) chunked by rows only; ``y``: (n, n_L) or (n,), same row chunks.
     """
     loss_fn = get_loss(loss)
+    check_pairing(loss_fn, net.output_activation)
     Xd, yd = _row_chunked(net, X, y)
     n = Xd.shape[0]
     starts = np.cumsum((0, *Xd.chunks[0]))
@@ -370,7 +372,8 @@ def _split(block: Any, n_in: int) -> tuple[Any, Any]:
 def _chunk_loss(net: Network, block: Any, n_in: int, loss: Loss, n: int, first_row: int) -> float:
     Xc, yc = _split(block, n_in)
     X_, y_ = _chunk_data(net, Xc, yc, loss, first_row, check=True)
-    return X_.shape[0] / n * loss.value(net._forward(X_).y_hat, y_)  # (n_c/n)·L^(c)
+    share = loss.rows_divisor(X_.shape[0]) / loss.rows_divisor(n)  # n_c/n, or 1 for a sum
+    return share * net._loss_value(net._forward(X_), y_, loss)  # (n_c/n)·L^(c)
 
 
 def _chunk_term(
@@ -385,7 +388,8 @@ def _chunk_term(
     X_, y_ = _chunk_data(net, Xc, yc, loss, first_row, check)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught client-side
         value, grads = net._value_and_gradients(X_, y_, loss)  # means over the chunk's n_c rows
-    share = X_.shape[0] / n  # rescale each chunk mean to its part of the mean over n rows
+    # rescale each chunk mean to its part of the mean over n rows (n_c/n), or 1 for a sum
+    share = loss.rows_divisor(X_.shape[0]) / loss.rows_divisor(n)
     return share * value, [share * g for g in grads.parameters()]
 
 
@@ -484,11 +488,11 @@ def fit_streaming(
         on_step: called as ``on_step(step, loss)`` after each mini-batch step.
 
     Returns a :class:`~matbackprop.History`; ``loss[e]`` is the mean over epoch ``e`` of
-    each batch's loss just before its step, weighted by rows.
+    each batch's loss just before its step, weighted by rows (their sum for ``rows="sum"``).
 
     Shapes: ``X``: (n, n_0) chunked by rows only; ``y``: (n, n_L) or (n,), same row chunks.
     """
-    loss_fn, opt, eta, n_epochs = _settings(loss, optimizer, learning_rate, epochs)
+    loss_fn, opt, eta, n_epochs = _settings(net, loss, optimizer, learning_rate, epochs)
     batch = int(_checks.positive_int(batch_size, "batch_size") or 0)
     _checks.boolean(read_ahead, "read_ahead")
     rng = _checks.rng(seed)
@@ -532,7 +536,7 @@ def fit_streaming(
                         if not math.isfinite(value):
                             _diverged(params, last_good, history, epoch, value, eta)
                         opt.update(params, grads.parameters(), state, eta)
-                        total += value * len(b)
+                        total += value * loss_fn.rows_divisor(len(b))
                         step += 1
                         if on_step is not None:
                             on_step(step, value)
@@ -548,7 +552,7 @@ def fit_streaming(
                     _diverged(params, last_good, history, epoch, math.inf, eta)
                 for p, keep in zip(params, last_good):
                     np.copyto(keep, p)
-                history.loss.append(total / n)
+                history.loss.append(total / loss_fn.rows_divisor(n))
                 bars.step_done(history.loss[-1])
         finally:
             if pool is not None:
@@ -561,10 +565,12 @@ def fit_streaming(
 
 
 def _settings(
-    loss: str | Loss, optimizer: str | Optimizer, learning_rate: float, epochs: int
+    net: Network, loss: str | Loss, optimizer: str | Optimizer, learning_rate: float, epochs: int
 ) -> tuple[Loss, Optimizer, float, int]:
+    loss_fn = get_loss(loss)
+    check_pairing(loss_fn, net.output_activation)  # here, not once per chunk
     return (
-        get_loss(loss),
+        loss_fn,
         get_optimizer(optimizer),
         _checks.learning_rate(learning_rate),
         int(_checks.positive_int(epochs, "epochs") or 0),

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .losses import LogLoss, Loss, get_loss
+from .losses import Loss, get_loss
 from .network import Network
 
 __all__ = ["check_gradients", "numerical_gradients"]
@@ -33,18 +33,10 @@ def numerical_gradients(
         twin.biases = [b.astype(np.float64) for b in net.biases]
     X_, y_ = twin.check_data(X, y, loss_fn)
 
-    from_logits = isinstance(loss_fn, LogLoss) and twin.output_activation == "sigmoid"
-
     def L() -> float:
-        cache = twin._forward(X_)
-        if from_logits:
-            # The same log-loss from H_L: −log σ(h) = log(1 + e^−h). Computed from p = σ(h),
-            # 1 − p loses its digits as p → 1, and the differences would drown in that noise.
-            H_L = cache.H[-1]
-            assert H_L is not None
-            terms = y_ * np.logaddexp(0.0, -H_L) + (1.0 - y_) * np.logaddexp(0.0, H_L)
-            return float(np.sum(terms)) / X_.shape[0]
-        return loss_fn.value(cache.y_hat, y_)
+        # the engine's value: from H_L where fused (computed from p = σ(h), 1 − p loses its
+        # digits as p → 1, and the differences would drown in that noise)
+        return twin._loss_value(twin._forward(X_), y_, loss_fn)
 
     numeric = []
     for p in twin.parameters():

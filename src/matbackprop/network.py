@@ -43,7 +43,7 @@ from . import _checks, _xp
 from .activations import Activation, get_activation
 from .errors import ConfigError, DataError, DTypeError, ShapeError
 from .init import initial_weights, resolve_init
-from .losses import Loss, get_loss
+from .losses import Loss, check_pairing, get_loss
 from .optimizers import SGD, Optimizer, update_selected
 
 if TYPE_CHECKING:
@@ -221,6 +221,11 @@ class Network:
                     f"activation of hidden layer {k} must be element-wise; {f.name!r} is "
                     "allowed only as output_activation"
                 )
+        if self._f[-1].name == "softmax" and self.layer_sizes[-1] < 2:
+            raise ConfigError(
+                "output_activation 'softmax' needs at least 2 outputs (over one it is always 1), "
+                f"got layer_sizes[-1] = {self.layer_sizes[-1]}; use 'sigmoid' for one output"
+            )
 
         shapes = [(a, b) for a, b in zip(self.layer_sizes[:-1], self.layer_sizes[1:])]
         if isinstance(init, str):
@@ -501,13 +506,24 @@ class Network:
             H_L = cache.H[-1]
             assert H_L is not None
             d = self._f[-1].backprop(loss.grad(y_hat, y), H_L, y_hat)
-        return loss.value(y_hat, y), self._backward(cache, d, inputs=inputs)
+        return self._loss_value(cache, y, loss), self._backward(cache, d, inputs=inputs)
+
+    def _loss_value(self, cache: Cache, y: Array, loss: Loss) -> float:
+        """The loss of a forward pass: from the logits ``H_L`` where the output activation
+        is fused with the loss (exact for any logits), else from ``y_hat``."""
+        H_L = cache.H[-1]
+        assert H_L is not None
+        return loss.value_at(self._f[-1].name, H_L, cache.y_hat, y)
 
     def loss(self, X: Any, y: Any, loss: str | Loss = "mse") -> float:
-        """``L(y, y_hat)`` on these rows."""
+        """``L(y, y_hat)`` on these rows (from the logits ``H_L`` where the output
+        activation is fused with the loss, so exact however saturated the outputs).
+
+        Shapes: ``X``: (n, n_0); ``y``: (n, n_L), or (n,) for one output or class labels.
+        """
         loss_fn = get_loss(loss)
         X_, y_ = self.check_data(X, y, loss_fn)
-        return loss_fn.value(self._forward(X_).y_hat, y_)
+        return self._loss_value(self._forward(X_), y_, loss_fn)
 
     def step(
         self,
@@ -624,6 +640,12 @@ class Network:
             )
 
     def check_data(self, X: Any, y: Any, loss: Loss) -> tuple[Array, Array]:
+        """``X`` and ``y`` checked for this network and ``loss`` (the loss for its output
+        activation too, see :func:`~matbackprop.losses.check_pairing`).
+
+        Shapes: ``X``: (n, n_0); ``y``: (n, n_L) or (n,) -> (n, n_0), (n, n_L).
+        """
+        check_pairing(loss, self.output_activation)
         X_ = self.check_X(X)
         y_ = _checks.as_target(y, "y", self.dtype, X_.shape[0])
         if not (_xp.is_numpy(X_) and _xp.is_numpy(y_)):

@@ -51,7 +51,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .activations import get_activation
 from .errors import ConfigError, DataError, DTypeError
-from .losses import MSE, CrossEntropy, LogLoss, Loss, get_loss
+from .losses import MSE, CrossEntropy, LogLoss, Loss, check_pairing, get_loss
 from .network import Network
 from .optimizers import SGD, Adam, Optimizer, OptimizerState
 
@@ -224,6 +224,7 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
             loss = MSE(half=True)  # scikit-learn's "squared_error" is ½·mean((y_hat − y)²)
         else:
             loss = get_loss(self.loss)
+        check_pairing(loss, output)
         return output, loss
 
     # -- fitting ----------------------------------------------------------------------
@@ -346,10 +347,11 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
             total = 0.0
             for start in range(0, n, batch):
                 part = rows[start : start + batch]
-                total += self._step(net, params, X[part], Y[part]) * part.size
+                value = self._step(net, params, X[part], Y[part])
+                total += value * self._loss.rows_divisor(part.size)  # Σ over the batch's rows
             self.n_iter_ += 1
             self.t_ += n
-            self.loss_ = total / n
+            self.loss_ = total / self._loss.rows_divisor(n)
             self.loss_curve_.append(self.loss_)
             if self.verbose:
                 print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")

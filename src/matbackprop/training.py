@@ -53,9 +53,10 @@ class SymmetryWarning(UserWarning):
 class History:
     """What happened in :func:`fit`, one entry per completed epoch.
 
-    ``loss[e]`` is the mean training loss over the batches of epoch ``e`` (each measured
-    just before its step, weighted by batch size); for full-batch training that is the
-    loss before the epoch's one step. ``val_loss[e]`` is measured after the epoch.
+    ``loss[e]`` is the training loss of epoch ``e`` over its batches, each measured just
+    before its step: their mean weighted by batch size (their sum for a loss with
+    ``rows="sum"``); for full-batch training that is the loss before the epoch's one step.
+    ``val_loss[e]`` is measured after the epoch.
     ``grad_norms[e][k-1]`` is ‖∂L/∂W_k‖ (Frobenius) averaged over the epoch's batches,
     recorded when ``track_gradients=True``.
     """
@@ -129,7 +130,8 @@ def fit(
     """Train ``net`` in place by backpropagation and return a :class:`History`.
 
     Args:
-        loss: ``"mse"``, ``"logloss"``, ``"cross_entropy"`` or a :class:`~matbackprop.Loss`.
+        loss: a name of :data:`~matbackprop.losses.LOSS_NAMES` (``"mse"``, ``"mse_half"``,
+            ``"logloss"``, ``"cross_entropy"``, ...) or a :class:`~matbackprop.Loss`.
         optimizer: ``"gd"``/``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``,
             ``"rmsprop"``, ``"adagrad"`` (a new optimizer for this call), or an
             :class:`~matbackprop.optimizers.Optimizer` object, whose state (``t``,
@@ -359,7 +361,7 @@ def fit(
                     if track_gradients:
                         run.norms += [_norm(g) for g in grads.weights]
                     update_selected(opt, params, grads.parameters(), state, eta, frozen)
-                run.total += value * Xb.shape[0]
+                run.total += value * loss_fn.rows_divisor(Xb.shape[0])  # Σ_i ℓ_i of the batch
                 run.position = start + Xb.shape[0]
                 if interrupted():
                     break
@@ -371,9 +373,9 @@ def fit(
                 _restore(params, run.last_good)
                 history.stop_reason = "diverged"
                 raise TrainingDivergedError(_diverged_message(run.epoch, math.inf, eta), history)
-            run.end_epoch(params, n, batch, track_gradients)
+            run.end_epoch(params, loss_fn.rows_divisor(n), n, batch, track_gradients)
             if Xv is not None and yv is not None:
-                history.val_loss.append(loss_fn.value(net._forward(Xv).y_hat, yv))
+                history.val_loss.append(net._loss_value(net._forward(Xv), yv, loss_fn))
             after_epoch()
     if early_stopping and run.best is not None:
         _restore(params, run.best)  # keep the best weights seen, not the last
@@ -399,13 +401,14 @@ class _Run:
     epoch: int = 0  # complete epochs
     position: int = 0  # next row of this epoch
     perm: NDArray[np.intp] | None = None  # this epoch's row order (mini-batch, shuffled)
-    total: float = 0.0  # Σ loss·rows over this epoch's steps
+    total: float = 0.0  # Σ loss·rows_divisor(rows) over this epoch's steps
     best_value: float | None = None
     best: list[Array] | None = None
     bad_epochs: int = 0
 
-    def end_epoch(self, params: list[Array], n: int, batch: int, track: bool) -> None:
-        self.history.loss.append(self.total / n)
+    def end_epoch(self, params: list[Array], divisor: int, n: int, batch: int, track: bool) -> None:
+        """``divisor``: the loss's over the epoch's ``n`` rows (``Loss.rows_divisor``)."""
+        self.history.loss.append(self.total / divisor)
         if track:
             self.history.grad_norms.append((self.norms / math.ceil(n / batch)).tolist())
         _restore(self.last_good, params)
@@ -530,6 +533,7 @@ def _compiled_trainer(
     softmax_ce = type(loss) is CrossEntropy and output == "softmax"
     eligible = (
         (mse or softmax_ce)
+        and loss.default_reduction  # the kernels divide by the batch's rows (and MSE's m)
         and all(f.name in _compiled.ACTIVATION_CODES for f in net._f[:-1])
         and _compiled.available()
     )

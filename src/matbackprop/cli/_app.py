@@ -11,6 +11,7 @@ import click
 from .. import _checks
 from .._version import __version__
 from ..errors import MatbackpropError
+from ..losses import LOSS_NAMES
 from ..optimizers import OPTIMIZER_NAMES
 
 # The library's errors name its arguments ("learning_rate must be > 0"); a command's errors
@@ -119,6 +120,15 @@ class LayerSizes(click.ParamType):  # type: ignore[type-arg]
 
 LAYERS = LayerSizes()
 
+# --loss takes every name of the losses' registry, aliases included
+LOSS = click.Choice(LOSS_NAMES, case_sensitive=False)
+ALLOW_UNPAIRED = click.option(
+    "--allow-unpaired",
+    is_flag=True,
+    help="Allow a loss with an output activation it is not defined for (e.g. logloss with "
+    "identity): the loss is taken from the outputs, unfused.",
+)
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -148,9 +158,10 @@ def network_options(*, optimizer: str, learning_rate: float, target_help: str) -
             "--loss",
             default="mse",
             show_default=True,
-            type=click.Choice(["mse", "mse_half", "logloss", "cross_entropy"]),
+            type=LOSS,
             help="Loss; mse_half is ½·MSE, the book's 1/(2n)Σ.",
         ),
+        ALLOW_UNPAIRED,
         click.option(
             "--optimizer",
             default=optimizer,

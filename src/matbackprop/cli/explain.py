@@ -12,21 +12,19 @@ from typing import Any
 import click
 
 from ..errors import ConfigError, MissingFileError
+from ..losses import LOSS_NAMES, get_loss
 from ..network import Network
 from ._app import LAYERS, cli
 
 _FORMATS = click.Choice(["text", "latex", "markdown"])
 _LANGS = click.Choice(["en", "ru"])
 _NUMBERS: dict[str, bool | str] = {"auto": "auto", "exact": True, "decimal": False}
-_LOSSES = click.Choice(["mse", "mse_half", "logloss", "cross_entropy"])
+_LOSSES = click.Choice(LOSS_NAMES)
 
 
 def _activations(value: str) -> str | list[str]:
     names = [s.strip() for s in value.split(",")]
     return names[0] if len(names) == 1 else names
-
-
-_OUTPUT_FOR_LOSS = {"logloss": "sigmoid", "cross_entropy": "softmax"}
 
 
 def _network(
@@ -37,7 +35,7 @@ def _network(
     loss: str | None,
     **init: Any,
 ) -> Network:
-    output = output_activation or _OUTPUT_FOR_LOSS.get(loss or "", "identity")
+    output = output_activation or (get_loss(loss).output_activation if loss else "identity")
     return Network(
         layers,
         activation=_activations(activation),

@@ -76,6 +76,7 @@ def train_dask(
     activation: str,
     output_activation: str | None,
     loss: str,
+    allow_unpaired: bool,
     optimizer: str,
     learning_rate: float,
     epochs: int | None,
@@ -104,7 +105,7 @@ def train_dask(
             _checks.file_to_write(path, flag)
     wanted = [t.strip() for group in targets for t in group.split(",") if t.strip()]
     X, y, features = mbd.read_table(data, wanted)
-    loss_fn = loss_from_option(loss)
+    loss_fn = loss_from_option(loss, allow_unpaired)
     net = network_for_data(
         X.shape[1], y.shape[1], loss_fn, layers, activation, output_activation,
         bias=bias, init=init, seed=seed, dtype=dtype,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import sys
@@ -16,12 +17,18 @@ from .. import _checks
 from ..data import read_csv
 from ..errors import ConfigError, TrainingDivergedError
 from ..gradcheck import check_gradients
-from ..losses import MSE, Loss, get_loss
+from ..losses import Loss, check_pairing, get_loss
 from ..network import Network
 from ..persistence import atomic_write_bytes
-from ._app import LAYERS, cli, model_options, network_options, output_options
-
-_OUTPUT_FOR_LOSS = {"mse": "identity", "logloss": "sigmoid", "cross_entropy": "softmax"}
+from ._app import (
+    ALLOW_UNPAIRED,
+    LAYERS,
+    LOSS,
+    cli,
+    model_options,
+    network_options,
+    output_options,
+)
 
 
 def _activation_list(value: str) -> str | list[str]:
@@ -29,9 +36,11 @@ def _activation_list(value: str) -> str | list[str]:
     return names[0] if len(names) == 1 else names
 
 
-def loss_from_option(loss: str) -> Loss:
-    """``--loss`` as a loss object; ``mse_half`` is ``MSE(half=True)``."""
-    return MSE(half=True) if loss == "mse_half" else get_loss(loss)
+def loss_from_option(loss: str, allow_unpaired: bool = False) -> Loss:
+    """``--loss`` (any name of :data:`~matbackprop.losses.LOSS_NAMES`) and
+    ``--allow-unpaired`` as a loss object."""
+    named: Any = get_loss(loss, argument="--loss")  # a built-in loss: a frozen dataclass
+    return dataclasses.replace(named, allow_unpaired=allow_unpaired)
 
 
 def network_for_data(
@@ -55,11 +64,16 @@ def network_for_data(
         raise ConfigError(
             f"--layers must end with {n_out} (the number of --target columns), got {layers[-1]}"
         )
-    return Network(
-        layers,
-        activation=_activation_list(activation),
-        output_activation=output_activation or _OUTPUT_FOR_LOSS[loss.name],
-        **settings,
+    output = output_activation or loss.output_activation
+    _check_pairing(loss, output)
+    return Network(layers, activation=_activation_list(activation), output_activation=output,
+                   **settings)  # fmt: skip
+
+
+def _check_pairing(loss: Loss, output_activation: str) -> None:
+    """The library's pairing rule, its message in the CLI's flags."""
+    check_pairing(
+        loss, output_activation, argument="--output-activation", switch="--allow-unpaired"
     )
 
 
@@ -151,6 +165,7 @@ def train(
     activation: str,
     output_activation: str | None,
     loss: str,
+    allow_unpaired: bool,
     optimizer: str,
     learning_rate: float,
     epochs: int,
@@ -193,7 +208,7 @@ def train(
 
         figure_format(plot_path, "--plot")
     X, y, features = read_csv(data).split(target_names)
-    loss_fn = loss_from_option(loss)
+    loss_fn = loss_from_option(loss, allow_unpaired)
     net = network_for_data(
         X.shape[1], y.shape[1], loss_fn, layers, activation, output_activation,
         inputs=f"the number of input columns: {', '.join(features)}",
@@ -270,9 +285,9 @@ def _train_on_dask(ctx: click.Context, data: str, address: str) -> None:
                 f"{flag} is not available with --dask (full-batch steps on a cluster); "
                 "use train-dask --stream for mini-batches"
             )
-    shared = ("targets", "layers", "activation", "output_activation", "loss", "optimizer",
-              "learning_rate", "epochs", "bias", "init", "seed", "dtype", "save_path",
-              "history_path", "progress")  # fmt: skip
+    shared = ("targets", "layers", "activation", "output_activation", "loss", "allow_unpaired",
+              "optimizer", "learning_rate", "epochs", "bias", "init", "seed", "dtype",
+              "save_path", "history_path", "progress")  # fmt: skip
     ctx.invoke(train_dask, data=data, address=address, stream=False, batch_size=32,
                **{name: p[name] for name in shared})  # fmt: skip
 
@@ -332,12 +347,8 @@ def _positive_tolerance(value: float | None) -> float | None:
 @click.option("--layers", type=LAYERS, default="2,2,2,1", show_default=True)
 @click.option("--activation", default="sigmoid", show_default=True)
 @click.option("--output-activation", default=None)
-@click.option(
-    "--loss",
-    default="mse",
-    show_default=True,
-    type=click.Choice(["mse", "logloss", "cross_entropy"]),
-)
+@click.option("--loss", default="mse", show_default=True, type=LOSS)
+@ALLOW_UNPAIRED
 @click.option("--bias/--no-bias", default=True, show_default=True)
 @click.option("--rows", default=5, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
@@ -356,6 +367,7 @@ def check(
     activation: str,
     output_activation: str | None,
     loss: str,
+    allow_unpaired: bool,
     bias: bool,
     rows: int,
     seed: int,
@@ -363,11 +375,14 @@ def check(
     tolerance: float | None,
 ) -> None:
     """Check backprop's gradients against central finite differences on random data."""
+    loss_fn = loss_from_option(loss, allow_unpaired)
+    output = output_activation or loss_fn.output_activation
+    _check_pairing(loss_fn, output)
     rng = np.random.default_rng(seed)
     net = Network(
         layers,
         activation=_activation_list(activation),
-        output_activation=output_activation or _OUTPUT_FOR_LOSS[loss],
+        output_activation=output,
         bias=bias,
         init="normal",
         init_scale=1.0,
@@ -378,13 +393,13 @@ def check(
         net.biases = [rng.normal(size=b.shape) for b in net.biases]
     X = rng.normal(size=(rows, layers[0]))
     m = layers[-1]
-    if loss == "mse":
+    if loss_fn.name == "mse":
         y: Any = rng.normal(size=(rows, m))
-    elif loss == "logloss":
+    elif loss_fn.name == "logloss":
         y = rng.integers(0, 2, size=(rows, m)).astype(float)
     else:
         y = rng.integers(0, m, size=rows)
-    error = check_gradients(net, X, y, loss)
+    error = check_gradients(net, X, y, loss_fn)
     limit = tolerance if tolerance is not None else (1e-6 if dtype == "float64" else 1e-2)
     verdict = "OK" if error <= limit else "FAILED"
     click.echo(

@@ -8,7 +8,7 @@ import sympy as sp
 
 from .._checks import positive_int
 from ..errors import ConfigError
-from ..losses import MSE, Loss, get_loss
+from ..losses import MSE, Loss, check_pairing, get_loss
 from ..network import Network
 from . import _doc
 from ._doc import M, eqs, heading, para
@@ -24,10 +24,17 @@ NESTED_LIMIT = 40  # weight symbols in the substituted ŷ; Masha's network has 1
 
 
 def resolve_loss(loss: Any, argument: str = "loss") -> Loss:
-    """A loss object from a name; ``"mse_half"`` is ``MSE(half=True)``, the book's 1/(2n)Σ."""
-    if isinstance(loss, str) and loss.lower() in ("mse_half", "half_mse"):
-        return MSE(half=True)
-    return get_loss(loss, argument=argument)
+    """A loss object from a name (``"mse_half"`` is ``MSE(half=True)``, the book's 1/(2n)Σ),
+    with the reductions the derivation writes: a mean over rows (and MSE's over outputs)."""
+    loss_fn = get_loss(loss, argument=argument)
+    if not loss_fn.default_reduction:
+        raise ConfigError(
+            f"{argument} must have the default reductions for explain and solve (rows="
+            f"{type(loss_fn).rows!r}, outputs={type(loss_fn).outputs!r}), got rows="
+            f"{loss_fn.rows!r}, outputs={loss_fn.outputs!r}; the ×n and ×m rules of "
+            "docs/conventions.md turn a sum into these"
+        )
+    return loss_fn
 
 
 def loss_label(loss: Loss) -> str:
@@ -337,6 +344,8 @@ def explain(
         raise ConfigError(f"net must be a matbackprop.Network, got {type(net).__name__}")
     lang = check_lang(lang)
     loss_fn = resolve_loss(loss) if loss is not None else None
+    if loss_fn is not None:
+        check_pairing(loss_fn, net.output_activation)
     if n is not None:
         n = positive_int(n, "n")
     limit = positive_int(nested_limit, "nested_limit")

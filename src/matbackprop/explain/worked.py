@@ -226,13 +226,17 @@ def _derivative(name: str, H: np.ndarray, O: np.ndarray, exact: bool, at: str) -
     return act.df(H, O)
 
 
-def _loss_value(loss: Loss, y_hat: np.ndarray, y: np.ndarray, exact: bool) -> tuple[Any, bool]:
-    """``L`` and whether it is exact (a log-loss never is)."""
+def _loss_value(
+    loss: Loss, out: str, H_L: np.ndarray, y_hat: np.ndarray, y: np.ndarray, exact: bool
+) -> tuple[Any, bool]:
+    """``L`` and whether it is exact (a log-loss never is); in float as the engine computes
+    it, from the logits ``H_L`` where the output is fused with the loss."""
     if exact and isinstance(loss, MSE):
         c = _HALF if loss.half else Fraction(1)
         r = y_hat - y
         return c * sum((e * e for e in r.flat), Fraction(0)) / r.size, True
-    return loss.value(np.asarray(y_hat, dtype=float), np.asarray(y, dtype=float)), False
+    H_L, y_hat, y = (np.asarray(a, dtype=float) for a in (H_L, y_hat, y))
+    return loss.value_at(out, H_L, y_hat, y), False
 
 
 def _loss_grad(loss: Loss, y_hat: np.ndarray, y: np.ndarray, exact: bool) -> np.ndarray:
@@ -294,7 +298,7 @@ def one_step(
     L = len(W)
     Xs, ys = X[rows], y[rows]
     H, O = _forward(W, b, Xs, acts, exact, put)
-    value, step.loss_exact = _loss_value(loss, O[L], ys, exact)
+    value, step.loss_exact = _loss_value(loss, acts[-1], H[L], O[L], ys, exact)
     scale: Any = slip.loss_scale if exact else float(slip.loss_scale)
     put("L", value * scale)
     out = acts[-1]
