@@ -741,13 +741,13 @@ CLI: list[Any] = [
         "unknown-activation",
         train("--activation", "swish2"),
         2,
-        ["activation", "one of", "'swish2'"],
+        ["--activation", "one of", "'swish2'"],
     ),
     (
         "unknown-output-activation",
         train("--output-activation", "argmax"),
         2,
-        ["output_activation", "'argmax'"],
+        ["--output-activation must be one of", "'argmax'"],
     ),
     ("unknown-loss", train("--loss", "hinge"), 2, ["'--loss'", "'hinge'", "'mse'"]),
     (
@@ -756,7 +756,7 @@ CLI: list[Any] = [
         2,
         ["'--optimizer'", "'lbfgs'", "'adam'", "'rmsprop'"],
     ),
-    ("unknown-init", train("--init", "magic"), 2, ["init", "one of", "'magic'"]),
+    ("unknown-init", train("--init", "magic"), 2, ["--init", "one of", "'magic'"]),
     ("unknown-dtype", train("--dtype", "float16"), 2, ["'--dtype'", "'float16'", "'float64'"]),
     ("layer-size-0", train("--layers", "2,0,1"), 2, ["'--layers'", "positive integers", "'2,0,1'"]),
     (
@@ -791,9 +791,9 @@ CLI: list[Any] = [
         "validation-split-no-rows",
         train("--validation-split", "0.01"),
         2,
-        ["validation_split=0.01", "0 validation row"],
+        ["--validation-split=0.01", "0 validation row"],
     ),
-    ("seed-negative", train("--seed", "-1"), 2, ["seed", "non-negative", "-1"]),
+    ("seed-negative", train("--seed", "-1"), 2, ["'--seed'", "-1", "x>=0"]),
     (
         "save-in-missing-folder",
         train("--save", "nodir/m.npz"),

@@ -129,14 +129,17 @@ BAD_TRAIN = [
     pytest.param(["--layers", "2"], 2, ["at least two"], id="layers-one-size"),
     pytest.param(["--layers", "3,1"], 2, ["--layers must start with 2", "got 3"], id="layers-in"),
     pytest.param(["--layers", "2,2"], 2, ["--layers must end with 1", "got 2"], id="layers-out"),
-    pytest.param(["--activation", "gelu"], 2, ["activation must be one of", "'gelu'"],
+    pytest.param(["--activation", "gelu"], 2, ["--activation must be one of", "'gelu'"],
                  id="unknown-activation"),
+    pytest.param(["--output-activation", "gelu"], 2, ["--output-activation must be one of"],
+                 id="unknown-output-activation"),
+    pytest.param(["--seed", "-1"], 2, ["--seed", "-1"], id="negative-seed"),
     pytest.param(["--loss", "hinge"], 2, ["--loss", "hinge"], id="unknown-loss"),
     pytest.param(["--lr", "-1"], 2, ["--lr", "-1"], id="negative-lr"),
     pytest.param(["--epochs", "0"], 2, ["--epochs", "0"], id="zero-epochs"),
     pytest.param(["--target", "z"], 2, ["--target column 'z' is not in the CSV header"],
                  id="unknown-target"),
-    pytest.param(["--init", "gaussian"], 2, ["init must be one of", "'gaussian'"],
+    pytest.param(["--init", "gaussian"], 2, ["--init must be one of", "'gaussian'"],
                  id="unknown-init"),
     pytest.param(["--lr", "1000", "--activation", "identity", "--optimizer", "gd",
                   "--epochs", "50"], 1, ["diverged", "smaller learning rate"], id="diverges"),
@@ -226,17 +229,93 @@ def test_check_reports_failure_with_exit_1(capsys: pytest.CaptureFixture[str]) -
         (["check", "--loss", "hinge"], ["--loss"]),
         (["check", "--layers", "0,1"], ["--layers"]),
         (["check", "--rows", "0"], ["--rows"]),
+        (["check", "--seed", "-1"], ["--seed", "-1"]),
+        (["check", "--tolerance", "-1"], ["--tolerance must be a finite number > 0, got -1.0"]),
+        (["check", "--tolerance", "nan"], ["--tolerance must be a finite number > 0, got nan"]),
+        (["check", "--activation", "gelu"], ["--activation must be one of", "'gelu'"]),
+        (["check", "--layers", "2,2,1", "--activation", "relu,relu"],
+         ["--activation must be one name or a list of 1"]),
         (["demo", "--epochs", "0"], ["--epochs"]),
+        (["demo", "--lr", "-1", "--no-figures"], ["--lr must be > 0, got -1.0"]),
+        (["demo", "--lr", "1e9", "--no-figures"], ["--lr must be at most 1000"]),
+        (["draw", "-o", "x.png", "--activation", "relu,relu,relu"],
+         ["--activation must be one name or a list of 2"]),
+        (["draw", "-o", "x.png", "--output-activation", "gelu"], ["--output-activation must"]),
+        (["explain", "--activation", "gelu"], ["--activation must be one of", "'gelu'"]),
+        (["explain", "--activation", "softmax"],
+         ["--activation of hidden layer 1 must be element-wise", "only as --output-activation"]),
+        (["solve", "--X", "1,2", "--y", "1", "--init", "zeros", "--lr", "-1"],
+         ["--lr must be > 0, got -1.0"]),
+        (["solve", "--X", "1,2", "--y", "1", "--init", "zeros", "--lr", "abc"],
+         ["--lr must hold finite numbers, got 'abc'"]),
+        (["solve", "--X", "a,2", "--y", "1", "--init", "zeros"], ["--X must hold finite"]),
+        (["solve", "--X", "1,2", "--y", "1;2", "--init", "zeros"], ["--y must have 1 rows"]),
+        (["solve", "--X", "1,2", "--y", "1", "--W", "1,2"], ["--W must hold 3 matrices, got 1"]),
+        (["solve", "--X", "1,2", "--y", "1", "--W", "1,2;3,4", "--W", "1,2", "--W", "1;2"],
+         ["--W #2 (W2) expects shape (2, 2), got (1, 2)"]),
+        (["solve", "--X", "1,2", "--y", "1", "--init", "zeros", "--bias", "--b", "1,2"],
+         ["--b must hold 3 vectors, got 1"]),
+        (["solve", "--X", "1,2", "--y", "1", "--init", "normal", "--init-scale", "nan"],
+         ["--init-scale must be a finite number, got nan"]),
+        (["solve", "--X", "1,2", "--y", "1", "--init", "gaussian"], ["--init must be one of"]),
+        (["solve", "--X", "1,2", "--y", "1", "--init", "zeros", "--lr", "1e9"],
+         ["--lr must be at most 1000"]),
         (["nonsense"], ["nonsense"]),
     ],
-    ids=["check-loss", "check-layers", "check-rows", "demo-epochs", "unknown-command"],
-)
+    ids=["check-loss", "check-layers", "check-rows", "check-seed", "check-tolerance",
+         "check-tolerance-nan", "check-activation", "check-activations", "demo-epochs",
+         "demo-lr", "demo-lr-huge", "draw-activations", "draw-output-activation",
+         "explain-activation", "explain-softmax-hidden", "solve-lr", "solve-lr-text", "solve-X",
+         "solve-y", "solve-W-count", "solve-W-shape", "solve-b", "solve-init-scale",
+         "solve-init", "solve-lr-huge", "unknown-command"],
+)  # fmt: skip
 def test_usage_errors_exit_2(
-    capsys: pytest.CaptureFixture[str], args: list[str], fragments: list[str]
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    fragments: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """A mistake names the flag the user typed (--lr), never the API argument behind it
+    (learning_rate)."""
+    monkeypatch.chdir(tmp_path)  # draw's -o, should a case ever get that far
     code, _, err = _main(capsys, *args)
     assert code == 2
     _assert_one_line_error(err, *fragments)
+
+
+def test_every_command_names_its_flags_in_library_errors() -> None:
+    """One mechanism for every command, also those added later: each is a FlagCommand, and
+    each option's API name (its flag with "_" for "-", and the parameter it fills) maps to
+    the flag, whatever the command."""
+    from matbackprop.cli._app import API_FLAGS, FlagCommand, flags_of, in_flag_words
+
+    assert cli.commands
+    for name, command in cli.commands.items():
+        assert isinstance(command, FlagCommand), name
+        flags = flags_of(command)
+        for param in command.params:
+            long = [o for o in param.opts if o.startswith("--")]
+            if not long:
+                continue  # DATA, a positional argument
+            api = long[0][2:].replace("-", "_")
+            assert flags[api] == long[0], (name, api)
+            said = in_flag_words(f"{api} must be > 0, got -1", command)
+            assert said == f"{long[0]} must be > 0, got -1", (name, said)
+        for api, flag in API_FLAGS.items():  # an entry applies where the flag exists
+            assert (api in flags) == (flag in flags.values()), (name, api)
+    solve = cli.commands["solve"]
+    assert in_flag_words("learning_rate must be > 0, got -1", solve) == "--lr must be > 0, got -1"
+    # only the subject, and later only names no English word spells; quoted values stay
+    assert in_flag_words("loss 'mse' became nan (learning_rate=2)", solve) == (
+        "--loss 'mse' became nan (--lr=2)"
+    )
+    assert in_flag_words("the loss became nan", solve) == "the loss became nan"
+    assert in_flag_words("X must hold numbers, got 'init_scale'", solve) == (
+        "--X must hold numbers, got 'init_scale'"
+    )
+    # a command without the flag keeps the API's word
+    assert in_flag_words("X lacks column 'a'", cli.commands["train"]) == "X lacks column 'a'"
 
 
 @pytest.mark.parametrize("command", ["demo", "train", "predict", "check"])

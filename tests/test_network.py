@@ -463,3 +463,53 @@ def test_repr_names_the_architecture() -> None:
         "Network([2, 2, 2, 1], activation='sigmoid', output_activation='identity', "
         "bias=False, dtype=float64)"
     )
+
+
+# -- DataFrames: columns by the names stored with the model -------------------------------
+
+
+def test_fit_from_a_dataframe_stores_its_column_names(tmp_path: Any) -> None:
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(20, 3)), columns=["area", "rooms", "age"])
+    net = mb.Network([3, 4, 1], seed=0)
+    net.fit(frame, frame["area"] - frame["age"], epochs=2, progress=False)
+    assert net.metadata["features"] == ["area", "rooms", "age"]
+    net.save(tmp_path / "model.npz")
+    assert mb.Network.load(tmp_path / "model.npz").metadata["features"] == [
+        "area",
+        "rooms",
+        "age",
+    ]
+    # the names stay those of the first fit: a later fit picks its columns by them
+    net.fit(frame[["age", "rooms", "area"]], frame["area"], epochs=1, progress=False)
+    assert net.metadata["features"] == ["area", "rooms", "age"]
+
+
+def test_predict_picks_dataframe_columns_by_the_stored_names() -> None:
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(6, 3))
+    net = mb.Network([3, 2, 1], seed=0)
+    net.metadata["features"] = ["area", "rooms", "age"]
+    by_position = net.predict(X)
+    reordered = pd.DataFrame(X[:, [2, 0, 1]], columns=["age", "area", "rooms"])
+    np.testing.assert_array_equal(net.predict(reordered), by_position)
+    extra = reordered.assign(price=1.0)  # a column the model does not take is ignored
+    np.testing.assert_array_equal(net.predict(extra), by_position)
+    with pytest.raises(mb.DataError, match=r"X lacks column\(s\) 'rooms' that the model was"):
+        net.predict(reordered.drop(columns="rooms"))
+
+
+def test_predict_without_stored_names_takes_columns_in_order() -> None:
+    import pandas as pd
+
+    X = np.arange(6.0).reshape(2, 3)
+    net = mb.Network([3, 2, 1], seed=0)
+    frame = pd.DataFrame(X, columns=["c", "a", "b"])
+    np.testing.assert_array_equal(net.predict(frame), net.predict(X))
+    assert mb.network.feature_names(frame) == ["c", "a", "b"]
+    assert mb.network.feature_names(pd.DataFrame(X)) is None  # integer names are no names
+    assert mb.network.feature_names(X) is None

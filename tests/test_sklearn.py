@@ -13,9 +13,11 @@ from sklearn.base import clone
 from sklearn.datasets import load_iris, make_multilabel_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import matbackprop as mb
@@ -36,8 +38,20 @@ SELF_SKIPPING = {
 ESTIMATORS = [
     MLPRegressor(random_state=0),
     MLPClassifier(random_state=0),
-    # the extras scikit-learn's MLP refuses: one activation per layer, no biases, plain SGD
-    MLPRegressor((16, 8), activation=["tanh", "relu"], bias=False, solver="sgd", random_state=0),
+    # scikit-learn's own MLPs pass check_regressors_train with max_iter=50 (R² 0.56), and so
+    # must these: the same start and the same steps give the same score
+    MLPRegressor(max_iter=50, random_state=0),
+    MLPClassifier(max_iter=50, random_state=0),
+    # the extras scikit-learn's MLP refuses: one activation per layer, no biases, plain SGD,
+    # matbackprop's init schemes
+    MLPRegressor(
+        (16, 8),
+        activation=["tanh", "relu"],
+        bias=False,
+        solver="sgd",
+        init="glorot",
+        random_state=0,
+    ),
     MLPClassifier((16, 8), activation=["tanh", "silu"], init="he", random_state=0),
 ]
 
@@ -133,6 +147,180 @@ def test_warm_started_optimizers_with_l2_match_too(optimizer: dict[str, Any]) ->
     np.testing.assert_allclose(ours.loss_curve_[1:], theirs.loss_curve_[1:], rtol=1e-10)
 
 
+# -- init="auto": scikit-learn's own start, draw for draw ---------------------------------
+
+
+@pytest.mark.parametrize("activation", ["relu", "logistic", "tanh"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_auto_init_draws_sklearns_weights_and_biases(activation: str, dtype: Any) -> None:
+    """The same random_state gives the same W_k and b_k as scikit-learn's own start, which
+    scikit-learn exposes only through its private ``_initialize`` (read here, not copied)."""
+    X, y = make_regression(n_samples=20, n_features=3, random_state=0)
+    X = X.astype(dtype)
+    theirs = SkMLPRegressor(hidden_layer_sizes=(5, 4), activation=activation, random_state=7)
+    theirs._random_state = check_random_state(7)
+    theirs._initialize(y.reshape(-1, 1), [3, 5, 4, 1], X.dtype)
+    # one step of rate ~0 leaves our start where it was, to the last bit of float32 at most
+    ours = MLPRegressor((5, 4), activation=activation, random_state=7, solver="sgd",
+                        momentum=0.0, learning_rate_init=1e-300, max_iter=1)  # fmt: skip
+    with pytest.warns(ConvergenceWarning):
+        ours.fit(X, y)
+    assert ours.network_.init == "sklearn"
+    for mine, start in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        assert mine.dtype == start.dtype == dtype
+        np.testing.assert_array_equal(mine, start)
+
+
+def test_bias_false_keeps_sklearns_weights() -> None:
+    """Without biases the b_k are still drawn (and dropped), so W_k stay scikit-learn's."""
+    X, y = make_regression(n_samples=20, n_features=3, random_state=0)
+    settings: dict[str, Any] = dict(solver="sgd", momentum=0.0, learning_rate_init=1e-300,
+                                    max_iter=1, random_state=3)  # fmt: skip
+    with pytest.warns(ConvergenceWarning):
+        biased = MLPRegressor((4,), **settings).fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        plain = MLPRegressor((4,), bias=False, **settings).fit(X, y)
+    assert plain.intercepts_ == []
+    for W_plain, W_biased in zip(plain.coefs_, biased.coefs_):
+        np.testing.assert_array_equal(W_plain, W_biased)
+
+
+def _iris_binary() -> tuple[Any, Any]:
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), np.where(y == 2, "virginica", "other")
+
+
+def _iris() -> tuple[Any, Any]:
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def _regression() -> tuple[Any, Any]:
+    X, y = make_regression(n_samples=120, n_features=5, noise=1.0, random_state=5)
+    return X, y / np.std(y)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    ("data", "ours_cls", "theirs_cls", "settings"),
+    [
+        (_regression, MLPRegressor, SkMLPRegressor, {}),
+        (_regression, MLPRegressor, SkMLPRegressor, dict(solver="sgd", batch_size=16)),
+        (_regression, MLPRegressor, SkMLPRegressor, dict(early_stopping=True, tol=1e-6)),
+        (_iris, MLPClassifier, SkMLPClassifier, {}),
+        (_iris, MLPClassifier, SkMLPClassifier, dict(activation="logistic", batch_size=32)),
+        (_iris, MLPClassifier, SkMLPClassifier, dict(early_stopping=True)),
+        (_iris_binary, MLPClassifier, SkMLPClassifier, dict(activation="tanh", batch_size=50)),
+    ],
+    ids=["regressor", "regressor-sgd", "regressor-early-stopping", "multiclass",
+         "multiclass-logistic", "multiclass-early-stopping", "binary-tanh"],
+)  # fmt: skip
+def test_default_settings_give_sklearns_results(
+    data: Any, ours_cls: Any, theirs_cls: Any, settings: dict[str, Any]
+) -> None:
+    """With scikit-learn's defaults (Adam, shuffling, its init) and the same random_state,
+    the two estimators follow the same trajectory: the same loss every epoch, the same
+    validation scores, the same stopping epoch, the same weights and predictions."""
+    X, y = data()
+    common: dict[str, Any] = dict(hidden_layer_sizes=(8, 6), max_iter=60, random_state=11)
+    theirs = theirs_cls(**common, **settings).fit(X, y)
+    ours = ours_cls(**common, **settings).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.t_ == theirs.t_
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-9)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-9)
+    if settings.get("early_stopping"):
+        assert ours.validation_scores_ == pytest.approx(theirs.validation_scores_, rel=1e-9)
+        assert ours.best_validation_score_ == pytest.approx(theirs.best_validation_score_)
+        assert ours.best_loss_ is theirs.best_loss_ is None
+    else:
+        assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-9)
+    for W_ours, W_theirs in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(W_ours, W_theirs, rtol=0, atol=1e-8)
+    assert ours.score(X, y) == pytest.approx(theirs.score(X, y), abs=1e-9)
+    if ours_cls is MLPClassifier:
+        np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-8)
+    else:
+        np.testing.assert_allclose(ours.predict(X), theirs.predict(X), atol=1e-8)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("early_stopping", [False, True], ids=["plain", "early-stopping"])
+@pytest.mark.parametrize(
+    ("ours_cls", "theirs_cls"),
+    [(MLPRegressor, SkMLPRegressor), (MLPClassifier, SkMLPClassifier)],
+    ids=["regressor", "classifier"],
+)
+def test_fitted_attributes_are_sklearns(
+    ours_cls: Any, theirs_cls: Any, early_stopping: bool
+) -> None:
+    """Every public fitted attribute scikit-learn's MLP has, ours has too, of the same kind."""
+    X, y = _iris()
+    settings: dict[str, Any] = dict(
+        hidden_layer_sizes=(4,), max_iter=5, early_stopping=early_stopping, random_state=0
+    )
+    theirs = theirs_cls(**settings).fit(X, y)
+    ours = ours_cls(**settings).fit(X, y)
+    names = {a for a in vars(theirs) if a.endswith("_") and not a.startswith("_")}
+    assert names <= set(vars(ours))
+    for name in sorted(names):
+        mine, their = getattr(ours, name), getattr(theirs, name)
+        assert type(mine) is type(their) or (
+            isinstance(mine, float) and isinstance(their, float)
+        ), name
+    assert ours.out_activation_ == theirs.out_activation_
+
+
+def test_sklearns_loss_names_mean_what_they_mean_there() -> None:
+    """``loss="squared_error"`` is scikit-learn's ½·mean of squares, not matbackprop's mean."""
+    X, y = _regression()
+    common: dict[str, Any] = dict(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        named = MLPRegressor(loss="squared_error", **common).fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        theirs = SkMLPRegressor(loss="squared_error", **common).fit(X, y)
+    np.testing.assert_allclose(named.loss_curve_, theirs.loss_curve_, rtol=1e-9)
+    with pytest.raises(mb.ConfigError, match="loss must be one of"):
+        MLPRegressor(loss="poisson", **common).fit(X, y)
+
+
+def test_fitted_network_is_public_and_works_with_explain_solve_and_draw() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matbackprop.explain import solve
+
+    X, y = make_regression(n_samples=30, n_features=2, random_state=4)
+    model = MLPRegressor((3,), activation="logistic", max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, y / np.std(y))
+    net = model.network_
+    assert isinstance(net, mb.Network)
+    assert net.layer_sizes == (2, 3, 1)
+    assert all(W is C for W, C in zip(net.weights, model.coefs_))  # the same arrays
+    np.testing.assert_array_equal(net.predict(X), model.predict(X).reshape(-1, 1))
+    text = str(mb.explain(net, loss="mse_half"))
+    assert "2-3-1" in text
+    worked = solve(net, X[:2], (y[:2] / np.std(y)).reshape(-1, 1), loss="mse_half")
+    assert mb.solve is solve
+    assert "2-3-1" in str(worked)
+    assert net.draw().axes  # a Matplotlib figure with something drawn
+    with pytest.raises(Exception, match="not fitted"):
+        MLPRegressor().network_  # noqa: B018
+
+
+def test_dataframe_feature_names_reach_the_network() -> None:
+    X, y = make_regression(n_samples=40, n_features=3, random_state=3)
+    frame = pd.DataFrame(X, columns=["area", "rooms", "age"])
+    model = MLPRegressor((4,), max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(frame, y / np.std(y))
+    net = model.network_
+    assert net.metadata["features"] == ["area", "rooms", "age"]
+    shuffled = frame[["age", "area", "rooms"]]
+    np.testing.assert_array_equal(net.predict(shuffled), net.predict(X))
+
+
 # -- scikit-learn's ecosystem -----------------------------------------------------------
 
 
@@ -185,8 +373,9 @@ def test_binary_classifier_uses_one_sigmoid_output() -> None:
     X, y = load_iris(return_X_y=True)
     labels = np.where(y == 0, "setosa", "other")
     model = MLPClassifier((4,), max_iter=200, learning_rate_init=0.01, random_state=0)
-    model.fit(X, labels)
-    assert model.out_activation_ == "sigmoid"
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X, labels)
+    assert model.out_activation_ == "logistic"  # scikit-learn's name for the sigmoid
     assert model.coefs_[-1].shape == (4, 1)
     assert list(model.classes_) == ["other", "setosa"]
     proba = model.predict_proba(X)
@@ -199,7 +388,7 @@ def test_multilabel_classifier_uses_sigmoid_per_label() -> None:
     model = MLPClassifier((10,), max_iter=50, random_state=0)
     with pytest.warns(ConvergenceWarning):
         model.fit(X, Y)
-    assert model.out_activation_ == "sigmoid"
+    assert model.out_activation_ == "logistic"
     assert model.predict(X).shape == (60, 3)
     assert set(np.unique(model.predict(X))) <= {0, 1}
 
@@ -226,7 +415,7 @@ def test_extras_reach_the_network() -> None:
     )  # fmt: skip
     with pytest.warns(ConvergenceWarning):
         model.fit(X, y / np.std(y))
-    net = model._network()
+    net = model.network_
     assert net.activations == ("tanh", "softplus", "identity")
     assert model.intercepts_ == []
     assert [W.shape for W in model.coefs_] == [(2, 3), (3, 3), (3, 1)]

@@ -57,8 +57,12 @@ __all__ = [
     "__version__",
     "check_gradients",
     "demo_data",
+    "diagram",
     "explain",
     "numerical_gradients",
+    "plot_function",
+    "plot_gradient_norms",
+    "plot_history",
     "read_csv",
     "solve",
 ]
@@ -84,4 +88,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+    # The public names only, each once: not the submodules, helpers and imports in
+    # globals(), nor a lazy name twice once it has loaded.
+    return sorted(__all__)

@@ -572,7 +572,11 @@ class Network:
         return fit(self, X, y, **settings)
 
     def predict(self, X: Any) -> Array:
-        """``y_hat`` for the rows of ``X``. Shapes: (n, n_0) -> (n, n_L)."""
+        """``y_hat`` for the rows of ``X``. Shapes: (n, n_0) -> (n, n_L).
+
+        A DataFrame's columns are picked by the names stored with the model
+        (``metadata["features"]``, see :meth:`check_X`).
+        """
         return self._forward(self.check_X(X)).y_hat
 
     # -- checks at the boundary -------------------------------------------------------
@@ -580,12 +584,42 @@ class Network:
     def check_X(self, X: Any) -> Array:
         """``X`` as a finite (n, n_0) array of the network's dtype, or a clear error.
 
-        ``X`` must come from the parameters' array library (see :meth:`to`). Shapes: (n, n_0).
+        ``X`` must come from the parameters' array library (see :meth:`to`). A DataFrame
+        (anything with string ``columns``) given to a model that stores its feature names in
+        ``metadata["features"]`` (fit from a DataFrame, ``matbackprop train``, the
+        scikit-learn estimators) gives those columns in that order, and other columns are
+        ignored; a missing one is a :class:`DataError` naming it. Without stored names the
+        columns are taken in order. Shapes: (n, n_0).
         """
+        X = self._columns_by_name(X)
         X_ = _checks.as_matrix(X, "X", self.dtype, width=self.layer_sizes[0])
         if not (_xp.is_numpy(X_) and all(map(_xp.is_numpy, self.parameters()))):
             self._same_library(X_, "X")
         return X_
+
+    def _columns_by_name(self, X: Any) -> Any:
+        """``X``'s columns named in ``metadata["features"]``, in that order, when both exist."""
+        stored = self.metadata.get("features")
+        names = feature_names(X)
+        if names is None or not stored:
+            return X
+        missing = [c for c in stored if c not in names]
+        if missing:
+            raise DataError(
+                f"X lacks column(s) {', '.join(map(repr, missing))} that the model was trained "
+                f"on; it takes {', '.join(map(repr, stored))}, X has {', '.join(map(repr, names))}"
+            )
+        return X if names == list(stored) else X[list(stored)]
+
+    def _remember_features(self, X: Any) -> None:
+        """Store a DataFrame's column names as the model's features, unless it has some.
+
+        Called by :func:`~matbackprop.training.fit`, so that :meth:`predict` and ``save``
+        know them; a model that has names keeps them (``X`` was picked by them).
+        """
+        names = feature_names(X)
+        if names is not None and not self.metadata.get("features"):
+            self.metadata["features"] = names
 
     def _same_library(self, value: Any, name: str) -> None:
         params = self.parameters()
@@ -703,6 +737,23 @@ class Network:
 # What fit keeps on a network between calls: matbackprop._fast's and matbackprop._blocked's
 # buffers, made again when missing
 _SCRATCH = ("_step_buffers", "_blocked_buffers")
+
+
+def feature_names(X: Any) -> list[str] | None:
+    """The column names of a DataFrame (pandas, polars, ...), or ``None`` for an array.
+
+    As in scikit-learn, names count only when every one is a string.
+    """
+    if isinstance(X, np.ndarray):
+        return None
+    columns = getattr(X, "columns", None)
+    if columns is None or isinstance(columns, str):
+        return None
+    try:
+        names = list(columns)
+    except TypeError:
+        return None
+    return names if names and all(isinstance(c, str) for c in names) else None
 
 
 def _check_layer_sizes(layer_sizes: Any) -> tuple[int, ...]:

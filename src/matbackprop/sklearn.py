@@ -17,15 +17,22 @@ Conventions that match scikit-learn (so both follow the same trajectory, see the
   than ``n_iter_no_change`` epochs in a row improve the training loss (or, with
   ``early_stopping``, the validation score) by less than ``tol``.
 
-Where they differ: the biases start at zero and the weights from ``init`` (``auto``: Glorot,
-He for ReLU), and for several outputs scikit-learn's step is ``n_outputs`` times the gradient
-of the loss it reports, while ours is exactly that gradient.
+- ``init="auto"`` draws the weights *and* biases as scikit-learn does: layer by layer,
+  ``W_k`` then ``b_k`` from ``U(−a, a)`` with ``a = √(c / (n_{k-1} + n_k))``, ``c = 2`` for
+  the logistic activation and 6 otherwise (Glorot), from the same ``random_state`` draws;
+  the rows are reshuffled and the validation rows split off from that same random state, so
+  a fixed ``random_state`` gives scikit-learn's model, draw for draw.
+
+Where they differ: another ``init`` (a matbackprop scheme) starts the biases at zero; and for
+several outputs scikit-learn's step is ``n_outputs`` times the gradient of the loss it
+reports, while ours is exactly that gradient.
 
 This module imports scikit-learn; ``import matbackprop`` never loads it.
 """
 
 from __future__ import annotations
 
+import itertools
 import numbers
 import warnings
 from collections.abc import Sequence
@@ -38,9 +45,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
+from sklearn.utils import shuffle as sk_shuffle
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from .activations import get_activation
 from .errors import ConfigError, DataError, DTypeError
 from .losses import MSE, CrossEntropy, LogLoss, Loss, check_pairing, get_loss
 from .network import Network
@@ -209,7 +218,12 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
         output = (
             self.output_activation if self.output_activation is not None else default_activation
         )
-        loss = default_loss if self.loss is None else get_loss(self.loss)
+        if self.loss is None:
+            loss = default_loss
+        elif isinstance(self.loss, str) and self.loss.lower() == "squared_error":
+            loss = MSE(half=True)  # scikit-learn's "squared_error" is ½·mean((y_hat − y)²)
+        else:
+            loss = get_loss(self.loss)
         check_pairing(loss, output)
         return output, loss
 
@@ -229,6 +243,10 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
             raise ConfigError("partial_fit does not support early_stopping=True")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X_, Y = self._validate_input(X, y, reset=first_pass, incremental=incremental)
+        # As scikit-learn: every fit call draws from check_random_state(random_state) afresh
+        # (an int replays the same draws), first the parameters, then the split, then the
+        # shuffles.
+        self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(X_, Y, hidden)
         elif Y.shape[1] != self.n_outputs_:
@@ -237,30 +255,45 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
         return self
 
     def _initialize(self, X: Array, Y: Array, hidden: list[int]) -> None:
-        # One integer from random_state seeds the weights, the shuffling and the split, so a
-        # fixed random_state gives the same model every time.
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        self._rng = np.random.default_rng(seed)
         output, loss = self._head()
         self._loss = loss
         self.n_outputs_ = Y.shape[1]
+        sizes = [X.shape[1], *hidden, self.n_outputs_]
+        auto = isinstance(self.init, str) and self.init == "auto"
+        # scikit-learn's scheme is drawn here; matbackprop's own schemes by Network, from a
+        # Generator seeded by one draw of the same random state.
+        seed = None if auto else np.random.default_rng(self._random_state.randint(2**31 - 1))
         self._net = Network(
-            [X.shape[1], *hidden, self.n_outputs_],
+            sizes,
             activation=self.activation,
             output_activation=output,
             bias=self.bias,
-            init=self.init,
-            init_scale=self.init_scale,
-            seed=self._rng,
+            init="zeros" if auto else self.init,
+            init_scale=None if auto else self.init_scale,
+            seed=seed,
             dtype=X.dtype,
         )
-        self.out_activation_ = self._net.output_activation
+        if auto:
+            hidden_names = list(self._net.activations[:-1])
+            if not hidden_names and isinstance(self.activation, str):
+                hidden_names = [self.activation]  # no hidden layer: scikit-learn still reads it
+            weights, biases = _sklearn_init(
+                self._random_state, sizes, hidden_names, self.init_scale
+            )
+            self._net.weights = weights
+            if self.bias:
+                self._net.biases = biases
+            self._net.init = "sklearn"  # recorded in the model's config, as the scheme's name
+        # in scikit-learn's words: its MLPs call the sigmoid "logistic"
+        name = self._net.output_activation
+        self.out_activation_ = "logistic" if name == "sigmoid" else name
         self.n_layers_ = self._net.n_layers + 1  # scikit-learn counts input and output layers
         self.coefs_: list[Array] = list(self._net.weights)  # the network's own arrays
         self.intercepts_: list[Array] = list(self._net.biases)
         self.n_iter_ = 0
         self.t_ = 0
         self.loss_curve_: list[float] = []
+        self.loss_: float | None = None
         self.validation_scores_: list[float] | None = [] if self.early_stopping else None
         self.best_validation_score_: float | None = -np.inf if self.early_stopping else None
         self.best_loss_: float | None = None if self.early_stopping else np.inf
@@ -268,6 +301,18 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
         self._optimizer = self._make_optimizer()
         self._opt_state: OptimizerState = self._optimizer.init_state(self._net.parameters())
         self._eta = float(self.learning_rate_init)
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:  # so that network_.predict(DataFrame) picks the columns by name
+            self._net.metadata["features"] = [str(c) for c in names]
+
+    @property
+    def network_(self) -> Network:
+        """The fitted :class:`~matbackprop.Network`, whose arrays are ``coefs_``/``intercepts_``.
+
+        It can be passed to :func:`matbackprop.explain`, :func:`matbackprop.solve` and
+        :meth:`~matbackprop.Network.draw`; training it trains this estimator.
+        """
+        return self._network()
 
     def _network(self) -> Network:
         """The fitted network, its parameters set from ``coefs_``/``intercepts_``."""
@@ -297,8 +342,8 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
         rows = np.arange(n)
         self.n_iter_ = 0
         for _ in range(1 if incremental else self.max_iter):
-            if self.shuffle:
-                rows = self._rng.permutation(n)
+            if self.shuffle:  # scikit-learn permutes the previous order, from its random state
+                rows = sk_shuffle(rows, random_state=self._random_state)
             total = 0.0
             for start in range(0, n, batch):
                 part = rows[start : start + batch]
@@ -306,9 +351,10 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
                 total += value * self._loss.rows_divisor(part.size)  # Σ over the batch's rows
             self.n_iter_ += 1
             self.t_ += n
-            self.loss_curve_.append(total / self._loss.rows_divisor(n))
+            self.loss_ = total / self._loss.rows_divisor(n)
+            self.loss_curve_.append(self.loss_)
             if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {self.loss_curve_[-1]:.8f}")
+                print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
             self._track_improvement(X_val, Y_val)
             if self.solver == "sgd" and self.learning_rate == "invscaling":
                 self._eta = self.learning_rate_init / (self.t_ + 1) ** self.power_t
@@ -348,10 +394,13 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
 
     def _split(self, X: Array, Y: Array) -> tuple[Array, Array, Array, Array]:
         stratify = Y if isinstance(self, ClassifierMixin) and self.n_outputs_ == 1 else None
-        seed = int(self._rng.integers(np.iinfo(np.int32).max))
         try:
             X_tr, X_val, Y_tr, Y_val = train_test_split(
-                X, Y, test_size=self.validation_fraction, random_state=seed, stratify=stratify
+                X,
+                Y,
+                test_size=self.validation_fraction,
+                random_state=self._random_state,
+                stratify=stratify,
             )
         except ValueError as exc:
             raise DataError(f"early_stopping cannot split off a validation set: {exc}") from exc
@@ -397,6 +446,36 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+def _sklearn_init(
+    rs: np.random.RandomState,
+    layer_sizes: list[int],
+    hidden: Sequence[str],
+    gain: float | None,
+) -> tuple[list[Array], list[Array]]:
+    """scikit-learn's MLP start: per layer, ``W_k`` then ``b_k`` from ``U(−a, a)``.
+
+    ``a = gain·√(c / (n_{k-1} + n_k))`` with ``c = 2`` when the layer's activation is the
+    logistic sigmoid, 6 otherwise (Glorot & Bengio's uniform limit). scikit-learn has one
+    hidden activation and uses it for every layer, the output layer too; with one per hidden
+    layer, ``W_k`` takes hidden layer ``k``'s and the output layer the last hidden layer's.
+    The draws are float64, in scikit-learn's order, so the same ``RandomState`` gives the
+    same numbers; the caller casts them to the network's dtype.
+
+    Shapes: ``W_k``: (n_{k-1}, n_k); ``b_k``: (n_k,).
+    """
+    if gain is not None and (not _is_number(gain) or not gain > 0):
+        raise ConfigError(f"init_scale must be a number > 0 or None, got {gain!r}")
+    names = [*hidden, *hidden[-1:]] if hidden else ["identity"]
+    weights: list[Array] = []
+    biases: list[Array] = []
+    for (n_in, n_out), name in zip(itertools.pairwise(layer_sizes), names):
+        c = 2.0 if get_activation(name).name == "sigmoid" else 6.0
+        a = (1.0 if gain is None else float(gain)) * np.sqrt(c / (n_in + n_out))
+        weights.append(rs.uniform(-a, a, (n_in, n_out)))  # (n_{k-1}, n_k)
+        biases.append(rs.uniform(-a, a, n_out))  # (n_k,): drawn even when bias=False
+    return weights, biases
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):  # type: ignore[misc]

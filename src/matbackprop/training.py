@@ -191,6 +191,7 @@ def fit(
     rng_start = dict(rng.bit_generator.state)  # replays the validation split on resume
 
     X_, y_ = net.check_data(X, y, loss_fn)
+    net._remember_features(X)  # a DataFrame's column names, for predict and save
     Xv: Array | None = None
     yv: Array | None = None
     if validation_data is not None:

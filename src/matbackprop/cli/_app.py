@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -9,11 +10,80 @@ import click
 
 from .. import _checks
 from .._version import __version__
+from ..errors import MatbackpropError
 from ..losses import LOSS_NAMES
 from ..optimizers import OPTIMIZER_NAMES
 
+# The library's errors name its arguments ("learning_rate must be > 0"); a command's errors
+# must name its flags ("--lr must be > 0"). A flag names the argument it spells with "_" for
+# "-" (--init-scale: init_scale) and the parameter it fills (--lr "learning_rate": train's
+# learning_rate); this table adds the arguments a flag fills under another name. An entry
+# applies only to the commands that have the flag.
+API_FLAGS: dict[str, str] = {
+    "learning_rate": "--lr",  # solve's --lr
+    "weights": "--W",  # solve's --W, one per layer
+    "biases": "--b",
+    "exact": "--numbers",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# The argument an error is about comes first: "X must ...", "weights[1] (W2) expects ..."
+_SUBJECT = re.compile(r"^(?P<name>[A-Za-z_]\w*)(?:\[(?P<index>\d+)\])?(?=\s|$|:|,)")
+# Elsewhere only names that are no English word (they have a "_"), and never quoted values
+_NAMED = re.compile(r"(?<![\w'\"-])(?P<name>[A-Za-z]\w*_\w+)(?![\w'\"])")
+
+
+def flags_of(command: click.Command) -> dict[str, str]:
+    """``{API argument name: CLI flag}`` for the options of ``command``."""
+    flags: dict[str, str] = {}
+    for param in command.params:
+        long = [o for o in param.opts if o.startswith("--")]
+        if not isinstance(param, click.Option) or not long:
+            continue
+        flags[long[0][2:].replace("-", "_")] = long[0]
+        if param.name:
+            flags.setdefault(param.name, long[0])
+    have = set(flags.values())
+    flags.update({name: flag for name, flag in API_FLAGS.items() if flag in have})
+    return flags
+
+
+def in_flag_words(message: str, command: click.Command) -> str:
+    """``message`` with the API argument names of ``command``'s options put as its flags.
+
+    ``weights[1] ...`` becomes ``--W #2 ...``: the second time the flag is given.
+    """
+    flags = flags_of(command)
+
+    def subject(m: re.Match[str]) -> str:
+        flag = flags.get(m["name"])
+        if flag is None:
+            return m[0]
+        return flag if m["index"] is None else f"{flag} #{int(m['index']) + 1}"
+
+    message = _SUBJECT.sub(subject, message, count=1)
+    return _NAMED.sub(lambda m: flags.get(m["name"], m[0]), message)
+
+
+class FlagCommand(click.Command):
+    """A command whose library errors name its flags (see :func:`in_flag_words`)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MatbackpropError as exc:
+            if exc.args and isinstance(exc.args[0], str):
+                exc.args = (in_flag_words(exc.args[0], self), *exc.args[1:])
+            raise
+
+
+class _Group(click.Group):
+    command_class = FlagCommand  # every @cli.command, in every module
+
+
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="matbackprop")
 def cli() -> None:
     """Train fully connected networks by backpropagation in matrix form, and show every step.
@@ -124,7 +194,7 @@ def model_options() -> Callable[[F], F]:
                 help="auto, zeros, constant, normal, uniform, glorot, glorot_normal, he, "
                 "he_uniform.",
             ),
-            click.option("--seed", default=0, show_default=True, type=int),
+            click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0)),
             click.option(
                 "--dtype",
                 default="float64",

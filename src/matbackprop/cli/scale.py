@@ -5,6 +5,7 @@ Dask is imported inside the command, so ``import matbackprop.cli`` stays light.
 
 from __future__ import annotations
 
+import inspect
 import sys
 
 import click
@@ -34,17 +35,17 @@ scheduler address). With --stream: mini-batch SGD in this process, one chunk in
 memory at a time, chunks and rows in a seeded random order.""",
 )
 @click.argument("data", type=click.Path(path_type=str))
-@network_options(
+@network_options(  # the defaults of matbackprop.dask's trainers and of fit (docs/defaults.md)
     optimizer="sgd",
-    learning_rate=0.1,
+    learning_rate=0.01,
     target_help="Target column(s): index (-1 is the last) or name; repeat or separate by commas.",
 )
 @click.option(
     "--epochs",
-    default=10,
-    show_default=True,
+    default=None,
     type=click.IntRange(min=1),
-    help="Full-batch steps, or passes over the data with --stream.",
+    help="Full-batch steps, or passes over the data with --stream [default: the library's, "
+    "100 steps or 10 passes].",
 )
 @click.option(
     "--dask",
@@ -78,7 +79,7 @@ def train_dask(
     allow_unpaired: bool,
     optimizer: str,
     learning_rate: float,
-    epochs: int,
+    epochs: int | None,
     address: str,
     stream: bool,
     batch_size: int,
@@ -109,6 +110,9 @@ def train_dask(
         X.shape[1], y.shape[1], loss_fn, layers, activation, output_activation,
         bias=bias, init=init, seed=seed, dtype=dtype,
     )  # fmt: skip
+    if epochs is None:  # the trainer's own default: one place decides it
+        trainer = mbd.fit_streaming if stream else mbd.fit_full_batch
+        epochs = int(inspect.signature(trainer).parameters["epochs"].default)
     chunks = len(X.chunks[0])
     how = "streaming SGD" if stream else f"full-batch GD on {address}"
     click.echo(f"{X.shape[0]} rows in {chunks} chunk(s), {how}", err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,8 @@ Examples:
     type=click.Path(dir_okay=True, path_type=str),
     help="The data, as an option: a CSV file, or with --dask a .npy folder or Zarr array.",
 )
-@network_options(
-    optimizer="adam",
+@network_options(  # fit's own defaults (docs/defaults.md)
+    optimizer="sgd",
     learning_rate=0.01,
     target_help="Target column(s); repeat the flag or separate names by commas.",
 )
@@ -335,6 +336,13 @@ def predict(data: str, model_path: str, output: str | None) -> None:
         sys.stdout.write(buf.getvalue())
 
 
+def _positive_tolerance(value: float | None) -> float | None:
+    # a tolerance <= 0 or NaN fails every check, whatever the gradients
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise ConfigError(f"--tolerance must be a finite number > 0, got {value!r}")
+    return value
+
+
 @cli.command(epilog="Example:  matbackprop check --layers 3,5,5,2 --activation tanh --loss mse")
 @click.option("--layers", type=LAYERS, default="2,2,2,1", show_default=True)
 @click.option("--activation", default="sigmoid", show_default=True)
@@ -343,7 +351,7 @@ def predict(data: str, model_path: str, output: str | None) -> None:
 @ALLOW_UNPAIRED
 @click.option("--bias/--no-bias", default=True, show_default=True)
 @click.option("--rows", default=5, show_default=True, type=click.IntRange(min=1))
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0))
 @click.option(
     "--dtype", default="float64", show_default=True, type=click.Choice(["float64", "float32"])
 )
@@ -351,6 +359,7 @@ def predict(data: str, model_path: str, output: str | None) -> None:
     "--tolerance",
     default=None,
     type=float,
+    callback=lambda ctx, param, v: _positive_tolerance(v),
     help="Fail above this error [default: 1e-6 in float64, 1e-2 in float32].",
 )
 def check(
