@@ -285,8 +285,7 @@ def solve(
         kind, _, what = result.why.partition(":")
         raise ConfigError(
             f"exact: step {result.switched_at} cannot be worked in exact numbers, since "
-            f"{plain(what)} is {kind}; with exact='auto' (--numbers auto) the solution "
-            "switches to decimals at that step"
+            f"{plain(what)} is {kind}; 'auto' switches to decimals at that step"
         )
     given = {"X": Xe, "y": ye}
     given.update({f"W{k}": w for k, w in enumerate(W0, start=1)})
