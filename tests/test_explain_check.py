@@ -440,3 +440,8 @@ def test_check_needs_pairs_and_a_boolean_carry_forward() -> None:
     with pytest.raises(mb.ConfigError, match="carry_forward must be True or False"):
         sol.check({"L": "1"}, carry_forward="yes")  # type: ignore[arg-type]
     assert not sol.check({})  # nothing checked is not a pass
+
+
+def test_a_minus_sign_copied_from_a_printed_page_reads_as_minus() -> None:
+    sol = solve(_masha_zeros(), "1,2", "1", learning_rate=1, steps=2)
+    assert sol.check({"d2@2": "−1/16, −0.0625"}).ok  # U+2212, as LaTeX and the text print it

@@ -38,6 +38,7 @@ MAX_ROW_SLIPS = 20  # "the wrong row" is tried for steps of at most this many ro
 
 
 def _cells(text: str) -> list[list[str]]:
+    text = text.replace("−", "-")  # the minus sign of the printed documents, copied back
     rows = [r for r in re.split(r"[;\n]", text.strip()) if r.strip()]
     return [[c for c in re.split(r"[,\s]+", r.strip()) if c] for r in rows]
 
