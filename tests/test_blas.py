@@ -1,4 +1,4 @@
-"""The fused SGD step's BLAS backends (matbackprop._blas) against NumPy's products."""
+"""The fused SGD step's BLAS backends (matbackprop._speed.blas) against NumPy's products."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from matbackprop import _blas
+from matbackprop._speed import blas as _blas
 
 BACKENDS = [pytest.param("scipy", id="scipy"), pytest.param("mkl", id="mkl")]
 DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="float32")]
