@@ -77,7 +77,8 @@ def _our_path(w: Workload, net: Any, X: Array, y: Array) -> str:
             detail = "MKL on its threads (Numba)"
     elif chosen.path == "fused_step":
         blas = _blas.for_step(w.layer_sizes, w.batch)
-        detail = f"updates fused into gemm ({'MKL' if blas and blas.name == 'mkl' else 'SciPy BLAS'})"
+        name = "MKL" if blas is not None and blas.name == "mkl" else "SciPy BLAS"
+        detail = f"updates fused into gemm ({name})"
     return f"{chosen.path}: {detail}"
 
 
