@@ -196,7 +196,6 @@ def test_history_path_is_the_plan_of_the_run(
     )  # fmt: skip
     history = net.fit(X, y, seed=1, **options)
     assert history.path == str(expected)
-    assert history.to_dict()["path"] == history.path
 
 
 def _kernel_setup(kernel: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:

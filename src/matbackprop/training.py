@@ -61,7 +61,8 @@ class History:
     ``grad_norms[e][k-1]`` is ‖∂L/∂W_k‖ (Frobenius) averaged over the epoch's batches,
     recorded when ``track_gradients=True``.
     ``path`` is the speed path that trained (:mod:`matbackprop._speed`) and why, as
-    ``"name (reason)"``: ``"reference (MATBACKPROP_FAST=0)"``, ``"fused_step (...)"``, ...
+    ``"name (reason)"``: ``"reference (MATBACKPROP_FAST=0)"``, ``"fused_step (...)"``, ...;
+    it is not part of :meth:`to_dict`.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -69,7 +70,8 @@ class History:
     grad_norms: list[list[float]] = field(default_factory=list)
     stop_reason: str = "completed"  # completed | early_stopping | interrupted | diverged
     best_epoch: int | None = None
-    path: str = ""
+    # not in to_dict: runs with the same numbers may take one path for different reasons
+    path: str = field(default="", compare=False)
 
     @property
     def epochs(self) -> int:
@@ -82,7 +84,6 @@ class History:
             "grad_norms": [list(g) for g in self.grad_norms],
             "stop_reason": self.stop_reason,
             "best_epoch": self.best_epoch,
-            "path": self.path,
         }
 
     def to_csv_text(self) -> str:
