@@ -244,3 +244,15 @@ def test_every_activation_is_covered_by_a_kernel_or_keeps_it_out(
     for p, q in zip(net.parameters(), ref.parameters()):
         assert float(np.max(np.abs(p - q))) <= 1e-10 * max(float(np.max(np.abs(q))), 1e-300)
     assert np.allclose(history.loss, ref_history.loss, rtol=1e-10, atol=0)
+
+
+def test_the_coverage_table_and_the_kernels_codes_agree() -> None:
+    """A covered activation has a number in the kernels' branches; the numbers alone
+    (compiled.ACTIVATION_CODES) never send an activation to a kernel."""
+    from matbackprop._speed.compiled import ACTIVATION_CODES
+
+    for kernel, cover in COVERAGE.items():
+        assert cover.hidden <= set(ACTIVATION_CODES), kernel
+        assert cover.optimizers == {"sgd"}, kernel
+    uncovered = dataclasses.replace(A, hidden=("softplus", "softplus"))
+    assert plan(uncovered, MKL).path == "fused_step"
