@@ -100,7 +100,7 @@ def test_without_mkl_everything_takes_scipy(monkeypatch: pytest.MonkeyPatch) -> 
 def test_mkl_keeps_32_bit_integers_whatever_the_environment_says() -> None:
     """MKL_INTERFACE_LAYER=ILP64 would make MKL read our 32-bit ints as 64-bit ones."""
     code = (
-        "import numpy as np; from matbackprop import _blas; m = _blas._mkl(); "
+        "import numpy as np; from matbackprop._speed import blas as _blas; m = _blas._mkl(); "
         "a, b, o = np.ones((3, 4)), np.ones((4, 2)), np.zeros((3, 2)); "
         "m.matmul(a, b, out=o); print(o.sum())"
     )

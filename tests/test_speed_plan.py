@@ -256,3 +256,18 @@ def test_the_coverage_table_and_the_kernels_codes_agree() -> None:
         assert cover.optimizers == {"sgd"}, kernel
     uncovered = dataclasses.replace(A, hidden=("softplus", "softplus"))
     assert plan(uncovered, MKL).path == "fused_step"
+
+
+def test_plan_asks_for_the_capabilities_only_when_they_matter() -> None:
+    """fit passes detect itself: a run no fast path takes loads neither SciPy nor MKL."""
+    asked: list[int] = []
+
+    def capabilities() -> Capabilities:
+        asked.append(1)
+        return MKL
+
+    assert plan(dataclasses.replace(A, optimizer="adam"), capabilities).path == "reference"
+    assert plan(dataclasses.replace(A, fast=False), capabilities).path == "reference"
+    assert asked == []
+    assert plan(A, capabilities).path == "compiled_loops"
+    assert asked == [1]

@@ -262,7 +262,7 @@ def fit(
             early_stopping=early_stopping, checkpoint=ck_path is not None,
             track_gradients=track_gradients, frozen=bool(frozen),
         ),
-        _speed.detect(),
+        _speed.detect,
     )  # fmt: skip
     compiled = _speed.epoch_trainer(chosen, net, X_, y_, loss_fn, eta, batch)
     fused_sgd = chosen.path == "fused_step"

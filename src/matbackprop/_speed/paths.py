@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -226,9 +226,14 @@ def uncovered(kernel: str, config: Config) -> str | None:
     return f"hidden activation {missing[0]}" if missing else None
 
 
-def plan(config: Config, capabilities: Capabilities) -> Plan:
-    """The path of a ``fit`` call with ``config`` on a machine with ``capabilities``."""
-    c, caps = config, capabilities
+def plan(config: Config, capabilities: Capabilities | Callable[[], Capabilities]) -> Plan:
+    """The path of a ``fit`` call with ``config`` on a machine with ``capabilities``.
+
+    ``capabilities`` may be a function that returns them (``fit`` passes :func:`detect`):
+    it is called only when the choice depends on them, so that a run no fast path could
+    take (Adam, say) never loads SciPy or MKL.
+    """
+    c = config
     if not c.fast:
         return Plan("reference", "MATBACKPROP_FAST=0")
     if not c.numpy:
@@ -239,6 +244,7 @@ def plan(config: Config, capabilities: Capabilities) -> Plan:
         return Plan("reference", "track_gradients needs the gradients")
     if c.frozen:
         return Plan("reference", "frozen parameters")
+    caps = capabilities() if callable(capabilities) else capabilities
     compiled = _compiled_path(c, caps)
     if isinstance(compiled, Plan):
         return compiled
