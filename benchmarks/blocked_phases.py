@@ -2,7 +2,7 @@
 
     python benchmarks/blocked_phases.py [--dtypes float64,float32] [--repeats 7] [--quick]
 
-Times the pieces that :mod:`matbackprop._blocked` makes a step of, each called as the
+Times the pieces that :mod:`matbackprop._speed.blocked` makes a step of, each called as the
 kernel calls it, taking turns so that all see the same load:
 
 * the products: ``X·W_1`` and ``O_1·W_2`` forward and ``d_2·W_2ᵀ`` backward in blocks, one
@@ -33,9 +33,11 @@ from typing import Any
 import numba
 import numpy as np
 
-from matbackprop import _blas, _blocked, _cblas
-from matbackprop._compiled import ACTIVATION_CODES
-from matbackprop._compiled_blas import _times_df_over, _times_df_sums, _update
+from matbackprop._speed import blas as _blas
+from matbackprop._speed import blocked as _blocked
+from matbackprop._speed import cblas as _cblas
+from matbackprop._speed.compiled import ACTIVATION_CODES
+from matbackprop._speed.compiled_blas import _times_df_over, _times_df_sums, _update
 
 N, SIZES, SQUARE = 8192, (256, 2048, 2048, 1), 3072
 QUICK = 256, (16, 64, 64, 1), 256  # --quick: tiny shapes, a smoke test, not a measurement

@@ -6,7 +6,7 @@ per step and the part spent in each matrix product (timed around each call):
 
 * ``numpy``: the reference-equal NumPy path (``MATBACKPROP_FAST=0``): ``np.matmul`` into
   reused buffers, then the optimizer's ``W -= η·dW``;
-* ``scipy`` and ``mkl``: the fused step (``matbackprop._fast.sgd_step``) with that BLAS.
+* ``scipy`` and ``mkl``: the fused step (``matbackprop._speed.fast.sgd_step``) with that BLAS.
 
 Each path runs in its own process, so that one BLAS library's threads never slow another's.
 """
@@ -33,7 +33,8 @@ from workloads import WORKLOADS, make_data
 def profile(key: str, dtype: str, path: str, steps: int) -> dict[str, Any]:
     """Time ``steps`` steps of workload ``key`` on one path, in this process."""
     import matbackprop as mb
-    from matbackprop import _blas, _fast
+    from matbackprop._speed import blas as _blas
+    from matbackprop._speed import fast as _fast
     from matbackprop.losses import get_loss
     from matbackprop.optimizers import SGD
 

@@ -121,7 +121,7 @@ def cpu_name() -> str:
 def matmul_peak(dtype: str, quick: bool) -> dict[str, float]:
     """Best GFLOP/s of a square matrix product (2·m³ FLOPs) over a few tries, per BLAS:
     NumPy's, and MKL's when matbackprop's fused step can use it (the ``mkl`` extra)."""
-    from matbackprop import _blas
+    from matbackprop._speed import blas as _blas
 
     m = 256 if quick else 3072
     rng = np.random.default_rng(0)

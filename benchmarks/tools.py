@@ -53,30 +53,33 @@ def prepare_ours(w: Workload, dtype: str) -> tuple[Chunk, str]:
 
 
 def _our_path(w: Workload, net: Any, X: Array, y: Array) -> str:
-    """Which of fit's paths plain SGD takes here (the fast extra's, when installed), by
-    fit's own choice of the compiled path."""
-    from matbackprop import _blas, _compiled, training
+    """The path fit takes here with plain SGD, by fit's own choice (matbackprop._speed's
+    plan), with the details of its trainer or BLAS."""
+    from matbackprop import _speed
+    from matbackprop._speed import blas as _blas
     from matbackprop.losses import get_loss
+    from matbackprop.optimizers import SGD
 
-    if os.environ.get("MATBACKPROP_FAST", "1") == "0":
-        return "NumPy path (MATBACKPROP_FAST=0)"
     loss, batch = get_loss(w.loss), min(w.batch, w.n)
-    compiled = training._compiled_trainer(net, X, y, loss, w.learning_rate, batch, False)
-    if compiled is not None and type(compiled).__module__.endswith("_blocked"):
-        R, T = compiled.buffers.R, compiled.T  # type: ignore[attr-defined]
-        return f"blocks of {R} rows on {T} threads, MKL-packed weights (Numba)"
-    if compiled is not None and not isinstance(compiled, _compiled.Trainer):  # _compiled_blas
-        if compiled.gemm == 0:
-            return "compiled epochs, SciPy BLAS (Numba)"
-        if compiled.parts > 1:
-            return f"compiled epochs, batch in {compiled.parts} parts on as many threads, MKL"
-        return "compiled epochs, MKL on its threads (Numba)"
-    if compiled is not None:
-        return "compiled loops (Numba)"
-    blas = _blas.for_step(w.layer_sizes, w.batch)
-    if blas is not None:
-        return f"updates fused into gemm ({'MKL' if blas.name == 'mkl' else 'SciPy BLAS'})"
-    return "NumPy path (no fast extra)"
+    config = _speed.Config.of(net, X, loss, SGD(), batch=batch, shuffle=False)
+    chosen = _speed.plan(config, _speed.detect())
+    compiled = _speed.epoch_trainer(chosen, net, X, y, loss, w.learning_rate, batch)
+    detail = chosen.reason
+    if chosen.path == "blocked":
+        R, T = compiled.buffers.R, compiled.T  # type: ignore[union-attr]
+        detail = f"blocks of {R} rows on {T} threads, MKL-packed weights (Numba)"
+    elif chosen.path == "compiled_epochs":
+        if compiled.gemm == 0:  # type: ignore[union-attr]
+            detail = "SciPy BLAS (Numba)"
+        elif compiled.parts > 1:  # type: ignore[union-attr]
+            detail = f"batch in {compiled.parts} parts on as many threads, MKL"  # type: ignore[union-attr]
+        else:
+            detail = "MKL on its threads (Numba)"
+    elif chosen.path == "fused_step":
+        blas = _blas.for_step(w.layer_sizes, w.batch)
+        name = "MKL" if blas is not None and blas.name == "mkl" else "SciPy BLAS"
+        detail = f"updates fused into gemm ({name})"
+    return f"{chosen.path}: {detail}"
 
 
 # -- naive NumPy ----------------------------------------------------------------------

@@ -85,7 +85,7 @@ def test_blocked_phases_prints_each_piece(capsys: pytest.CaptureFixture[str]) ->
     assert spec.loader is not None
     phases = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(phases)
-    from matbackprop import _blas
+    from matbackprop._speed import blas as _blas
 
     rc = phases.main(["--quick", "--repeats", "1", "--dtypes", "float32"])
     captured = capsys.readouterr()

@@ -1,4 +1,4 @@
-"""The fused SGD step's BLAS backends (matbackprop._blas) against NumPy's products."""
+"""The fused SGD step's BLAS backends (matbackprop._speed.blas) against NumPy's products."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from matbackprop import _blas
+from matbackprop._speed import blas as _blas
 
 BACKENDS = [pytest.param("scipy", id="scipy"), pytest.param("mkl", id="mkl")]
 DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="float32")]
@@ -100,7 +100,7 @@ def test_without_mkl_everything_takes_scipy(monkeypatch: pytest.MonkeyPatch) -> 
 def test_mkl_keeps_32_bit_integers_whatever_the_environment_says() -> None:
     """MKL_INTERFACE_LAYER=ILP64 would make MKL read our 32-bit ints as 64-bit ones."""
     code = (
-        "import numpy as np; from matbackprop import _blas; m = _blas._mkl(); "
+        "import numpy as np; from matbackprop._speed import blas as _blas; m = _blas._mkl(); "
         "a, b, o = np.ones((3, 4)), np.ones((4, 2)), np.zeros((3, 2)); "
         "m.matmul(a, b, out=o); print(o.sum())"
     )

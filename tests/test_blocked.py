@@ -1,4 +1,4 @@
-"""Large networks' blocked epochs (matbackprop._blocked) train as the NumPy path.
+"""Large networks' blocked epochs (matbackprop._speed.blocked) train as the NumPy path.
 
 With MKL, ``fit`` runs a network whose largest product is beyond the compiled epochs' reach
 (the benchmark's 256-2048-2048-1 on 8,192 rows) in blocks of rows that go through the whole
@@ -18,10 +18,14 @@ import numpy as np
 import pytest
 
 import matbackprop as mb
-from matbackprop import _blas, _compiled, training
+from matbackprop import _speed
+from matbackprop._speed import blas as _blas
+from matbackprop._speed import compiled as _compiled
+from matbackprop._speed import limits
 
 pytest.importorskip("numba", reason="the blocked path needs the 'fast' extra (numba)")
-from matbackprop import _blocked, _compiled_blas  # (import numba)
+from matbackprop._speed import blocked as _blocked  # (import numba)
+from matbackprop._speed import compiled_blas as _compiled_blas
 from test_compiled import _data, _fit_both, _rel  # as the other compiled paths' tests do
 from test_compiled_blas import _fit_here_then_in_a_forked_child, _random_case
 
@@ -33,9 +37,9 @@ needs_mkl = pytest.mark.skipif(not HAS_PACKED, reason="the blocked path needs th
 def blocked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
     """Small networks take the blocked path, in blocks of 16 rows; records ``(epochs,
     threads, block rows)`` of each call."""
-    monkeypatch.setattr(_compiled_blas, "_PARTS_UP_TO", -1)
-    monkeypatch.setattr(_blocked, "_FROM_ROWS", 1)
-    monkeypatch.setattr(_blocked, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(limits, "PARTS_UP_TO", -1)
+    monkeypatch.setattr(limits, "BLOCKED_FROM_ROWS", 1)
+    monkeypatch.setattr(limits, "BLOCK_BYTES", 1)
     asked: list[tuple[int, int, int]] = []
     run = _blocked.Trainer.run
 
@@ -176,7 +180,7 @@ def test_large_networks_with_a_hidden_layer_are_eligible_with_mkl(
 def test_fit_hands_the_wide_workload_to_the_blocked_trainer() -> None:
     X, y = _data(256, 1, 8192, np.float32)
     net = mb.Network([256, 2048, 2048, 1], "relu", seed=0, dtype=np.float32)
-    trainer = training._compiled_trainer(net, X, y, mb.MSE(), 1e-4, 8192, False)
+    trainer = _speed.compiled_trainer(net, X, y, mb.MSE(), 1e-4, 8192, False)
     assert isinstance(trainer, _blocked.Trainer)
     assert trainer.buffers is not None
     assert trainer.buffers.R == 256  # 2 MiB of 2048 float32 neurons

@@ -1,4 +1,4 @@
-"""The compiled path (matbackprop._compiled) trains tiny networks as the NumPy path does.
+"""The compiled path (matbackprop._speed.compiled) trains tiny networks as the NumPy path does.
 
 ``fit`` hands a tiny network trained by plain SGD on MSE to Numba-compiled loops that run
 many epochs per call. They sum in another order than NumPy and BLAS, so we ask for the
@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 import matbackprop as mb
-from matbackprop import _compiled, training
+from matbackprop import training
+from matbackprop._speed import compiled as _compiled
 
 pytest.importorskip("numba", reason="the compiled path needs the 'fast' extra (numba)")
 
@@ -216,7 +217,7 @@ def test_everything_else_takes_the_numpy_path(
 ) -> None:
     """Neither the tiny loops nor the compiled epochs of _compiled_blas (which take shuffled
     and larger networks: tests/test_compiled_blas.py)."""
-    from matbackprop import _compiled_blas
+    from matbackprop._speed import compiled_blas as _compiled_blas
 
     def refused(*args: Any) -> None:
         raise AssertionError("the compiled epochs were taken")

@@ -1,4 +1,4 @@
-"""Compiled epochs with BLAS products (matbackprop._compiled_blas) train as the NumPy path.
+"""Compiled epochs with BLAS products (matbackprop._speed.compiled_blas) train as the NumPy path.
 
 ``fit`` hands a small network trained by plain SGD on MSE (the benchmark's 20-64-64-1, say)
 to one compiled call per epoch or more: BLAS for the products, vectorized loops for the
@@ -18,10 +18,12 @@ import numpy as np
 import pytest
 
 import matbackprop as mb
-from matbackprop import _blas, _compiled, training
+from matbackprop import _speed
+from matbackprop._speed import blas as _blas
+from matbackprop._speed import compiled as _compiled
 
 pytest.importorskip("numba", reason="the compiled path needs the 'fast' extra (numba)")
-from matbackprop import _compiled_blas  # (imports numba)
+from matbackprop._speed import compiled_blas as _compiled_blas  # (imports numba)
 from test_compiled import _data, _fit_both, _rel  # as the tiny loops' tests do
 
 
@@ -200,9 +202,9 @@ def test_the_tiny_networks_keep_their_own_loops() -> None:
     X, y = _data(2, 1, 100, np.float64)
     net = mb.Network([2, 2, 2, 1], "sigmoid", bias=False, seed=0)
     loss = mb.MSE()
-    tiny = training._compiled_trainer(net, X, y, loss, 0.5, 100, True)
+    tiny = _speed.compiled_trainer(net, X, y, loss, 0.5, 100, True)
     assert isinstance(tiny, _compiled.Trainer)
-    shuffled = training._compiled_trainer(net, X, y, loss, 0.5, 10, True)
+    shuffled = _speed.compiled_trainer(net, X, y, loss, 0.5, 10, True)
     assert isinstance(shuffled, _compiled_blas.Trainer)  # the tiny loops take rows in order
 
 

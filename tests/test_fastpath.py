@@ -1,4 +1,4 @@
-"""The fit loop's fast path (matbackprop._fast) gives bitwise the numbers of the reference path.
+"""The fit loop's fast path (matbackprop._speed.fast) gives bitwise the reference path's numbers.
 
 Reference: ``Network._forward`` + ``Network._backward`` (fresh arrays, the full Cache).
 Fast: ``_value_and_gradients(..., reuse=True)`` (preallocated buffers, O_k over H_k, fused
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import matbackprop as mb
-from matbackprop._fast import buffers_for
+from matbackprop._speed.fast import buffers_for
 from matbackprop.activations import ACTIVATIONS
 from matbackprop.losses import Loss, get_loss
 from matbackprop.optimizers import SGD, Adam, get_optimizer
@@ -313,7 +313,7 @@ def test_fused_sgd_step_equals_gradients_then_update(
 ) -> None:  # fmt: skip
     """W_k ← W_k − η·O_{k-1}ᵀ·d in one gemm rounds once where the reference rounds twice:
     equal to rounding (1e-12 relative in float64), not bitwise."""
-    from matbackprop._fast import sgd_step
+    from matbackprop._speed.fast import sgd_step
 
     monkeypatch.setenv("MATBACKPROP_BLAS", blas)
 
@@ -334,7 +334,7 @@ def test_fused_sgd_step_equals_gradients_then_update(
 
 
 def test_fused_sgd_step_takes_non_contiguous_rows_and_weights() -> None:
-    from matbackprop._fast import sgd_step
+    from matbackprop._speed.fast import sgd_step
 
     sizes = [6, 8, 3]
     fused = mb.Network(sizes, "tanh", "softmax", seed=2)
@@ -357,9 +357,12 @@ def test_fit_with_plain_sgd_takes_the_fused_step(
 ) -> None:
     """fit's default (fast extra) path against MATBACKPROP_FAST=0, the bitwise one, with the
     compiled paths (tests/test_compiled*.py) out of the way."""
-    from matbackprop import _fast, training
+    from matbackprop._speed import fast as _fast
+    from matbackprop._speed import limits
 
-    monkeypatch.setattr(training, "_compiled_trainer", lambda *args: None)
+    # no compiled path: the plan falls through to the fused step
+    monkeypatch.setattr(limits, "PARTS_UP_TO", -1)
+    monkeypatch.setattr(limits, "WHOLE_UP_TO", -1)
     calls: list[int] = []
     step = _fast.sgd_step
 
@@ -401,10 +404,12 @@ def test_fused_passes_equal_the_numpy_passes(
     monkeypatch: pytest.MonkeyPatch, activation: str, sizes: list[int], bias: bool,
     dtype: Any, blas: str,
 ) -> None:  # fmt: skip
-    """Large layers go through matbackprop._fused (Numba): here every layer does."""
-    from matbackprop import _fast, _fused
+    """Large layers go through matbackprop._speed.fused (Numba): here every layer does."""
+    from matbackprop._speed import fast as _fast
+    from matbackprop._speed import fused as _fused
+    from matbackprop._speed import limits
 
-    monkeypatch.setattr(_fused, "MIN_SIZE", 1)
+    monkeypatch.setattr(limits, "FUSED_MIN_SIZE", 1)
     monkeypatch.setenv("MATBACKPROP_BLAS", blas)
     calls: list[str] = []
     for name in ("bias_relu", "backprop"):
@@ -427,7 +432,7 @@ def test_fused_passes_equal_the_numpy_passes(
 
 
 def test_fused_relu_keeps_nan_as_numpy_maximum_does() -> None:
-    from matbackprop import _fused
+    from matbackprop._speed import fused as _fused
 
     H = np.array([[np.nan, -1.0, 2.0, -0.0]])
     _fused.bias_relu(H, np.zeros(4))
@@ -442,9 +447,10 @@ def test_the_fused_step_never_reads_what_an_earlier_step_left(
     monkeypatch: pytest.MonkeyPatch, activation: str, output: str, loss: str
 ) -> None:
     """Buffers full of NaN before the step: any value read before it is written shows."""
-    from matbackprop import _fast, _fused
+    from matbackprop._speed import fast as _fast
+    from matbackprop._speed import limits
 
-    monkeypatch.setattr(_fused, "MIN_SIZE", 1)  # the Numba passes too, on small layers
+    monkeypatch.setattr(limits, "FUSED_MIN_SIZE", 1)  # the Numba passes too, on small layers
     sizes = [3, 6, 5, 3] if output == "softmax" or loss != "mse" else [3, 6, 5, 1]
     fused = mb.Network(sizes, activation, output, seed=2)
     ref = fused.copy()

@@ -313,12 +313,14 @@ def test_fit_history_and_validation_loss_are_exact(
 @pytest.mark.parametrize(("dtype", "tol"), DTYPES)
 def test_blocked_epochs_report_the_exact_loss(dtype: Any, tol: float) -> None:
     """The MKL blocked trainer's softmax head (shared with the compiled epochs)."""
-    from matbackprop import _blas, _blocked, training
+    from matbackprop import _speed
+    from matbackprop._speed import blas as _blas
+    from matbackprop._speed import blocked as _blocked
 
     if _blas.mkl_packed_addresses(np.dtype(np.float64)) == (0, 0):
         pytest.skip("the blocked trainer needs the 'mkl' extra")
     net, X, y = _saturated_problem("cross_entropy", "softmax", dtype, (9, 300, 8, 3), n=2048)
-    trainer = training._compiled_trainer(net.copy(), X, y, mb.CrossEntropy(), 1e-3, 2048, False)
+    trainer = _speed.compiled_trainer(net.copy(), X, y, mb.CrossEntropy(), 1e-3, 2048, False)
     assert isinstance(trainer, _blocked.Trainer)
     expected, _ = _exact_loss(net, X, y, "cross_entropy")
     h = net.fit(X, y, loss="cross_entropy", learning_rate=1e-3, epochs=1, progress=False)
@@ -454,7 +456,7 @@ def test_fit_with_a_reduction_is_the_reference_loop(
 ) -> None:
     """The compiled kernels divide by the batch's rows: they decline other reductions, and
     every path computes what the reference step does; an epoch's loss sums its batches'."""
-    from matbackprop import training
+    from matbackprop import _speed
 
     monkeypatch.setenv("MATBACKPROP_FAST", fast)
     out = loss.output_activation
@@ -462,7 +464,7 @@ def test_fit_with_a_reduction_is_the_reference_loop(
     X = rng.normal(size=(10, 3))
     y = _target(loss, rng, (10, 3))
     y_ = loss.prepare_target(y, 3)
-    assert training._compiled_trainer(net, X, y_, loss, 0.01, 10, False) is None
+    assert _speed.compiled_trainer(net, X, y_, loss, 0.01, 10, False) is None
     ref = net.copy()
     values = []
     for start in range(0, 10, 4):  # the reference: net.step on each batch, in order

@@ -1,4 +1,4 @@
-"""The compiled loops' tanh and sigmoid (matbackprop._vecmath) against NumPy and mpmath.
+"""The compiled loops' tanh and sigmoid (matbackprop._speed.vecmath) against NumPy and mpmath.
 
 They are a polynomial and + − × ÷ so that Numba vectorizes them; here we check that they
 stay within a few units in the last place (ulp) of NumPy's ufuncs, which the reference path
@@ -17,7 +17,7 @@ import pytest
 from matbackprop.activations import _sigmoid
 
 numba = pytest.importorskip("numba", reason="the compiled loops need the 'fast' extra")
-from matbackprop import _vecmath  # noqa: E402  (imports numba)
+from matbackprop._speed import vecmath as _vecmath  # noqa: E402  (imports numba)
 
 _OPTIONS = {"error_model": "numpy", "fastmath": {"contract"}, "cache": False}
 

@@ -43,7 +43,7 @@ class Activation:
     f: Callable[[Array], Array]
     df: Callable[[Array, Array], Array] | None
     vjp: Callable[[Array, Array, Array], Array] | None = None
-    # In-place twins for the training fast path (matbackprop._fast): the same operations in
+    # In-place twins for the training fast path (matbackprop._speed.fast): the same operations in
     # the same order, so bitwise the same numbers, written into preallocated buffers.
     # f_into(H, out, tmp) writes f(H) into out (out may be H; tmp is scratch of H's shape);
     # df_into(H, O, out) writes f'(H) into out. df_from_O: f' needs only O, so the fast path

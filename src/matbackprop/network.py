@@ -25,7 +25,7 @@ parameters count from 0, so ``net.weights[k - 1]`` is ``W_k``.
 Array libraries: the parameters live in one array namespace (NumPy by default;
 :meth:`Network.to` moves them to PyTorch, CuPy, ``array-api-strict``, ...), and the two
 passes use only the array API standard in that namespace, on the parameters' device.
-Training on NumPy arrays takes the NumPy fast path of :mod:`matbackprop._fast`.
+Training on NumPy arrays takes the NumPy fast path of :mod:`matbackprop._speed.fast`.
 """
 
 from __future__ import annotations
@@ -495,7 +495,7 @@ class Network:
         the same numbers, but in buffers that the next ``reuse=True`` call overwrites (NumPy
         only; other array libraries take the reference path)."""
         if reuse and isinstance(X, np.ndarray):
-            from ._fast import value_and_gradients
+            from ._speed.fast import value_and_gradients
 
             return value_and_gradients(self, X, y, loss)
         cache = self._forward(X)
@@ -734,8 +734,8 @@ class Network:
         return {k: v for k, v in self.__dict__.items() if k not in _SCRATCH}
 
 
-# What fit keeps on a network between calls: matbackprop._fast's and matbackprop._blocked's
-# buffers, made again when missing
+# What fit keeps on a network between calls: matbackprop._speed.fast's and
+# matbackprop._speed.blocked's buffers, made again when missing
 _SCRATCH = ("_step_buffers", "_blocked_buffers")
 
 

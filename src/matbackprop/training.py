@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _checks, _compiled, _xp
+from . import _checks, _speed, _xp
+from ._speed import compiled as _compiled
 from .checkpoint import (
     Checkpoint,
     check_matches,
@@ -32,8 +33,8 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .errors import ConfigError, ModelFileError, TrainingDivergedError
-from .losses import MSE, CrossEntropy, Loss, get_loss
-from .optimizers import SGD, Optimizer, OptimizerState, get_optimizer, update_selected
+from .losses import Loss, get_loss
+from .optimizers import Optimizer, OptimizerState, get_optimizer, update_selected
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -59,6 +60,9 @@ class History:
     ``val_loss[e]`` is measured after the epoch.
     ``grad_norms[e][k-1]`` is ‖∂L/∂W_k‖ (Frobenius) averaged over the epoch's batches,
     recorded when ``track_gradients=True``.
+    ``path`` is the speed path that trained (:mod:`matbackprop._speed`) and why, as
+    ``"name (reason)"``: ``"reference (MATBACKPROP_FAST=0)"``, ``"fused_step (...)"``, ...;
+    it is not part of :meth:`to_dict`.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -66,6 +70,8 @@ class History:
     grad_norms: list[list[float]] = field(default_factory=list)
     stop_reason: str = "completed"  # completed | early_stopping | interrupted | diverged
     best_epoch: int | None = None
+    # not in to_dict: runs with the same numbers may take one path for different reasons
+    path: str = field(default="", compare=False)
 
     @property
     def epochs(self) -> int:
@@ -250,28 +256,22 @@ def fit(
         batch = n  # full batch
     params = net.parameters()
     state = opt.bound_state(params)  # fresh for a name; the object's own state continues
-    # The fast extra's paths for plain SGD: whole epochs per compiled call for tiny (_compiled),
-    # small and medium (_compiled_blas) and large networks with MKL (_blocked); otherwise
-    # each update fused into a BLAS product (_fast.sgd_step).
-    # MATBACKPROP_FAST=0 keeps the path that is bitwise equal to forward/backward.
-    from ._blas import available as blas_available
-    from ._fast import sgd_step
+    # The speed path (matbackprop._speed, whose docstring tables them): chosen once, here
+    chosen = _speed.plan(
+        _speed.Config.of(
+            net, X_, loss_fn, opt, batch=batch, shuffle=shuffle, validation=Xv is not None,
+            early_stopping=early_stopping, checkpoint=ck_path is not None,
+            track_gradients=track_gradients, frozen=bool(frozen),
+        ),
+        _speed.detect,
+    )  # fmt: skip
+    compiled = _speed.epoch_trainer(chosen, net, X_, y_, loss_fn, eta, batch)
+    fused_sgd = chosen.path == "fused_step"
+    from ._speed import fast
 
-    plain_sgd = (
-        os.environ.get("MATBACKPROP_FAST", "1") != "0"
-        and _xp.is_numpy(X_)
-        and type(opt) is SGD
-        and opt.momentum == 0
-        and not track_gradients
-        and not frozen
-    )
-    compiled = None
-    if plain_sgd and ck_path is None and Xv is None and not early_stopping:
-        compiled = _compiled_trainer(net, X_, y_, loss_fn, eta, batch, shuffle)
-    fused_sgd = plain_sgd and compiled is None and blas_available()
     # a compiled trainer keeps its own copy of the last good weights
     last_good = [] if compiled is not None else [_copy(p) for p in params]
-    run = _Run(history=History(), last_good=last_good, norms=np.zeros(net.n_layers))
+    run = _Run(history=History(path=str(chosen)), last_good=last_good, norms=np.zeros(net.n_layers))
     if ck is None:
         _warn_if_symmetric(net)
     else:
@@ -349,7 +349,7 @@ def fit(
                     rows = run.perm[start : start + batch]
                     Xb, yb = _rows(X_, rows), _rows(y_, rows)
                 if fused_sgd:
-                    value = sgd_step(net, Xb, yb, loss_fn, eta)  # the update included
+                    value = fast.sgd_step(net, Xb, yb, loss_fn, eta)  # the update included
                     state.t += 1
                 else:
                     value, grads = net._value_and_gradients(Xb, yb, loss_fn, reuse=True)
@@ -518,52 +518,6 @@ def _copy_into(dst: list[Array], src: list[Any], what: str, path: Path | None) -
         if not np.all(np.isfinite(s)):
             raise ModelFileError(f"checkpoint {path}: {what} hold NaN or inf")
         np.copyto(d, s)
-
-
-def _compiled_trainer(
-    net: Network, X: Array, y: Array, loss: Loss, eta: float, batch: int, shuffle: bool
-) -> _compiled.EpochTrainer | None:
-    """A compiled trainer when plain SGD can take that path: Numba installed, MSE with an
-    identity output (or, for the BLAS epochs, cross-entropy with a softmax output), and
-    a tiny network with its rows in order (_compiled.py); with MKL, large batches of large
-    products, in row blocks that stay in cache (_blocked.py); or products small enough for
-    Python around them to matter (_compiled_blas.py)."""
-    output = net._f[-1].name
-    mse = type(loss) is MSE and output == "identity"
-    softmax_ce = type(loss) is CrossEntropy and output == "softmax"
-    eligible = (
-        (mse or softmax_ce)
-        and loss.default_reduction  # the kernels divide by the batch's rows (and MSE's m)
-        and all(f.name in _compiled.ACTIVATION_CODES for f in net._f[:-1])
-        and _compiled.available()
-    )
-    if not eligible:
-        return None
-    sizes, acts = net.layer_sizes, [f.name for f in net._f]
-    scale = 0.5 if isinstance(loss, MSE) and loss.half else 1.0
-    in_order = batch >= X.shape[0] or not shuffle
-    if mse and in_order and _compiled.is_tiny(sizes):
-        return _compiled.Trainer(
-            net.parameters(), X, y, layer_sizes=sizes, activations=acts, bias=net.bias,
-            mse_scale=scale, eta=eta, batch=batch,
-        )  # fmt: skip
-    from . import _blocked, _compiled_blas  # import Numba
-
-    settings: dict[str, Any] = dict(
-        layer_sizes=sizes, activations=acts, bias=net.bias, mse_scale=scale, eta=eta,
-        batch=batch, head="mse" if mse else "softmax_ce",
-    )  # fmt: skip
-    m = min(batch, X.shape[0])
-    if _blocked.eligible(sizes, m):
-        # the network keeps the blocks' arrays for its next fit (see _blocked.Trainer)
-        trainer = _blocked.Trainer(
-            net.parameters(), X, y, buffers=net.__dict__.get("_blocked_buffers"), **settings
-        )
-        net.__dict__["_blocked_buffers"] = trainer.buffers
-        return trainer
-    if _compiled_blas.eligible(sizes, m):
-        return _compiled_blas.Trainer(net.parameters(), X, y, **settings)
-    return None
 
 
 def _all_finite(params: list[Array]) -> bool:

@@ -2,12 +2,13 @@
 it is in its core's cache, against weights that MKL packed as the step began.
 
 On the wide workload of ``benchmarks/`` (256-2048-2048-1, 8,192 rows), the fused NumPy step
-(:func:`matbackprop._fast.sgd_step`) spends its time in large products and in element-wise
+(:func:`matbackprop._speed.fast.sgd_step`) spends its time in large products and in element-wise
 passes between them, each over an (n, 2048) array that is far larger than the caches:
 ``+ b_k`` and ``f``, the output neuron, the loss, ``f'``, the column sums. Here, with the
-``mkl`` extra, for batches of :data:`_FROM_ROWS` rows or more whose products are beyond
-the compiled epochs' parts, each thread takes a share of the batch's rows and goes through
-it in blocks of about 2 MiB of activations (:data:`_BLOCK_BYTES`). A block's product comes
+``mkl`` extra, for batches of ``limits.BLOCKED_FROM_ROWS`` rows or more whose products
+are beyond the compiled epochs' parts, each thread takes a share of the batch's rows and
+goes through it in blocks of about 2 MiB of activations (``limits.BLOCK_BYTES``). A
+block's product comes
 from MKL on that thread alone (``cblas_?gemm_compute``) against a copy of ``W_k`` (or
 ``W_kᵀ``) that MKL packed into its own layout as the step began, the threads sharing the
 packing (``cblas_?gemm_pack``), and the block's element-wise work follows while the
@@ -26,7 +27,7 @@ the update. The numbers equal the NumPy path's to rounding, not bitwise (those s
 the loss, are summed in another order): ``tests/test_blocked.py`` bounds the trained
 weights' difference at 1e-12 (float64, relative).
 
-Supported as :mod:`matbackprop._compiled_blas`: plain SGD; MSE with an identity output or
+Supported as :mod:`matbackprop._speed.compiled_blas`: plain SGD; MSE with an identity output or
 cross-entropy with a softmax output; hidden activations in ``ACTIVATION_CODES``; at least
 one hidden layer; rows in order or shuffled.
 """
@@ -41,13 +42,15 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _blas, _cblas, _compiled_blas
-from ._blas import NO_TRANS, TRANS
-from ._compiled import DIVERGED_LOSS, DIVERGED_WEIGHTS, OK, EpochTrainer
-from ._compiled_blas import (
+from . import blas as _blas
+from . import cblas as _cblas
+from . import limits
+from . import paths as _plan
+from .blas import NO_TRANS, TRANS
+from .compiled import DIVERGED_LOSS, DIVERGED_WEIGHTS, OK, EpochTrainer
+from .compiled_blas import (
     _MSE,
     _SOFTMAX_CE,
-    _WORK_PER_CALL,
     _activate,
     _add_column_sums,
     _batch_loss,
@@ -62,40 +65,25 @@ from ._compiled_blas import (
     batch_rows,
     parallel_parts,
 )
-from ._fused import _mse_head, _softmax_cross_entropy, compiled_twice, parallel_ok
+from .fused import _mse_head, _softmax_cross_entropy, compiled_twice, parallel_ok
 
 Array = NDArray[np.floating]
 
-# A block's widest activations, in bytes: a core's L2 cache on the benchmark machine. With
-# 128 to 512 rows of 2048 float32 neurons, two threads' packed products ran at 317-347
-# GFLOP/s where MKL's own two-threaded product of all 8,192 rows ran at 306.
-_BLOCK_BYTES = 1 << 21
 
 __all__ = ["OK", "Trainer", "eligible"]
 
 
-# Rows of a batch from which the blocks pay, when its largest product is beyond the compiled
-# epochs' parts (_compiled_blas._PARTS_UP_TO). Each step packs its weights, once or twice:
-# for 512-4096-4096-1 in float32 the fused NumPy step took 60 ms a step of 128 rows, the
-# blocks 92; at 2,048 rows both took 0.76 s. Against the compiled epochs' whole batches,
-# whose element-wise loops run on one thread, the blocks took half the time at 2,048 rows
-# (64-128-128-1, 64-256-256-1) and 10,000 (20-64-64-1), but 1.2x on C's 128.
-_FROM_ROWS = 2048
-
-
 def eligible(layer_sizes: tuple[int, ...], batch: int) -> bool:
-    """Whether a step is large enough for blocks to pay (see :data:`_FROM_ROWS`), with a
-    hidden layer and MKL's packed products."""
-    largest = max(batch * a * b for a, b in itertools.pairwise(layer_sizes))
+    """Whether a step is large enough for blocks to pay (:func:`paths.blocked_fits`) and
+    MKL's packed products are there."""
     pack, _ = _blas.mkl_packed_addresses(np.dtype(np.float64))
-    large = batch >= _FROM_ROWS and largest > _compiled_blas._PARTS_UP_TO
-    return len(layer_sizes) > 2 and large and pack != 0
+    return _plan.blocked_fits(layer_sizes, batch, mkl_packed=pack != 0)
 
 
 def block_rows(layer_sizes: tuple[int, ...], dtype: np.dtype[Any]) -> int:
-    """Rows per block: about :data:`_BLOCK_BYTES` of the widest hidden layer, 16 to 1024."""
+    """Rows per block: about ``limits.BLOCK_BYTES`` of the widest hidden layer, 16 to 1024."""
     width = max(layer_sizes[1:-1])
-    rows = _BLOCK_BYTES // (width * np.dtype(dtype).itemsize)
+    rows = limits.BLOCK_BYTES // (width * np.dtype(dtype).itemsize)
     return int(min(1024, max(16, rows - rows % 8)))
 
 
@@ -176,7 +164,7 @@ class Trainer(EpochTrainer):
         self.X, self.y = np.ascontiguousarray(X), np.ascontiguousarray(y)
         self.head = {"mse": _MSE, "softmax_ce": _SOFTMAX_CE}[head]
         weights = sum(a * b for a, b in itertools.pairwise(sizes))
-        self.per_call = max(1, _WORK_PER_CALL // max(1, X.shape[0] * weights))
+        self.per_call = max(1, limits.BLAS_WORK_PER_CALL // max(1, X.shape[0] * weights))
         self.T = T
         # what the kernel calls, by address: MKL's ?gemm, ?gemm_pack, ?gemm_compute and
         # MKL_Set_Num_Threads_Local (at _GEMM, _PACK, _COMPUTE, _SET_THREADS)

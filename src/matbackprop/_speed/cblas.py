@@ -18,7 +18,7 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from ._blas import B_MATRIX, NO_TRANS, PACKED, ROW_MAJOR, TRANS
+from .blas import B_MATRIX, NO_TRANS, PACKED, ROW_MAJOR, TRANS
 
 __all__ = ["NO_TRANS", "TRANS", "gemm", "pack", "packed_gemm", "set_threads"]
 

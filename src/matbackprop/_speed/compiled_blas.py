@@ -5,16 +5,16 @@ fused NumPy step's thirty-odd calls around its six matrix products. With Numba i
 :func:`fit` hands such a network to :class:`Trainer`: the seed's two passes and the
 update, for every batch of one or more epochs, in one compiled function. The products
 ``H_k = O_{k-1}·W_k``, ``d·W_kᵀ`` and ``O_{k-1}ᵀ·d`` are BLAS calls with no Python around
-them (MKL's ``cblas_?gemm`` called by its address, :mod:`matbackprop._cblas`, or Numba's
+them (MKL's ``cblas_?gemm`` called by its address, :mod:`matbackprop._speed.cblas`, or Numba's
 ``np.dot`` on SciPy's BLAS), and each element-wise pass is one loop that the compiler
-vectorizes, ``tanh`` and the sigmoid included (:mod:`matbackprop._vecmath`).
+vectorizes, ``tanh`` and the sigmoid included (:mod:`matbackprop._speed.vecmath`).
 
-How a batch runs depends on its largest product (``_PARTS_UP_TO``): small ones are cut
+How a batch runs depends on its largest product (``limits.PARTS_UP_TO``): small ones are cut
 into one part of rows per thread, each part's passes on its own thread with one-threaded
 MKL, and the parts' gradients are summed for the update; medium ones (MKL only) run as
 one part on all of MKL's threads, each update inside its product (``gemm`` with β = 1).
 
-Layout and arithmetic are those of :func:`matbackprop._fast.value_and_gradients`: row-major
+Layout and arithmetic are those of :func:`matbackprop._speed.fast.value_and_gradients`: row-major
 ``O_k`` of shape (m, n_k), ``f'`` from ``O``, no ``∂L/∂X``; ``d·W_kᵀ`` of an output of one
 neuron as an outer product. The numbers equal the NumPy path's to rounding, not bitwise
 (the activations are other code, and the loss and the column sums are summed in another
@@ -37,26 +37,17 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _blas, _cblas
-from ._cblas import NO_TRANS, TRANS
-from ._compiled import DIVERGED_LOSS, DIVERGED_WEIGHTS, OK, EpochTrainer
-from ._fused import _mse_head, _softmax_cross_entropy, compiled_twice, parallel_ok
-from ._vecmath import sigmoid, tanh
+from . import blas as _blas
+from . import cblas as _cblas
+from . import limits
+from . import paths as _plan
+from .cblas import NO_TRANS, TRANS
+from .compiled import DIVERGED_LOSS, DIVERGED_WEIGHTS, OK, EpochTrainer
+from .fused import _mse_head, _softmax_cross_entropy, compiled_twice, parallel_ok
+from .vecmath import sigmoid, tanh
 
 Array = NDArray[np.floating]
 
-# A step's largest product (rows × n_{k-1} × n_k, multiply-adds) decides how a batch runs.
-# Up to _PARTS_UP_TO, in parts of rows, one per thread, each with one-threaded BLAS: for
-# B's 20-64-64-1 on 256 rows (2^20) two halves take 63 µs a step in float32, one batch
-# 83 µs on one thread and no less on MKL's two. Up to _WHOLE_UP_TO, with MKL, as one part
-# on all of MKL's threads (C's 784-512-512-10 on 128 rows, 51M: 64-row halves on one
-# thread each are slower), updating in place. Above, the fused NumPy step's parallel
-# element-wise loops win.
-_PARTS_UP_TO = 1 << 22
-_WHOLE_UP_TO = 1 << 27
-# Rows × weights per call when the rows are in order (B: 2 ms of work; at least one epoch):
-# Ctrl-C and the progress bar wait for a call to end. Shuffled rows take one epoch per call.
-_WORK_PER_CALL = 50_000_000
 
 __all__ = ["OK", "Trainer", "eligible"]
 
@@ -86,12 +77,9 @@ def eligible(layer_sizes: tuple[int, ...], batch: int) -> bool:
 
 
 def _parts_mode(layer_sizes: tuple[int, ...], batch: int) -> str | None:
-    """``"parts"``, ``"whole"`` (see _PARTS_UP_TO) or None: not for the compiled epochs."""
-    largest = max(batch * a * b for a, b in itertools.pairwise(layer_sizes))
-    if largest <= _PARTS_UP_TO:
-        return "parts"
+    """``"parts"``, ``"whole"`` (see limits.PARTS_UP_TO) or None: not for the compiled epochs."""
     mkl = _blas.cblas_gemm_address(np.dtype(np.float64)) != 0
-    return "whole" if largest <= _WHOLE_UP_TO and mkl else None
+    return _plan.batch_mode(layer_sizes, batch, mkl=mkl)
 
 
 class Trainer(EpochTrainer):
@@ -113,12 +101,13 @@ class Trainer(EpochTrainer):
         self.head = {"mse": _MSE, "softmax_ce": _SOFTMAX_CE}[head]
         n = X.shape[0]
         weights = sum(a * b for a, b in itertools.pairwise(layer_sizes))
-        self.per_call = max(1, _WORK_PER_CALL // max(1, n * weights))  # epochs, rows in order
+        # epochs per call, rows in order
+        self.per_call = max(1, limits.BLAS_WORK_PER_CALL // max(1, n * weights))
         m = min(batch, n)
         # the address of MKL's cblas_?gemm, when installed; else 0, for Numba's np.dot
         self.gemm = _blas.cblas_gemm_address(dt)
         # parts of a batch run on as many threads, with one-threaded MKL each (see
-        # _PARTS_UP_TO); SciPy's BLAS, called from several threads at once, gets one part
+        # limits.PARTS_UP_TO); SciPy's BLAS, called from several threads at once, gets one part
         parts = self.gemm != 0 and _parts_mode(layer_sizes, m) == "parts"
         T = self.parts = parallel_parts() if parts else 1
         self.set_threads = _blas.mkl_set_threads_local_address() if parts else 0

@@ -1,8 +1,8 @@
-"""The compiled loops of :mod:`matbackprop._compiled`, for tiny networks (imports Numba).
+"""The compiled loops of :mod:`matbackprop._speed.compiled`, for tiny networks (imports Numba).
 
 Every matrix is transposed, ``O_kᵀ`` of shape (n_k, m), so that the innermost loop runs
 over the rows, which the compiler vectorizes: ``tanh`` and the sigmoid too, as the
-polynomials of :mod:`matbackprop._vecmath` (a C-library call per entry would take most of
+polynomials of :mod:`matbackprop._speed.vecmath` (a C-library call per entry would take most of
 the seed network's step), hence ``error_model="numpy"``, without which every ``/`` checks
 for a zero divisor and stops the vectorizer.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from ._vecmath import sigmoid, tanh
+from .vecmath import sigmoid, tanh
 
 
 @numba.njit(

@@ -5,7 +5,7 @@ float64) every NumPy call outside the products is a trip through main memory, an
 two ReLU layers make about ten of them per step: ``+ b``, ``max(·, 0)``, the mask
 ``O > 0``, the product by the mask and the column sums ``1ᵀ·d`` for each, and for a single
 output the outer product ``d·W_Lᵀ``. With Numba installed (the ``fast`` extra),
-:func:`matbackprop._fast.sgd_step` runs them here as fewer loops, split over the cores on
+:func:`matbackprop._speed.fast.sgd_step` runs them here as fewer loops, split over the cores on
 large layers:
 
 * :func:`bias_relu`: ``O_k = max(H_k + b_k, 0)`` in place, the same two roundings as NumPy;
@@ -18,7 +18,7 @@ large layers:
 The values are NumPy's except for the sums (the column sums and the losses, added row by
 row where NumPy sums pairwise): the fused step was already equal to the reference to
 rounding, not bitwise.
-This module imports Numba: import it only where :func:`matbackprop._compiled.available`.
+This module imports Numba: import it only where :func:`matbackprop._speed.compiled.available`.
 """
 
 from __future__ import annotations
@@ -31,17 +31,11 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _blas
-from ._compiled import ACTIVATION_CODES
+from . import blas as _blas
+from . import limits
+from .compiled import ACTIVATION_CODES
 
 Array = NDArray[np.floating]
-
-# Entries (rows × neurons) from which a layer's passes go through these loops: below, the
-# NumPy calls they replace are cheaper than a call here (B's 256 × 64 layers are 2^14).
-MIN_SIZE = 1 << 13
-# ...and from which a pass is split over the cores: below, starting the threads (~10 µs
-# here, while MKL's threads still spin after a product) costs more than they save.
-PARALLEL_FROM = 1 << 20
 
 
 _parallel = {"safe": True}
@@ -69,7 +63,9 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 
 def bias_relu(H: Array, b: Array | None) -> None:
     """``H ← max(H + b, 0)`` in place. Shapes: H (n, n_k), b (n_k,) or None."""
-    kernel = _bias_relu_par if H.size >= PARALLEL_FROM and parallel_ok() else _bias_relu_ser
+    kernel = (
+        _bias_relu_par if H.size >= limits.FUSED_PARALLEL_FROM and parallel_ok() else _bias_relu_ser
+    )
     kernel(H, b if b is not None else H[0, :0], b is not None)
 
 
@@ -85,7 +81,7 @@ def backprop(
     ``out`` may be ``G``.
     """
     empty = O[0, :0]
-    parallel = O.size >= PARALLEL_FROM and parallel_ok()
+    parallel = O.size >= limits.FUSED_PARALLEL_FROM and parallel_ok()
     (_backprop_par if parallel else _backprop_ser)(
         numba.get_num_threads() if parallel else 1,
         ACTIVATION_CODES[f],

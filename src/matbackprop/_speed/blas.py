@@ -1,4 +1,4 @@
-"""The matrix products of the fused SGD step (:func:`matbackprop._fast.sgd_step`).
+"""The matrix products of the fused SGD step (:func:`matbackprop._speed.fast.sgd_step`).
 
 The step needs what NumPy's ``matmul`` does not offer: ``C ← α·A·B + β·C`` with β = 1, which
 folds the update ``W_k ← W_k − η·O_{k-1}ᵀ·d`` into the product itself. Two libraries provide
@@ -28,11 +28,9 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-Array = NDArray[np.floating]
+from . import limits
 
-# Multiply-adds of a step's largest product from which MKL pays off: below, a ctypes call
-# (~5 µs) and waking MKL's threads cost more than they save.
-MKL_FROM = 1 << 22
+Array = NDArray[np.floating]
 
 
 class Backend(Protocol):
@@ -49,7 +47,7 @@ def for_step(layer_sizes: tuple[int, ...], rows: int) -> Backend | None:
     """The backend for a step of this network on ``rows`` rows; None without SciPy or MKL."""
     forced = os.environ.get("MATBACKPROP_BLAS", "")
     largest = max(rows * a * b for a, b in itertools.pairwise(layer_sizes))
-    if forced != "scipy" and (forced == "mkl" or largest >= MKL_FROM):
+    if forced != "scipy" and (forced == "mkl" or largest >= limits.MKL_FROM):
         mkl = _mkl()
         if mkl is not None:
             return mkl
@@ -58,7 +56,7 @@ def for_step(layer_sizes: tuple[int, ...], rows: int) -> Backend | None:
 
 def cblas_gemm_address(dtype: np.dtype[Any]) -> int:
     """The address of MKL's ``cblas_?gemm`` for ``dtype``, which compiled code calls
-    (:mod:`matbackprop._cblas`), or 0 without MKL or with ``MATBACKPROP_BLAS=scipy``."""
+    (:mod:`matbackprop._speed.cblas`), or 0 without MKL or with ``MATBACKPROP_BLAS=scipy``."""
     mkl = _mkl_for_compiled_code()
     return 0 if mkl is None else _address(mkl._gemm[np.dtype(dtype)])
 
@@ -71,7 +69,8 @@ def mkl_set_threads_local_address() -> int:
 
 def mkl_packed_addresses(dtype: np.dtype[Any]) -> tuple[int, int]:
     """The addresses of MKL's ``cblas_?gemm_pack`` and ``cblas_?gemm_compute`` for ``dtype``
-    (:mod:`matbackprop._blocked`), or ``(0, 0)`` without MKL or with ``MATBACKPROP_BLAS=scipy``."""
+    (:mod:`matbackprop._speed.blocked`), or ``(0, 0)`` without MKL or with
+    ``MATBACKPROP_BLAS=scipy``."""
     mkl = _mkl_for_compiled_code()
     if mkl is None or mkl.packed is None:
         return 0, 0
@@ -248,7 +247,7 @@ _child = {"one_thread": False}
 
 def one_thread_in_this_child() -> None:
     """MKL on one thread from now on, in a child forked after its parent ran Numba's OpenMP
-    threads (``matbackprop._fused``): there MKL's first parallel product hung in our tests,
+    threads (``matbackprop._speed.fused``): there MKL's first parallel product hung in our tests,
     while one-threaded products ran (``tests/test_blocked.py``)."""
     _child["one_thread"] = True
     if _mkl.cache_info().currsize:  # loaded before the fork: set it now

@@ -18,19 +18,21 @@ weights at 1e-12 (float64, relative).
 
 Supported: plain SGD (no momentum), MSE with an identity output, hidden activations in
 :data:`ACTIVATION_CODES`, biases or not, rows in order. Larger networks, and shuffled rows,
-go to the compiled epochs with BLAS products of :mod:`matbackprop._compiled_blas`;
+go to the compiled epochs with BLAS products of :mod:`matbackprop._speed.compiled_blas`;
 anything else to the NumPy loop.
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from . import limits
+from . import paths as _plan
 
 Array = NDArray[np.floating]
 
@@ -38,12 +40,6 @@ Array = NDArray[np.floating]
 # them: sigmoid O·(1 − O), tanh 1 − O·O, ReLU [O > 0], identity 1
 ACTIVATION_CODES = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3}
 
-# Multiply-adds of one epoch (rows × weights) below which the compiled loops beat BLAS
-# calls; measured: the seed's network (10 weights) gains 4x, a 20-64-64-1 network (5,440
-# weights) is slower compiled than in NumPy.
-_TINY_WEIGHTS = 64
-# Rows × weights per call, about 5 ms of work: Ctrl-C and the progress bar wait for it.
-_WORK_PER_CALL = 3_000_000
 
 # run_epochs' status
 OK, DIVERGED_LOSS, DIVERGED_WEIGHTS = 0, 1, 2
@@ -59,18 +55,13 @@ def available() -> bool:
     return True
 
 
-def _n_weights(layer_sizes: tuple[int, ...]) -> int:
-    return sum(a * b for a, b in itertools.pairwise(layer_sizes))
-
-
-def is_tiny(layer_sizes: tuple[int, ...]) -> bool:
-    """Whether the network is small enough for the compiled loops to beat BLAS calls."""
-    return _n_weights(layer_sizes) <= _TINY_WEIGHTS
+_n_weights = _plan.n_weights
+is_tiny = _plan.is_tiny
 
 
 def epochs_per_call(n: int, layer_sizes: tuple[int, ...]) -> int:
-    """Epochs per compiled call: about ``_WORK_PER_CALL`` multiply-adds."""
-    return max(1, _WORK_PER_CALL // max(1, n * _n_weights(layer_sizes)))
+    """Epochs per compiled call: about ``limits.TINY_WORK_PER_CALL`` multiply-adds."""
+    return max(1, limits.TINY_WORK_PER_CALL // max(1, n * _n_weights(layer_sizes)))
 
 
 class EpochTrainer:
@@ -113,7 +104,7 @@ class EpochTrainer:
                 np.copyto(good, now)
 
     def room_for_good_weights(self) -> tuple[tuple[Array, ...], tuple[Array, ...]]:
-        """Arrays for the last good weights and biases (:mod:`matbackprop._blocked` keeps
+        """Arrays for the last good weights and biases (:mod:`matbackprop._speed.blocked` keeps
         them from one fit to the next)."""
         return tuple(np.empty_like(W) for W in self.W), tuple(np.empty_like(b) for b in self.b)
 
@@ -166,7 +157,7 @@ class Trainer(EpochTrainer):
 
 @functools.cache
 def _kernel() -> Any:
-    """The compiled loops of :mod:`matbackprop._compiled_loops` (which imports Numba)."""
-    from . import _compiled_loops
+    """The compiled loops of :mod:`matbackprop._speed.compiled_loops` (which imports Numba)."""
+    from . import compiled_loops as _compiled_loops
 
     return _compiled_loops.run_epochs

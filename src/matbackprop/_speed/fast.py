@@ -22,8 +22,8 @@ here are views of the buffers: they are valid until the next step on the same ne
 
 :func:`sgd_step`, plain SGD's step with SciPy or MKL (the ``fast`` or ``mkl`` extra), goes
 one further: it never stores ``∂L/∂W_k`` but updates ``W_k`` inside the product that
-computes it, one BLAS ``gemm`` with β = 1 (:mod:`matbackprop._blas`), and with Numba it
-makes the element-wise work fewer loops (:mod:`matbackprop._fused`). The update alone
+computes it, one BLAS ``gemm`` with β = 1 (:mod:`matbackprop._speed.blas`), and with Numba it
+makes the element-wise work fewer loops (:mod:`matbackprop._speed.fused`). The update alone
 saved a pass over the weights and their gradient per step (on the mnist-like workload of
 ``benchmarks/``, a fifth of the step) at the price of bitwise equality: BLAS rounds
 ``W_k − η·O_{k-1}ᵀ·d`` once, NumPy twice.
@@ -38,12 +38,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from . import _blas
-from .losses import MSE, CrossEntropy, Loss
-from .network import Gradients  # network.py imports this module only inside a method
+from ..losses import MSE, CrossEntropy, Loss
+from ..network import Gradients  # network.py imports this module only inside a method
+from . import blas as _blas
+from . import limits
 
 if TYPE_CHECKING:
-    from .network import Network
+    from ..network import Network
 
 Array = NDArray[np.floating]
 
@@ -172,7 +173,7 @@ def _forward_and_loss(
     """The forward pass into the buffers: ``(L(y, y_hat), d_L = ∂L/∂H_L)``. Shapes: (n, n_L).
 
     ``matmul``: NumPy's unless given (:func:`sgd_step` passes its BLAS backend's);
-    ``fused``: the :mod:`matbackprop._fused` module, for :func:`sgd_step`'s fused loops.
+    ``fused``: the :mod:`matbackprop._speed.fused` module, for :func:`sgd_step`'s fused loops.
     """
     matmul = np.matmul if matmul is None else matmul
     H, O, d_L, tmp, _ = bufs.views(X.shape[0])
@@ -194,7 +195,7 @@ def _forward_and_loss(
             if b:
                 np.add(H[k], b[k - 1], out=H[k])
             return fused.mse_head(H[k], y, d_L, 0.5 if loss.half else 1.0), d_L
-        if fused is not None and f_k.name == "relu" and H[k].size >= fused.MIN_SIZE:
+        if fused is not None and f_k.name == "relu" and H[k].size >= limits.FUSED_MIN_SIZE:
             fused.bias_relu(H[k], b[k - 1] if b else None)  # one pass for + b_k and max(·, 0)
             O_prev = O[k]
             continue
@@ -239,7 +240,7 @@ def sgd_step(net: Network, X: Array, y: Array, loss: Loss, eta: float) -> float:
         O_prev = X if k == 1 else O[k - 1]
         one_pass = (  # a large layer below, f' from O: product by f' and 1ᵀ·d in one loop
             k > 1 and fused is not None and f[k - 2].name in fused.ACTIVATION_CODES
-            and O_prev.size >= fused.MIN_SIZE and H[k - 1] is O[k - 1]
+            and O_prev.size >= limits.FUSED_MIN_SIZE and H[k - 1] is O[k - 1]
         )  # fmt: skip
         if k > 1:
             # d_{k-1} = d·W_kᵀ * f'(H_{k-1}) needs the old W_k and the update needs O_{k-1}:
@@ -285,11 +286,11 @@ def sgd_step(net: Network, X: Array, y: Array, loss: Loss, eta: float) -> float:
 
 @functools.cache
 def _fused_module() -> Any:
-    """:mod:`matbackprop._fused` when Numba is installed, else None."""
-    from ._compiled import available
+    """:mod:`matbackprop._speed.fused` when Numba is installed, else None."""
+    from .compiled import available
 
     if not available():
         return None
-    from . import _fused
+    from . import fused as _fused
 
     return _fused

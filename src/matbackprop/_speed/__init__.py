@@ -1,0 +1,112 @@
+"""The optional speed code of ``fit``, in one place (internal: no public API here).
+
+:func:`paths.plan` chooses the path of every ``fit`` call from a :class:`paths.Config` and
+the installed :class:`paths.Capabilities`; ``fit`` records its choice in ``History.path``
+and ``benchmarks/run.py`` prints it per cell. Its thresholds are in :mod:`.limits`, and
+:data:`paths.COVERAGE` says which activations, heads and optimizers each compiled kernel
+covers. The paths, simplest first:
+
+Each path: **when** :func:`paths.plan` takes it; its **tolerance** against the reference
+path; **why** it exists (the measurement, and where it is written down).
+
+``reference`` (:func:`.fast.value_and_gradients`, the engine's passes in reused buffers)
+    *when*: ``MATBACKPROP_FAST=0``; an optimizer other than plain SGD (momentum, Nesterov,
+    Adam, a subclass of SGD, ...); data not in NumPy arrays; ``track_gradients``;
+    ``freeze``; plain SGD without SciPy or MKL. *tolerance*: bitwise (the same ufuncs in
+    the same order, ``tests/test_fastpath.py``). *why*: the exact path, kept by
+    ``MATBACKPROP_FAST=0``.
+``fused_step`` (:func:`.fast.sgd_step`, :mod:`.blas`, :mod:`.fused`)
+    *when*: plain SGD with SciPy or MKL where no compiled path below applies.
+    *tolerance*: 1e-12 relative in float64, float32 rounding (``tests/test_fastpath.py``).
+    *why*: the update inside its ``gemm`` (β = 1) saved a pass over the weights, "on the
+    mnist-like workload of ``benchmarks/``, a fifth of the step" (:mod:`.fast`); MKL from
+    2²² multiply-adds, "its products of workloads C and D run 10-25% faster than
+    OpenBLAS's" (:mod:`.blas`).
+``compiled_loops`` (:mod:`.compiled`, :mod:`.compiled_loops`, :mod:`.vecmath`)
+    *when*: Numba; ≤ 64 weights (``limits.TINY_WEIGHTS``); MSE with an identity output;
+    rows in order; no validation, early stopping or checkpoint. *tolerance*: 1e-12
+    relative (``tests/test_compiled.py``). *why*: "the seed's network (10 weights) gains
+    4x" (``limits.TINY_WEIGHTS``): a NumPy step of 2-2-2-1 is about forty calls of a
+    microsecond around less than a microsecond of arithmetic (:mod:`.compiled`).
+``compiled_epochs`` (:mod:`.compiled_blas`, :mod:`.cblas`)
+    *when*: Numba; MSE/identity or cross-entropy/softmax; a step whose largest product
+    is ≤ 2²² multiply-adds, or ≤ 2²⁷ with MKL; no validation, early stopping or
+    checkpoint. *tolerance*: 1e-12 relative (``tests/test_compiled_blas.py``). *why*: B's
+    20-64-64-1 on 256 rows "spent half its time in the fused NumPy step's thirty-odd
+    calls"; in parts, "two halves take 63 µs a step in float32, one batch 83 µs"
+    (``limits.PARTS_UP_TO``).
+``blocked`` (:mod:`.blocked`)
+    *when*: as ``compiled_epochs``, with MKL's packed products, a hidden layer, and a
+    batch of ≥ 2,048 rows whose largest product is > 2²² (D). *tolerance*: 1e-12
+    relative (``tests/test_blocked.py``). *why*: "two threads' packed products ran at
+    317-347 GFLOP/s where MKL's own two-threaded product of all 8,192 rows ran at 306",
+    and the blocks "took half the time at 2,048 rows" of the compiled epochs
+    (``limits.BLOCK_BYTES``, ``limits.BLOCKED_FROM_ROWS``; docs/benchmarks.md).
+
+``matbackprop.training.fit`` builds the compiled trainers through :func:`epoch_trainer`;
+the modules that import Numba (all but :mod:`.paths`, :mod:`.limits`, :mod:`.blas` and
+:mod:`.fast`) are imported only on a path that needs them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .paths import Capabilities, Config, Plan, detect, plan
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from ..losses import Loss
+    from ..network import Network
+    from .compiled import EpochTrainer
+
+__all__ = ["Capabilities", "Config", "Plan", "compiled_trainer", "detect", "epoch_trainer", "plan"]
+
+
+def epoch_trainer(
+    chosen: Plan, net: Network, X: NDArray[Any], y: NDArray[Any], loss: Loss, eta: float, batch: int
+) -> EpochTrainer | None:
+    """The compiled trainer of a compiled ``chosen`` path (None for the others).
+
+    Shapes: ``X``: (n, n_0); ``y``: (n, n_L).
+    """
+    if not chosen.compiled:
+        return None
+    from ..losses import MSE
+
+    sizes, acts = net.layer_sizes, [f.name for f in net._f]
+    scale = 0.5 if isinstance(loss, MSE) and loss.half else 1.0
+    if chosen.path == "compiled_loops":
+        from . import compiled
+
+        return compiled.Trainer(
+            net.parameters(), X, y, layer_sizes=sizes, activations=acts, bias=net.bias,
+            mse_scale=scale, eta=eta, batch=batch,
+        )  # fmt: skip
+    from . import blocked, compiled_blas  # import Numba
+
+    settings: dict[str, Any] = dict(
+        layer_sizes=sizes, activations=acts, bias=net.bias, mse_scale=scale, eta=eta,
+        batch=batch, head="mse" if acts[-1] == "identity" else "softmax_ce",
+    )  # fmt: skip
+    if chosen.path == "blocked":
+        # the network keeps the blocks' arrays for its next fit (see blocked.Trainer)
+        trainer = blocked.Trainer(
+            net.parameters(), X, y, buffers=net.__dict__.get("_blocked_buffers"), **settings
+        )
+        net.__dict__["_blocked_buffers"] = trainer.buffers
+        return trainer
+    return compiled_blas.Trainer(net.parameters(), X, y, **settings)
+
+
+def compiled_trainer(
+    net: Network, X: NDArray[Any], y: NDArray[Any], loss: Loss, eta: float, batch: int,
+    shuffle: bool,
+) -> EpochTrainer | None:  # fmt: skip
+    """The compiled trainer that plain SGD without options gets here, or None: what ``fit``
+    runs, for the tests and the benchmarks."""
+    from ..optimizers import SGD
+
+    config = Config.of(net, X, loss, SGD(), batch=batch, shuffle=shuffle)
+    return epoch_trainer(plan(config, detect()), net, X, y, loss, eta, batch)

@@ -1,0 +1,280 @@
+"""Which path a ``fit`` call takes: one pure function of what ``fit`` knows and what is installed.
+
+:func:`plan` is the only place that chooses; :func:`matbackprop.training.fit`, the
+benchmarks and the tests call it. It reads no environment and imports no extra:
+:class:`Config` carries ``MATBACKPROP_FAST`` and ``MATBACKPROP_BLAS`` and
+:class:`Capabilities` what is installed, so that it can be tested on any machine for any
+other (``tests/test_speed_plan.py``). The thresholds it compares with live in
+:mod:`matbackprop._speed.limits`, and :data:`COVERAGE` says which activations, heads and
+optimizers each compiled kernel has branches for: anything else takes another path.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import limits
+
+if TYPE_CHECKING:
+    from ..losses import Loss
+    from ..network import Network
+    from ..optimizers import Optimizer
+
+__all__ = [
+    "COVERAGE",
+    "PATHS",
+    "Capabilities",
+    "Config",
+    "Coverage",
+    "Plan",
+    "batch_mode",
+    "blocked_fits",
+    "detect",
+    "is_tiny",
+    "n_weights",
+    "plan",
+]
+
+#: The top-level paths, simplest first (see the table of :mod:`matbackprop._speed`).
+PATHS = ("reference", "fused_step", "compiled_loops", "compiled_epochs", "blocked")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a kernel has branches for: hidden activations, ``(loss, output activation)``
+    heads (the losses' default reductions only) and optimizers."""
+
+    hidden: frozenset[str]
+    heads: frozenset[tuple[str, str]]
+    optimizers: frozenset[str] = frozenset({"sgd"})
+
+
+# f' from O in every kernel: sigmoid O·(1 − O), tanh 1 − O·O, ReLU [O > 0], identity 1
+# (their numbers in the kernels: matbackprop._speed.compiled.ACTIVATION_CODES)
+_F_FROM_O = frozenset({"identity", "sigmoid", "tanh", "relu"})
+_MSE_HEADS = frozenset({("mse", "identity"), ("mse_half", "identity")})
+_CE_HEAD = frozenset({("cross_entropy", "softmax")})
+
+#: Which kernel covers what: a configuration outside a kernel's row never reaches it.
+COVERAGE: Mapping[str, Coverage] = {
+    "compiled_loops": Coverage(_F_FROM_O, _MSE_HEADS),  # compiled_loops.run_epochs
+    "compiled_epochs": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD),  # compiled_blas
+    "blocked": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD),  # blocked, compiled_blas's passes
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """What ``fit`` knows that the choice depends on.
+
+    ``optimizer``: ``"sgd"`` for plain SGD (the class itself, no momentum), else the
+    optimizer's name; ``loss``: ``"mse"``, ``"mse_half"``, ``"cross_entropy"`` for those
+    classes themselves, else the loss's name; ``rows``: training rows, ``batch``: rows per
+    step (``rows`` for full batch); ``numpy``: whether data and parameters are NumPy's.
+    """
+
+    layer_sizes: tuple[int, ...]
+    hidden: tuple[str, ...]
+    output: str
+    loss: str
+    loss_default_reduction: bool
+    optimizer: str
+    rows: int
+    batch: int
+    shuffle: bool = True
+    dtype: str = "float64"
+    numpy: bool = True
+    validation: bool = False
+    early_stopping: bool = False
+    checkpoint: bool = False
+    track_gradients: bool = False
+    frozen: bool = False
+    fast: bool = True  # MATBACKPROP_FAST != "0"
+    blas: str = ""  # MATBACKPROP_BLAS: "", "scipy" or "mkl"
+
+    @classmethod
+    def of(
+        cls,
+        net: Network,
+        X: Any,
+        loss: Loss,
+        optimizer: Optimizer,
+        *,
+        batch: int,
+        shuffle: bool = True,
+        validation: bool = False,
+        early_stopping: bool = False,
+        checkpoint: bool = False,
+        track_gradients: bool = False,
+        frozen: bool = False,
+        environ: Mapping[str, str] = os.environ,
+    ) -> Config:
+        """The configuration of a ``fit`` call on checked training data ``X`` (n, n_0)."""
+        from .. import _xp
+        from ..losses import MSE, CrossEntropy
+        from ..optimizers import SGD
+
+        if type(loss) is MSE:
+            loss_name = "mse_half" if loss.half else "mse"
+        elif type(loss) is CrossEntropy:
+            loss_name = "cross_entropy"
+        else:
+            loss_name = str(loss.to_config().get("name", type(loss).__name__))
+        if type(optimizer) is SGD and optimizer.momentum == 0:
+            opt_name = "sgd"
+        elif isinstance(optimizer, SGD) and optimizer.momentum:
+            opt_name = "nesterov" if optimizer.nesterov else "momentum"
+        elif type(optimizer).__name__ != "SGD" and optimizer.name == "sgd":
+            opt_name = f"{type(optimizer).__name__} (a subclass of SGD)"  # may update otherwise
+        else:
+            opt_name = str(optimizer.name)
+        names = [f.name for f in net._f]
+        return cls(
+            layer_sizes=tuple(net.layer_sizes), hidden=tuple(names[:-1]), output=names[-1],
+            loss=loss_name, loss_default_reduction=bool(loss.default_reduction),
+            optimizer=opt_name, rows=int(X.shape[0]), batch=int(batch), shuffle=bool(shuffle),
+            dtype=str(getattr(X, "dtype", "")), numpy=_xp.is_numpy(X), validation=validation,
+            early_stopping=early_stopping, checkpoint=checkpoint,
+            track_gradients=track_gradients, frozen=frozen,
+            fast=environ.get("MATBACKPROP_FAST", "1") != "0",
+            blas=environ.get("MATBACKPROP_BLAS", ""),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What is installed: Numba, SciPy's BLAS, MKL, and MKL's packed products."""
+
+    numba: bool = False
+    scipy: bool = False
+    mkl: bool = False
+    mkl_packed: bool = False
+
+
+def detect() -> Capabilities:
+    """This process's :class:`Capabilities` (each library is looked up once, then cached)."""
+    from . import blas, compiled
+
+    mkl = blas._mkl()
+    return Capabilities(
+        numba=compiled.available(),
+        scipy=blas._scipy() is not None,
+        mkl=mkl is not None,
+        mkl_packed=mkl is not None and mkl.packed is not None,
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The path a ``fit`` call takes (one of :data:`PATHS`) and why, in a few words."""
+
+    path: str
+    reason: str
+
+    @property
+    def compiled(self) -> bool:
+        """Whether a compiled trainer runs whole epochs (the fit loop hands it over)."""
+        return self.path in COVERAGE
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.reason})"
+
+
+def n_weights(layer_sizes: tuple[int, ...]) -> int:
+    return sum(a * b for a, b in itertools.pairwise(layer_sizes))
+
+
+def is_tiny(layer_sizes: tuple[int, ...]) -> bool:
+    """Whether the network is small enough for the compiled loops to beat BLAS calls."""
+    return n_weights(layer_sizes) <= limits.TINY_WEIGHTS
+
+
+def _largest_product(layer_sizes: tuple[int, ...], batch: int) -> int:
+    """Multiply-adds of a step's largest product, rows × n_{k-1} × n_k."""
+    return max(batch * a * b for a, b in itertools.pairwise(layer_sizes))
+
+
+def batch_mode(layer_sizes: tuple[int, ...], batch: int, *, mkl: bool) -> str | None:
+    """How the compiled epochs run a batch: ``"parts"``, ``"whole"`` (MKL only) or None,
+    when its largest product is beyond both (``limits.PARTS_UP_TO``, ``WHOLE_UP_TO``)."""
+    largest = _largest_product(layer_sizes, batch)
+    if largest <= limits.PARTS_UP_TO:
+        return "parts"
+    return "whole" if largest <= limits.WHOLE_UP_TO and mkl else None
+
+
+def blocked_fits(layer_sizes: tuple[int, ...], batch: int, *, mkl_packed: bool) -> bool:
+    """Whether a step is large enough for the blocks to pay (``limits.BLOCKED_FROM_ROWS``),
+    with a hidden layer and MKL's packed products."""
+    large = batch >= limits.BLOCKED_FROM_ROWS
+    large = large and _largest_product(layer_sizes, batch) > limits.PARTS_UP_TO
+    return len(layer_sizes) > 2 and large and mkl_packed
+
+
+def uncovered(kernel: str, config: Config) -> str | None:
+    """What of ``config`` the kernel has no branches for (:data:`COVERAGE`), or None."""
+    cover = COVERAGE[kernel]
+    if config.optimizer not in cover.optimizers:
+        return f"optimizer {config.optimizer}"
+    if (config.loss, config.output) not in cover.heads or not config.loss_default_reduction:
+        return f"loss {config.loss} with a {config.output} output"
+    missing = [a for a in config.hidden if a not in cover.hidden]
+    return f"hidden activation {missing[0]}" if missing else None
+
+
+def plan(config: Config, capabilities: Capabilities | Callable[[], Capabilities]) -> Plan:
+    """The path of a ``fit`` call with ``config`` on a machine with ``capabilities``.
+
+    ``capabilities`` may be a function that returns them (``fit`` passes :func:`detect`):
+    it is called only when the choice depends on them, so that a run no fast path could
+    take (Adam, say) never loads SciPy or MKL.
+    """
+    c = config
+    if not c.fast:
+        return Plan("reference", "MATBACKPROP_FAST=0")
+    if not c.numpy:
+        return Plan("reference", "data not in NumPy arrays")
+    if c.optimizer != "sgd":
+        return Plan("reference", f"optimizer {c.optimizer}: the fast paths are plain SGD's")
+    if c.track_gradients:
+        return Plan("reference", "track_gradients needs the gradients")
+    if c.frozen:
+        return Plan("reference", "frozen parameters")
+    caps = capabilities() if callable(capabilities) else capabilities
+    compiled = _compiled_path(c, caps)
+    if isinstance(compiled, Plan):
+        return compiled
+    if caps.scipy or caps.mkl:
+        return Plan("fused_step", f"plain SGD, updates fused into gemm; {compiled}")
+    return Plan("reference", f"plain SGD without SciPy or MKL; {compiled}")
+
+
+def _compiled_path(c: Config, caps: Capabilities) -> Plan | str:
+    """A compiled path's :class:`Plan`, or why none runs."""
+    if c.checkpoint or c.validation or c.early_stopping:
+        return "not compiled with validation, early stopping or a checkpoint"
+    if not caps.numba:
+        return "not compiled without Numba"
+    in_order = c.batch >= c.rows or not c.shuffle
+    missing = uncovered("compiled_loops", c)
+    if missing is None and in_order and is_tiny(c.layer_sizes):
+        return Plan("compiled_loops", f"tiny network (≤ {limits.TINY_WEIGHTS} weights)")
+    missing = uncovered("compiled_epochs", c)
+    if missing is not None:  # the blocks cover no more than the compiled epochs
+        return f"no compiled kernel for {missing}"
+    m = min(c.batch, c.rows)
+    mkl = caps.mkl and c.blas != "scipy"  # MATBACKPROP_BLAS=scipy keeps MKL out
+    if uncovered("blocked", c) is None and blocked_fits(
+        c.layer_sizes, m, mkl_packed=mkl and caps.mkl_packed
+    ):
+        return Plan("blocked", f"batch of {m} ≥ {limits.BLOCKED_FROM_ROWS} rows, large products")
+    mode = batch_mode(c.layer_sizes, m, mkl=mkl)
+    if mode == "parts":
+        return Plan("compiled_epochs", "small products, the batch in parts")
+    if mode == "whole":
+        return Plan("compiled_epochs", "medium products, each batch whole on MKL")
+    return "products too large for the compiled epochs"
