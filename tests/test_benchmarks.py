@@ -106,3 +106,19 @@ def test_blocked_phases_prints_each_piece(capsys: pytest.CaptureFixture[str]) ->
     assert re.search(r"\n +128 rows +32 rows\n", out)  # the kernel's block and a quarter
     for piece in ("into another array", "_times_df_sums given O twice", "_times_df_over"):
         assert re.search(rf"{re.escape(piece)} +[\d.]+ +[\d.]+\n", out)
+
+
+def test_path_against_reference_prints_each_cell(capsys: pytest.CaptureFixture[str]) -> None:
+    """``benchmarks/path_vs_reference.py --quick``: a line per cell with both times, their
+    ratio and the path History reports (no timing is checked)."""
+    spec = importlib.util.spec_from_file_location(
+        "matbackprop_bench_paths", RUN.with_name("path_vs_reference.py")
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--quick", "--dtypes", "float64"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"\nB sgd float64 +\d+\.\d{3} +\d+\.\d{3} +\d+\.\d\d  \w+ \(", out), out
+    assert re.search(r"\nB adam float64 .*reference \(optimizer adam", out), out
