@@ -269,3 +269,28 @@ def test_solve_logloss_takes_a_sigmoid_output(capsys: pytest.CaptureFixture[str]
     assert "output activation f = sigmoid" in " ".join(out.split())
     assert "d = ∂L/∂H2 = 1/n·(ŷ − y) = [ -1/4 ]" in out
     assert "≈ 0.6931" in out  # L = ln 2: the loss itself is never rational
+
+
+def test_solve_biases_for_a_network_without_them(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(
+        capsys,
+        "solve",
+        "--X",
+        "1,2",
+        "--y",
+        "1",
+        "--W",
+        "0,0;0,0",
+        "--W",
+        "0,0;0,0",
+        "--W",
+        "0;0",
+        "--b",
+        "0,0",
+        "--b",
+        "0,0",
+        "--b",
+        "0",
+    )
+    assert code == 2
+    assert "--b given, but the network has none: build it with bias=True (--bias)" in err

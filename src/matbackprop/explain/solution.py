@@ -261,7 +261,9 @@ def solve(
         typed += ws
     if biases is not None:
         if not net.bias:
-            raise ConfigError("biases given, but the network has bias=False")
+            raise ConfigError(
+                "biases given, but the network has none: build it with bias=True (--bias)"
+            )
         bs = list(biases)
         if len(bs) != L:
             raise ShapeError(f"biases must hold {L} vectors, got {len(bs)}")
