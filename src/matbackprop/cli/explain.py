@@ -5,71 +5,26 @@ SymPy loads inside the commands, so ``import matbackprop.cli`` stays light.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import click
 
-from ..errors import ConfigError, MissingFileError
-from ..losses import LOSS_NAMES, get_loss
-from ..network import Network
 from ._app import LAYERS, cli
+from ._givens import LOSSES, givens_options, network_of, problem
 
 _FORMATS = click.Choice(["text", "latex", "markdown"])
 _LANGS = click.Choice(["en", "ru"])
 _NUMBERS: dict[str, bool | str] = {"auto": "auto", "exact": True, "decimal": False}
-_LOSSES = click.Choice(LOSS_NAMES)
 
 
-def _activations(value: str) -> str | list[str]:
-    names = [s.strip() for s in value.split(",")]
-    return names[0] if len(names) == 1 else names
-
-
-def _network(
-    layers: list[int],
-    activation: str,
-    output_activation: str | None,
-    bias: bool,
-    loss: str | None,
-    **init: Any,
-) -> Network:
-    output = output_activation or (get_loss(loss).output_activation if loss else "identity")
-    return Network(
-        layers,
-        activation=_activations(activation),
-        output_activation=output,
-        bias=bias,
-        **init,
-    )
-
-
-def _emit(text: str, output: str | None) -> None:
+def _emit(doc: Any, fmt: str | None, output: str | None) -> None:
+    """Print ``doc`` (as text unless ``--format`` says otherwise), or write it to ``--output``
+    in the format its suffix names (``--format`` overrides the suffix), atomically."""
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        doc.save(output, fmt)
         click.echo(f"written to {output}", err=True)
     else:
-        click.echo(text, nl=False)
-
-
-def _matrix(value: str, name: str) -> Any:
-    """Inline ``"1,2;3,4"``, or a small file: JSON (a list of rows) or text rows."""
-    from ..explain.check import parse_matrix
-
-    path = Path(value)
-    looks_like_path = path.suffix.lower() in (".json", ".csv", ".txt", ".tsv")
-    if path.is_file():
-        text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() == ".json":
-            try:
-                return json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{name}: {value} is not valid JSON ({exc.msg})") from None
-        return parse_matrix(text, name)
-    if looks_like_path:
-        raise MissingFileError(f"{name}: no such file {value!r}")
-    return parse_matrix(value, name)
+        click.echo(doc.render(fmt or "text"), nl=False)
 
 
 _COMMON = [
@@ -89,10 +44,21 @@ _COMMON = [
         "softmax for cross_entropy].",
     ),
     click.option("--bias/--no-bias", default=False, show_default=True, help="Biases b_k."),
-    click.option("--format", "fmt", type=_FORMATS, default="text", show_default=True),
+    click.option(
+        "--format",
+        "fmt",
+        type=_FORMATS,
+        default=None,
+        help="[default: text; with --output, from its suffix: .txt .md .tex .pdf (.json .csv "
+        "for solve)]",
+    ),
     click.option("--lang", type=_LANGS, default="en", show_default=True),
     click.option(
-        "--output", "-o", default=None, type=click.Path(dir_okay=False), help="Write to a file."
+        "--output",
+        "-o",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="Write to a file, atomically; its suffix picks the format.",
     ),
 ]
 
@@ -111,14 +77,14 @@ Examples:
   matbackprop explain --format latex --lang ru -o masha.tex"""
 )
 @_common
-@click.option("--loss", type=_LOSSES, default=None, help="Write ∂L/∂ŷ out for this loss.")
+@click.option("--loss", type=LOSSES, default=None, help="Write ∂L/∂ŷ out for this loss.")
 @click.option("--n", "n_rows", type=click.IntRange(min=1), default=None, help="Rows, for the cost.")
 def explain(
     layers: list[int],
     activation: str,
     output_activation: str | None,
     bias: bool,
-    fmt: str,
+    fmt: str | None,
     lang: str,
     output: str | None,
     loss: str | None,
@@ -127,8 +93,8 @@ def explain(
     """Write the network as a composite function and derive backprop with shapes."""
     from ..explain import explain as explain_
 
-    net = _network(layers, activation, output_activation, bias, loss, init="zeros")
-    _emit(explain_(net, loss=loss, lang=lang, n=n_rows).render(fmt), output)
+    net = network_of(layers, activation, output_activation, bias, loss, init="zeros")
+    _emit(explain_(net, loss=loss, lang=lang, n=n_rows), fmt, output)
 
 
 @cli.command(
@@ -140,17 +106,8 @@ Examples:
   matbackprop solve --X data.txt --y targets.txt --init normal --seed 1 --order row"""
 )
 @_common
-@click.option("--X", "X", required=True, help='Inputs: "1,2;3,4" (rows by ;) or a file.')
-@click.option("--y", "y", required=True, help='Targets: "1;0" or a file.')
-@click.option("--init", default=None, help="zeros, constant, normal, glorot, ... (or give --W).")
-@click.option("--init-scale", type=float, default=None, help="The constant or the spread.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--W", "W", multiple=True, help="Initial W_k, once per layer in order (or a file).")
-@click.option("--b", "b", multiple=True, help="Initial b_k, once per layer in order.")
-@click.option("--loss", type=_LOSSES, default="mse_half", show_default=True)
-@click.option("--lr", default="0.1", show_default=True, help="Learning rate η; 1/2 is exact.")
+@givens_options(required=True)
 @click.option("--steps", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--order", type=click.Choice(["batch", "row"]), default="batch", show_default=True)
 @click.option(
     "--numbers",
     type=click.Choice(["auto", "exact", "decimal"]),
@@ -192,7 +149,7 @@ def solve(
     activation: str,
     output_activation: str | None,
     bias: bool,
-    fmt: str,
+    fmt: str | None,
     lang: str,
     output: str | None,
     X: str,
@@ -204,8 +161,8 @@ def solve(
     b: tuple[str, ...],
     loss: str,
     lr: str,
-    steps: int,
     order: str,
+    steps: int,
     numbers: str,
     precision: int,
     checks: tuple[str, ...],
@@ -219,21 +176,22 @@ def solve(
     """
     from ..explain import solve as solve_
 
-    if init is None and not W:
-        raise ConfigError(
-            "give the initial weights: --init zeros (or constant, normal, ...) or --W per layer"
-        )
-    if init is not None and W:
-        raise ConfigError("give either --init or --W, not both")
-    net = _network(
-        layers,
-        activation,
-        output_activation,
-        bias,
-        loss,
-        init=init or "zeros",
+    net, given = problem(
+        None,
+        layers=layers,
+        activation=activation,
+        output_activation=output_activation,
+        bias=bias,
+        X=X,
+        y=y,
+        init=init,
         init_scale=init_scale,
         seed=seed,
+        W=W,
+        b=b,
+        loss=loss,
+        lr=lr,
+        order=order,
     )
     check: list[tuple[str, str]] = []  # a list: a name given twice is judged twice
     for item in checks:
@@ -245,23 +203,17 @@ def solve(
         check.append((key.strip(), value.strip()))
     sol = solve_(
         net,
-        _matrix(X, "--X"),
-        _matrix(y, "--y"),
-        loss=loss,
-        learning_rate=lr.strip(),
         steps=steps,
-        order=order,
-        weights=[_matrix(w, f"--W #{i}") for i, w in enumerate(W, 1)] if W else None,
-        biases=[_matrix(v, f"--b #{i}") for i, v in enumerate(b, 1)] if b else None,
         exact=_NUMBERS[numbers],
         precision=precision,
         lang=lang,
         check=check or None,
         tolerance=tolerance,
         carry_forward=carry_forward,
+        **given,
     )
     if trace:
         sol.save_trace(trace)
-    _emit(sol.render(fmt), output)
+    _emit(sol, fmt, output)
     if sol.check_result is not None and not sol.check_result.ok:
         raise click.exceptions.Exit(1)

@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..network import Network
 from ._tex import activation_tex
+from ._words import word
 
 MAX_FULL_LAYERS = 6  # weight layers drawn neuron by neuron; above that, one box per layer
 MAX_FULL_WIDTH = 10  # neurons per layer drawn one by one; above that, one box per layer
@@ -44,26 +45,27 @@ class Arch:
     def output_is_identity(self) -> bool:
         return self.activations[-1] == "identity"
 
-    def legend(self) -> str:
-        """``f = σ (sigmoid)``: what each symbol stands for, as mathtext."""
+    def legend(self, lang: str = "en") -> str:
+        """``$f = \\sigma$ (sigmoid)``: what each symbol stands for, as text with ``$…$`` math
+        (Matplotlib and LaTeX read it alike; the words are in ``lang``)."""
         hidden = self.activations[:-1]
         parts: list[str] = []
         if hidden and len(set(hidden)) == 1:
             tex = activation_tex(hidden[0])
-            word = "" if "mathrm" in tex else rf"\ \mathrm{{({_word(hidden[0])})}}"
-            parts.append(f"f = {tex}{word}")
+            named = "" if "mathrm" in tex else f" ({word(lang, _word(hidden[0]))})"
+            parts.append(f"$f = {tex}${named}")
         else:
-            parts += [rf"f_{{{k}}} = {activation_tex(a)}" for k, a in enumerate(hidden, 1)]
+            parts += [rf"$f_{{{k}}} = {activation_tex(a)}$" for k, a in enumerate(hidden, 1)]
         out = self.activations[-1]
         if out != "identity":
-            parts.append(rf"\hat{{y}} = {activation_tex(out)}(H_{{{self.L}}})")
+            parts.append(rf"$\hat{{y}} = {activation_tex(out)}(H_{{{self.L}}})$")
         if not self.bias:
-            parts.append(r"\mathrm{no\ biases}")
-        return r",\quad ".join(parts)
+            parts.append(word(lang, "no_biases"))
+        return ",   ".join(parts)
 
 
 def _word(name: str) -> str:
-    return name.replace("_", r"\ ")
+    return name.replace("_", " ")
 
 
 def arch_of(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 
 from ._tex import plain
-from .scene import Diagram
+from .scene import Diagram, MatrixBlock
 
 _SHAPES = {"circle": "circle", "box": "box", "text": "plaintext"}
 
@@ -23,8 +23,19 @@ def _id(key: str) -> str:
     return _q(key)
 
 
+def _numbers(m: MatrixBlock) -> str:
+    """``d = [-1/4; 1/4]``: a matrix as one line of text, rows between ``;``."""
+    rows = "; ".join("  ".join(row) for row in m.cells)
+    return f"{plain(m.name)} = [{rows}]"
+
+
 def to_dot(diagram: Diagram) -> str:
-    """``digraph`` source of ``diagram``: nodes by column, edges with their labels."""
+    """``digraph`` source of ``diagram``: nodes by column, edges with their labels, and the
+    numbers of a worked step in the label of the node or the edge they belong to (inside,
+    so that no layout can make them overlap)."""
+    numbers: dict[str, list[str]] = {}
+    for m in diagram.matrices:
+        numbers.setdefault(m.owner, []).append(_numbers(m))
     lines = [
         f"// matbackprop: {diagram.title}",
         f"digraph {_q(diagram.kind)} {{",
@@ -34,7 +45,7 @@ def to_dot(diagram: Diagram) -> str:
     ]
     ranks: dict[int, list[str]] = {}
     for n in diagram.nodes:
-        text = n.plain + (f"\n{plain(n.note)}" if n.note else "")
+        text = "\n".join([n.plain] + ([plain(n.note)] if n.note else []) + numbers.get(n.key, []))
         attrs = [f"label={_q(text)}", f"shape={_SHAPES[n.shape]}"]
         if n.shape == "circle":
             attrs += ["fixedsize=true", f"width={n.w:.2f}"]
@@ -53,6 +64,7 @@ def to_dot(diagram: Diagram) -> str:
     for e in diagram.edges:
         attrs = []
         texts = [plain(lab.tex) for lab in (e.label, e.below) if lab is not None]
+        texts += numbers.get(f"{e.src}->{e.dst}", [])
         if texts:
             # "∂O₁/∂H₁" and "= f'(H₁)" read as one line; two formulas go on two lines.
             sep = " " if len(texts) < 2 or texts[1].startswith("=") else "\n"
@@ -73,7 +85,9 @@ def to_dot(diagram: Diagram) -> str:
         lines += [
             f"  {_id(a.key)} -> {_id(b.key)} [style=invis];" for a, b in itertools.pairwise(chain)
         ]
-    if diagram.legend:
-        lines.append(f"  label={_q(plain(diagram.legend))}; labelloc=b;")
+    caption = [plain(t) for t in (diagram.heading, diagram.legend) if t]
+    if caption:
+        place = "t" if diagram.heading else "b"
+        lines.append(f"  label={_q(chr(10).join(caption))}; labelloc={place};")
     lines.append("}")
     return "\n".join(lines) + "\n"

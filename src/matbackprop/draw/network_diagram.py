@@ -12,6 +12,7 @@ import itertools
 
 from ._arch import Arch
 from ._tex import FONT_SIZE, measure, shape_tex
+from ._words import count, word
 from .scene import Diagram, Edge, Label, Node
 
 D = 0.46  # neuron diameter, inches
@@ -19,10 +20,11 @@ LINE = 0.24  # one line of caption, inches
 MAX_LABELLED_TARGETS = 3  # label every edge only when no layer has more neurons than this
 
 
-def network_diagram(arch: Arch) -> Diagram:
-    """The network as neurons and weighted edges (or one box per layer when large)."""
+def network_diagram(arch: Arch, lang: str = "en") -> Diagram:
+    """The network as neurons and weighted edges (or one box per layer when large); the
+    words of the legend in ``lang``."""
     if arch.collapsed:
-        return _collapsed(arch)
+        return _collapsed(arch, lang)
     sizes, L, bias = arch.sizes, arch.L, arch.bias
     labelled = all(
         n_k <= MAX_LABELLED_TARGETS and (n_prev + bias) * n_k <= 12
@@ -38,7 +40,7 @@ def network_diagram(arch: Arch) -> Diagram:
     head_w = max(measure(f"${_header(arch, k)}$")[0] for k in range(1, L + 1))
     G = max(G, head_w + 0.35)
 
-    d = Diagram("network", f"network {'-'.join(map(str, sizes))}")
+    d = Diagram("network", f"{word(lang, 'network')} {'-'.join(map(str, sizes))}", lang=lang)
     top = max(((n - 1) / 2 + bias) * S for n in sizes)  # highest centre (bias nodes included)
     bottom = -max((n - 1) / 2 * S for n in sizes)
     for k, n in enumerate(sizes):
@@ -91,9 +93,10 @@ def network_diagram(arch: Arch) -> Diagram:
         symbol, shape = _caption(arch, k)
         d.labels.append(Label(k * G, y_cap, symbol))
         d.labels.append(Label(k * G, y_cap - LINE, shape))
-    d.legend = arch.legend()
+    d.legend = arch.legend(lang)
     if d.legend:
-        d.labels.append(Label(L * G / 2, y_cap - 2 * LINE - 0.12, arch.legend(), FONT_SIZE - 1))
+        y = y_cap - 2 * LINE - 0.12
+        d.labels.append(Label(L * G / 2, y, d.legend, FONT_SIZE - 1, math=False))
     return d
 
 
@@ -132,17 +135,17 @@ def _caption(arch: Arch, k: int) -> tuple[str, str]:
     return f"O_{{{k}}} = {arch.f(k)}(H_{{{k}}})", shape_tex("n", n)
 
 
-def _collapsed(arch: Arch) -> Diagram:
+def _collapsed(arch: Arch, lang: str) -> Diagram:
     """One box per layer: too many neurons or layers to draw one by one."""
     sizes, L = arch.sizes, arch.L
-    d = Diagram("network", f"network {'-'.join(map(str, sizes))}")
+    d = Diagram("network", f"{word(lang, 'network')} {'-'.join(map(str, sizes))}", lang=lang)
     texts = ["X"] + [f"O_{{{k}}}" for k in range(1, L)] + [r"\hat{y}"]
     widths = [max(0.7, measure(f"${t}$")[0] + 0.35) for t in texts]
-    words = [f"{sizes[0]} inputs"] + [
+    words = [count(lang, sizes[0], "input", ("вход", "входа", "входов"))] + [
         f"{n} × {a.replace('_', ' ')}" for n, a in zip(sizes[1:-1], arch.activations[:-1])
     ]
     out = "" if arch.output_is_identity else f" × {arch.activations[-1]}"
-    words.append(f"{sizes[-1]} output{'s' if sizes[-1] > 1 else ''}{out}")
+    words.append(count(lang, sizes[-1], "output", ("выход", "выхода", "выходов")) + out)
     gaps = [
         max(
             0.9,
@@ -165,7 +168,8 @@ def _collapsed(arch: Arch) -> Diagram:
         a, b = d.nodes[k - 1], d.nodes[k]
         xm = (a.x + a.w / 2 + b.x - b.w / 2) / 2
         d.edges.append(Edge(a.key, b.key, Label(xm, 0.3, _header(arch, k))))
-    d.legend = arch.legend()
+    d.legend = arch.legend(lang)
     if d.legend:
-        d.labels.append(Label(x / 2, -0.55 - 2 * LINE - 0.12, arch.legend(), FONT_SIZE - 1))
+        y = -0.55 - 2 * LINE - 0.12
+        d.labels.append(Label(x / 2, y, d.legend, FONT_SIZE - 1, math=False))
     return d

@@ -13,6 +13,7 @@ also carry the numbers of that step: the first rows of every matrix, ``d`` and `
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,7 +22,9 @@ import numpy as np
 from ..errors import ShapeError
 from ..network import Cache, Gradients
 from ._arch import Arch
+from ._numbers import StepNumbers
 from ._tex import FONT_SIZE, measure, shape_tex
+from ._words import word
 from .scene import Diagram, Edge, Label, MatrixBlock, Node, matrix_size
 
 NODE_H = 0.46
@@ -121,17 +124,19 @@ def _gradient_captions(arch: Arch, k: int) -> list[str]:
 def pass_diagram(
     arch: Arch,
     what: str,
-    cache: Cache | None = None,
-    gradients: Gradients | None = None,
+    numbers: StepNumbers | None = None,
     max_rows: int = 4,
     max_layers: int | None = 3,
+    lang: str = "en",
 ) -> Diagram:
-    """The forward (``what="forward"``) or backward (``"backward"``) chain of ``arch``;
-    above ``max_layers`` weight layers the middle ones are elided (``None``: never)."""
+    """The forward (``what="forward"``) or backward (``"backward"``) chain of ``arch``, with
+    the ``numbers`` of a step if given; above ``max_layers`` weight layers the middle ones are
+    elided (``None``: never)."""
     backward = what == "backward"
-    _check_numbers(arch, cache, gradients)
     items = _chain(arch, kept_layers(arch.L, max_layers))
-    d = Diagram(what, f"{what} pass {'-'.join(map(str, arch.sizes))}")
+    d = Diagram(what, f"{word(lang, what)} {'-'.join(map(str, arch.sizes))}", lang=lang)
+    num = numbers.values if numbers is not None else {}
+    text = numbers.text if numbers is not None else None
 
     # Text and matrices of each column, to size the columns and the gaps between them.
     nodes_w = [
@@ -144,7 +149,7 @@ def pass_diagram(
     blocks: list[MatrixBlock | None] = []  # numbers under (forward) or above (backward)
     for it in items:
         caption = [] if it.width is None else [shape_tex("n", it.width)]
-        values = _values(it, cache, gradients, backward)
+        values = num.get(f"d{it.k}" if it.is_H else "") if backward else num.get(it.key)
         if backward:
             caption = [] if it.is_H else caption
             if it.is_H:
@@ -152,7 +157,11 @@ def pass_diagram(
         below.append(caption)
         cap = "d" if backward else ""
         blocks.append(
-            None if values is None else MatrixBlock(0, 0, _cells(values, max_rows), caption=cap)
+            None
+            if values is None
+            else MatrixBlock(
+                0, 0, _cells(values, max_rows, text), caption=cap, owner=it.key, name=cap or it.tex
+            )
         )
     above: list[list[str]] = [[] for _ in items]
 
@@ -169,11 +178,13 @@ def pass_diagram(
         for a, b in itertools.pairwise(items)
     ]
     w_blocks: list[MatrixBlock | None] = [None] * len(labels)
-    if cache is not None and not backward and arch.net is not None:
-        for i, b in enumerate(items[1:]):
-            if b.is_H:
-                W = arch.net.weights[b.k - 1]
-                w_blocks[i] = MatrixBlock(0, 0, _cells(W, max_rows))
+    if not backward:
+        for i, (a, b) in enumerate(itertools.pairwise(items)):
+            W = num.get(f"W{b.k}") if b.is_H else None
+            if W is not None:
+                cells = _cells(W, max_rows, text)
+                owner = f"{a.key}->{b.key}"
+                w_blocks[i] = MatrixBlock(0, 0, cells, owner=owner, name=f"W_{{{b.k}}}")
     gaps = []
     for i, pair in enumerate(labels):
         need = max((measure(f"${t}$")[0] for t in pair if t), default=0.0) + 0.3
@@ -258,13 +269,33 @@ def pass_diagram(
 
     y_bottom = -NODE_H / 2 - 0.2 - LINE + 0.15
     if backward:
-        y_bottom = _branches(d, arch, items, xs, gradients, max_rows)
+        y_bottom = _branches(d, arch, items, xs, numbers, max_rows)
     for block in d.matrices:
         y_bottom = min(y_bottom, block.y - matrix_size(block)[1])
-    d.legend = arch.legend()
+    d.legend = arch.legend(lang)
     if d.legend:
-        d.labels.append(Label(xs[-1] / 2, y_bottom - 0.35, arch.legend(), FONT_SIZE - 1))
+        d.labels.append(Label(xs[-1] / 2, y_bottom - 0.35, d.legend, FONT_SIZE - 1, math=False))
+    if numbers is not None and numbers.step is not None:
+        d.heading = _heading(what, numbers, lang)
+        x0, _, _, y1 = d.bounds()
+        d.labels.append(Label(x0, y1 + 0.3, d.heading, FONT_SIZE, math=False, ha="left"))
     return d
+
+
+def _heading(what: str, numbers: StepNumbers, lang: str) -> str:
+    """``Backward pass, step 2 (rows 1–2): $L = 1/8$, $\\eta = 1$``: which step is drawn."""
+    rows = numbers.rows
+    which = (
+        word(lang, "rows_one", i=rows[0] + 1)
+        if len(rows) == 1 and numbers.n_rows > 1
+        else word(lang, "rows_all", n=numbers.n_rows)
+    )
+    show = numbers.text or str
+    out = f"{word(lang, what.capitalize())}, {word(lang, 'step', t=numbers.step)} ({which})"
+    out += f":  $L = {show(numbers.loss)}$"
+    if what == "backward":
+        out += rf",  $\eta = {show(numbers.eta)}$"
+    return out
 
 
 def _branch_reach(arch: Arch, a: _Item, b: _Item) -> float:
@@ -286,7 +317,7 @@ def _branches(
     arch: Arch,
     items: list[_Item],
     xs: list[float],
-    gradients: Gradients | None,
+    numbers: StepNumbers | None,
     max_rows: int,
 ) -> float:
     """Add the branches ``H_k ⇢ W_k``; return the lowest y used."""
@@ -320,28 +351,50 @@ def _branches(
             y -= BRANCH_STEP
         y += BRANCH_STEP - 0.3
         lowest = min(lowest, y)
-        if gradients is not None:
-            block = MatrixBlock(x, y, _cells(gradients.weights[k - 1], max_rows))
+        if numbers is None:
+            continue
+        # ∂L/∂W_k under its formula; ∂L/∂b_k and the updated W_k, b_k under it, when known.
+        for name, caption in _branch_numbers(arch, k):
+            values = numbers.values.get(name)
+            if values is None:
+                continue
+            cells = _cells(values, max_rows, numbers.text)
+            block = MatrixBlock(x, y, cells, caption=caption, owner=key, name=caption)
+            if not caption:
+                block.name = rf"\partial L/\partial W_{{{k}}}"
             d.matrices.append(block)
-            lowest = min(lowest, block.y - matrix_size(block)[1])
+            y = block.y - matrix_size(block)[1] - 0.08
+            lowest = min(lowest, y)
     return lowest
 
 
-def _values(it: _Item, cache: Cache | None, gradients: Gradients | None, backward: bool) -> Any:
-    if backward:
-        if gradients is None or not it.is_H:
-            return None
-        return gradients.d[it.k]
-    if cache is None or it.kind in ("L", "dots"):
-        return None
-    if it.kind == "X":
-        return cache.O[0]
-    return cache.H[it.k] if it.is_H and it.key != "yhat" else cache.O[it.k]
+def _branch_numbers(arch: Arch, k: int) -> list[tuple[str, str]]:
+    """The matrices under ``W_k``'s box: which value, and the caption above its brackets
+    (none for ``∂L/∂W_k``: the formula above it names it)."""
+    out = [(f"dW{k}", "")]
+    if arch.bias:
+        out.append((f"db{k}", rf"\partial L/\partial b_{{{k}}}"))
+    out.append((f"W{k}'", _updated(f"W_{{{k}}}")))
+    if arch.bias:
+        out.append((f"b{k}'", _updated(f"b_{{{k}}}")))
+    return out
 
 
-def _cells(values: Any, max_rows: int) -> list[list[str]]:
-    """The first ``max_rows`` rows as strings, in one format per matrix (fixed point, or
-    scientific when every entry is tiny or huge); a row of dots says more were left out."""
+def _updated(sym: str) -> str:
+    """The update's caption: ``W_k - η·∂L/∂W_k`` (the seed's ``W_k ← W_k − η·∂L/∂W_k``)."""
+    return rf"{sym} - \eta \cdot \partial L/\partial {sym}"
+
+
+def _cells(values: Any, max_rows: int, text: Callable[[Any], str] | None = None) -> list[list[str]]:
+    """The first ``max_rows`` rows as strings: each number by ``text`` (a worked solution's
+    own rule), else in one format per matrix (fixed point, or scientific when every entry is
+    tiny or huge); a row of dots says more were left out."""
+    if text is not None:
+        E = np.atleast_2d(np.asarray(values, dtype=object))  # Fractions stay Fractions
+        cells = [[text(v) for v in row] for row in E[:max_rows]]
+        if E.shape[0] > max_rows:
+            cells.append(["..."] * E.shape[1])
+        return cells
     A = np.atleast_2d(np.asarray(values, dtype=float))
     top = float(np.max(np.abs(A))) if A.size else 0.0
     scientific = top != 0.0 and not 1e-2 <= top < 1e4
@@ -357,7 +410,7 @@ def _cells(values: Any, max_rows: int) -> list[list[str]]:
     return cells
 
 
-def _check_numbers(arch: Arch, cache: Cache | None, gradients: Gradients | None) -> None:
+def check_numbers(arch: Arch, cache: Cache | None, gradients: Gradients | None) -> None:
     """A Cache or Gradients from another network is refused with the shapes that differ."""
     L = arch.L
     if cache is not None:

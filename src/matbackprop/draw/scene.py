@@ -85,6 +85,10 @@ class MatrixBlock:
     cells: list[list[str]]
     size: float = FONT_SIZE - 2
     caption: str = ""  # mathtext above the brackets, e.g. ``X`` or ``d``
+    # Where Graphviz puts the numbers (it has no free placement): beside the node with this
+    # key, or on the edge ``"src->dst"``; ``name`` is the matrix's symbol there (mathtext).
+    owner: str = ""
+    name: str = ""
 
     @property
     def text(self) -> str:
@@ -103,7 +107,9 @@ class Diagram:
     edges: list[Edge] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
     matrices: list[MatrixBlock] = field(default_factory=list)
-    legend: str = ""  # what the symbols stand for (mathtext), also one of the labels
+    legend: str = ""  # what the symbols stand for (text with $…$ math), also one of the labels
+    heading: str = ""  # the step a worked diagram shows (text with $…$ math), also a label
+    lang: str = "en"  # the language of the words (TikZ loads Cyrillic fonts for "ru")
     margin: float = 0.15  # inches of white around the content
 
     def node(self, key: str) -> Node:

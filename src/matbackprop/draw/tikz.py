@@ -6,10 +6,10 @@ proportions of the PNG; labels are the same math strings between ``$...$``.
 
 from __future__ import annotations
 
-from .scene import Diagram, Label, MatrixBlock, Node
+from .scene import Diagram, Label, MatrixBlock, Node, caption_height
 
 _PREAMBLE = r"""\documentclass[border=4pt]{standalone}
-\usepackage{amsmath}
+%FONTS%\usepackage{amsmath}
 \usepackage{tikz}
 \usetikzlibrary{arrows.meta}
 \begin{document}
@@ -21,6 +21,10 @@ _PREAMBLE = r"""\documentclass[border=4pt]{standalone}
   faint/.style={draw=black!40, text=black!55},
   lbl/.style={inner sep=1.5pt}]
 """
+
+_CYRILLIC = (
+    "\\usepackage[T2A]{fontenc}\n\\usepackage[utf8]{inputenc}\n\\usepackage[russian]{babel}\n"
+)
 
 _END = "\\end{tikzpicture}\n\\end{document}\n"
 
@@ -65,15 +69,20 @@ def _matrix(m: MatrixBlock) -> str:
     spec = "r" * len(m.cells[0])
     rows = r" \\ ".join(" & ".join(c.replace("...", r"\vdots") for c in row) for row in m.cells)
     body = rf"$\left[\begin{{array}}{{{spec}}}{rows}\end{{array}}\right]$"
-    out = f"\\node[lbl, anchor=north, font=\\footnotesize] at ({_c(m.x)}, {_c(m.y)}) {{{body}}};"
+    # The caption is the top of the block, as in the Matplotlib figure, so that a block
+    # stacked under another one (∂L/∂W_k, then the updated W_k) never reaches it.
+    top = m.y - caption_height(m)
+    out = f"\\node[lbl, anchor=north, font=\\footnotesize] at ({_c(m.x)}, {_c(top)}) {{{body}}};"
     if m.caption:
-        out = f"\\node[lbl, anchor=south] at ({_c(m.x)}, {_c(m.y)}) {{${m.caption}$}};\n" + out
+        out = f"\\node[lbl, anchor=north] at ({_c(m.x)}, {_c(m.y)}) {{${m.caption}$}};\n" + out
     return out
 
 
 def to_tikz(diagram: Diagram) -> str:
     """A complete LaTeX document (``pdflatex`` with TikZ) drawing ``diagram``."""
-    lines = [f"% matbackprop: {diagram.title}", _PREAMBLE.rstrip("\n")]
+    # Russian words need Cyrillic fonts (texlive-lang-cyrillic), as explain's documents do.
+    fonts = _CYRILLIC if diagram.lang == "ru" else ""
+    lines = [f"% matbackprop: {diagram.title}", _PREAMBLE.replace("%FONTS%", fonts).rstrip("\n")]
     lines += [_node(n) for n in diagram.nodes]
     for e in diagram.edges:
         opts = ["->" if e.arrow else "-"]

@@ -8,12 +8,16 @@ or MyST from the same blocks.
 from __future__ import annotations
 
 import math
+import os
 import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Value = Fraction | float | str  # a str is shown as typed (a student's own answer)
 # How a matrix's numbers print: "fraction" (exact, 1/32), "decimal" (exact, 0.03125: the
@@ -392,12 +396,108 @@ def to_markdown(blocks: Sequence[Block]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+# -- files -----------------------------------------------------------------------------
+
+# The suffix of a file names its format; one table for every document (a Solution adds its
+# trace's formats).
+SUFFIXES: dict[str, str] = {".txt": "text", ".md": "markdown", ".tex": "latex", ".pdf": "pdf"}
+TEX_ENGINES = ("pdflatex", "lualatex")  # the first one on PATH compiles .pdf
+
+
+def compile_pdf(latex: str) -> bytes:
+    """``latex`` compiled by the first TeX engine on PATH (twice, for the references), as
+    the bytes of the PDF; a clear error when there is no engine or the run fails."""
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from ..errors import ConfigError, MatbackpropError
+
+    engine = next((e for e in TEX_ENGINES if shutil.which(e)), None)
+    if engine is None:
+        raise ConfigError(
+            f"a .pdf needs a TeX engine ({' or '.join(TEX_ENGINES)}) on PATH, and none was "
+            "found: install TeX Live (texlive-latex-base; texlive-lang-cyrillic for Russian), "
+            "or save as .tex"
+        )
+    with tempfile.TemporaryDirectory(prefix="matbackprop-tex-") as tmp:
+        (Path(tmp) / "doc.tex").write_text(latex, encoding="utf-8")
+        run = subprocess.run(
+            [engine, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=300,
+        )
+        pdf = Path(tmp) / "doc.pdf"
+        if run.returncode != 0 or not pdf.is_file():
+            first = next((ln for ln in run.stdout.splitlines() if ln.startswith("!")), "")
+            raise MatbackpropError(
+                f"{engine} could not compile the document (exit {run.returncode})"
+                + (f": {first}" if first else "")
+            )
+        return pdf.read_bytes()
+
+
 class Document:
     """Base of :class:`Explanation` and :class:`Solution`: one set of blocks, three formats."""
 
     blocks: list[Block]
     lang: str
     title: str
+    suffixes: ClassVar[dict[str, str]] = SUFFIXES
+
+    def in_lang(self, lang: str) -> Document:
+        """The same document in ``lang`` (``"en"`` or ``"ru"``)."""
+        raise NotImplementedError
+
+    def _file_text(self, fmt: str) -> str:
+        """The file's content in ``fmt`` (a value of :attr:`suffixes`, ``pdf`` aside)."""
+        return self.render(fmt)
+
+    def save(
+        self,
+        path: str | os.PathLike[str],
+        format: str | None = None,
+        *,
+        lang: str | None = None,
+    ) -> Path:
+        """Write the document to ``path`` in the format its suffix names (``format``, one of
+        the formats of :attr:`suffixes`, overrides it): ``.txt``, ``.md`` (Markdown, MyST),
+        ``.tex`` (a complete LaTeX document), ``.pdf`` (that document compiled by pdflatex or
+        lualatex, which must be on PATH), and for a Solution ``.json`` and ``.csv`` (the
+        trace). ``lang`` writes it in another language than its own.
+
+        The whole file is made first and then written atomically: a failure leaves an
+        existing file as it was.
+        """
+        from pathlib import Path
+
+        from ..errors import ConfigError
+        from ..persistence import atomic_write_bytes
+        from ._i18n import check_lang
+
+        out = Path(path)
+        formats = dict.fromkeys(self.suffixes.values())
+        if format is not None:
+            if format not in formats:
+                raise ConfigError(f"format must be one of {', '.join(formats)}, got {format!r}")
+            fmt = format
+        else:
+            suffix = out.suffix.lower()
+            if suffix not in self.suffixes:
+                raise ConfigError(
+                    f"cannot tell the format from the file name {str(out)!r}: "
+                    f"{type(self).__name__}.save knows {', '.join(self.suffixes)}"
+                )
+            fmt = self.suffixes[suffix]
+        doc = self if lang is None or lang == self.lang else self.in_lang(check_lang(lang))
+        # Rendered (and compiled) in full before anything is written.
+        data = compile_pdf(doc.to_latex()) if fmt == "pdf" else doc._file_text(fmt).encode()
+        atomic_write_bytes(out, data)
+        return out
 
     def to_text(self) -> str:
         """Plain text for a terminal."""

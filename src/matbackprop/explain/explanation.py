@@ -44,11 +44,23 @@ def loss_label(loss: Loss) -> str:
 class Explanation(_doc.Document):
     """Parts (a) and (b) for one architecture; prints as text, converts to LaTeX/Markdown."""
 
-    def __init__(self, net: Network, blocks: list[_doc.Block], lang: str, title: str) -> None:
+    def __init__(
+        self,
+        net: Network,
+        blocks: list[_doc.Block],
+        lang: str,
+        title: str,
+        options: dict[str, Any] | None = None,
+    ) -> None:
         self.net = net
         self.blocks = blocks
         self.lang = lang
         self.title = title
+        self.options = options or {}  # explain's other arguments, to write it again
+
+    def in_lang(self, lang: str) -> Explanation:
+        """The same explanation in ``lang``."""
+        return explain(self.net, lang=lang, **self.options)
 
     def __repr__(self) -> str:
         return f"<Explanation of {self.net!r}, lang={self.lang!r}>"
@@ -354,4 +366,6 @@ def explain(
     blocks: list[_doc.Block] = [heading(1, title), *intro(net, lang)]
     blocks += _part_a(net, lang, limit)
     blocks += _part_b(net, lang, loss_fn, n)
-    return Explanation(net, blocks, lang, title)
+    return Explanation(
+        net, blocks, lang, title, {"loss": loss, "n": n, "nested_limit": nested_limit}
+    )

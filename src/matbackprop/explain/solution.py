@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -79,6 +79,8 @@ class Solution(_doc.Document):
 
         The result also goes into the document, as its last section.
         """
+        values = values if isinstance(values, Mapping) else list(values)  # read it again: in_lang
+        self._check_args = (values, tolerance, carry_forward)
         self.check_result = check_values(
             self.problem,
             self.run,
@@ -91,6 +93,25 @@ class Solution(_doc.Document):
         )
         self.blocks = render(self)
         return self.check_result
+
+    # save(path): the documents' formats and the trace's, by suffix
+    suffixes: ClassVar[dict[str, str]] = {**_doc.SUFFIXES, ".json": "json", ".csv": "csv"}
+
+    def _file_text(self, fmt: str) -> str:
+        if fmt == "json":
+            return self.to_json() + "\n"
+        if fmt == "csv":
+            return self.to_csv()
+        return self.render(fmt)
+
+    def in_lang(self, lang: str) -> Solution:
+        """The same solution (and check) in ``lang``; the numbers are not worked again."""
+        settings = {**self.settings, "lang": lang}
+        other = Solution(self.net, self.problem, self.run, self.given, settings, self.loss)
+        if self.check_result is not None:
+            values, tolerance, carry_forward = self._check_args
+            other.check(values, tolerance=tolerance, carry_forward=carry_forward)
+        return other
 
     def trace(self) -> list[dict[str, Any]]:
         """Every intermediate as records: step (0 = the given values), name, shape, values
