@@ -10,6 +10,8 @@ FastAPI and uvicorn load only here.
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import Any
 
 import numpy as np
@@ -99,3 +101,14 @@ def playground(
 
         webbrowser.open(pg.url)
     return pg
+
+
+class _CallableModule(types.ModuleType):
+    """``mb.playground()`` must work even after ``import matbackprop.playground``, which
+    binds the package attribute to this module (as :mod:`matbackprop.explain` does)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Playground:
+        return playground(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
