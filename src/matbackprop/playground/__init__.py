@@ -30,6 +30,18 @@ def _text(a: Any) -> str:
     return _text(arr.reshape(arr.shape[0], -1) if arr.ndim else arr.reshape(1, 1))
 
 
+def _weights_text(a: Any, digits: int = 4) -> str:
+    """A weight matrix as the page types it: a random init rounded to ``digits``
+    significant digits, as :func:`matbackprop.solve` rounds it (the solution starts from
+    the numbers it shows); short numbers (0, 1/4, 0.5) as they are."""
+    from ..explain.worked import is_short, to_fractions
+
+    arr = np.asarray(a, dtype=np.float64)
+    if not is_short(to_fractions(arr, "weights")):
+        arr = np.vectorize(lambda x: float(f"{x:.{digits - 1}e}"), otypes=[float])(arr)
+    return _text(arr)
+
+
 def problem_of(
     net: Network | None = None,
     X: Any = None,
@@ -39,7 +51,8 @@ def problem_of(
     learning_rate: Any = 1,
 ) -> Any:
     """The playground's :class:`~.models.Problem` for ``net`` on ``(X, y)``: its layers,
-    activations and biases, its weights typed in. Without ``net``, Masha's 2-2-2-1 with
+    activations and biases, its weights typed in (a random init rounded to 4 significant
+    digits, as :func:`matbackprop.solve` rounds it). Without ``net``, Masha's 2-2-2-1 with
     zero weights; without ``X``/``y``, Masha's two rows (``net`` must then have 2 inputs
     and 1 output).
 
@@ -59,8 +72,8 @@ def problem_of(
             output_activation=net.activations[-1],
             bias=net.bias,
             init="typed",
-            weights=[_text(W) for W in net.weights],
-            biases=[_text(np.asarray(b).reshape(1, -1)) for b in net.biases] or None,
+            weights=[_weights_text(W) for W in net.weights],
+            biases=[_weights_text(np.asarray(b).reshape(1, -1)) for b in net.biases] or None,
         )
     if (X is None) != (y is None):
         raise ConfigError("give both X and y, or neither (Masha's two rows)")
