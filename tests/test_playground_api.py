@@ -28,7 +28,7 @@ from matbackprop.explain._doc import plain
 from matbackprop.playground.limits import LIMITS
 
 with warnings.catch_warnings():  # starlette's notice about httpx's successor
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
 from matbackprop.playground.app import create_app
@@ -323,6 +323,23 @@ def test_limits_give_one_clear_message(client: TestClient, masha: dict[str, Any]
     r = client.post("/api/steps", content=big, headers={"content-type": "application/json"})
     assert r.status_code == 413
     assert list(r.json()["errors"]) == ["request"]
+
+
+def test_the_work_of_exact_arithmetic_is_capped(client: TestClient) -> None:
+    # Fractions cost ~1 µs a product: 784-128-10 on 16 rows is 1.6 M products a step
+    X = ";".join([",".join(["1"] * 784)] * 16)
+    y = ";".join([",".join(["0"] * 9 + ["1"])] * 16)
+    problem = {"layers": [784, 128, 10], "X": X, "y": y}
+    assert errors_of(client.post("/api/steps", json={"problem": problem, "steps": 1})) == {
+        "steps": "rows × parameters × steps of a worked solution must be at most 1000000 in "
+        "the playground, got 1626112"
+    }
+    problem = {**problem, "X": ";".join(X.split(";")[:3]), "y": ";".join(y.split(";")[:3])}
+    r = client.post("/api/check", json={"problem": problem, "steps": 1, "answers": [["L", "0"]]})
+    assert errors_of(r) == {
+        "X": "rows × parameters × steps of a check must be at most 250000 in the playground, "
+        "got 304896"
+    }
 
 
 def test_784_128_10_fits(client: TestClient) -> None:

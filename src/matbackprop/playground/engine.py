@@ -24,7 +24,7 @@ from ..explain._i18n import tr
 from ..explain._solution_doc import _lhs  # the worked solution's own equation for each value
 from ..explain.algorithm import loss_formulas
 from ..explain.check import _as_matrix
-from ..explain.solution import Solution, solve
+from ..explain.solution import CheckResult, Solution, solve
 from ..network import Network
 from .limits import LIMITS
 from .models import (
@@ -72,6 +72,11 @@ def solution(
     w = worked_inputs(
         req.problem, errors, LIMITS.max_worked_rows, "the number of rows of X for worked steps"
     )
+    rows = w.X.shape[0] if req.problem.order == "batch" else 1
+    work = rows * sum(int(np.size(a)) for a in w.net.parameters()) * n_steps
+    errors.check("steps", LIMITS.at_most, "steps", work, LIMITS.max_worked_work,
+                 "rows × parameters × steps of a worked solution")  # fmt: skip
+    errors.raise_any()
     with errors.guard("problem"):
         return solve(
             w.net,
@@ -229,14 +234,28 @@ def steps(req: StepsRequest) -> StepsResponse:
 # -- check my answer ------------------------------------------------------------------------
 
 
+def _checked(
+    sol: Solution, answers: list[tuple[str, str]], tolerance: str | None, carry_forward: bool
+) -> CheckResult:
+    """``sol.check(answers)``, within the cap on its work."""
+    errors = Errors()
+    rows = max(len(s.rows) for s in sol.steps)
+    work = rows * sum(int(np.size(a)) for a in sol.net.parameters()) * len(sol.steps)
+    errors.check("X", LIMITS.at_most, "X", work, LIMITS.max_check_work,
+                 "rows × parameters × steps of a check")  # fmt: skip
+    errors.raise_any()
+    with errors.guard("answers"):
+        return sol.check(answers, tolerance=tolerance, carry_forward=carry_forward)
+    raise AssertionError("unreachable")  # pragma: no cover - guard raises or returns
+
+
 def check(req: CheckRequest) -> CheckResponse:
     errors = Errors()
     errors.check("answers", LIMITS.at_most, "answers", len(req.answers), LIMITS.max_answers,
                  "the number of answers")  # fmt: skip
     errors.raise_any()
     sol = solution(req)
-    with errors.guard("answers"):
-        result = sol.check(req.answers, tolerance=req.tolerance, carry_forward=req.carry_forward)
+    result = _checked(sol, req.answers, req.tolerance, req.carry_forward)
     p = req.precision
     verdicts = [
         VerdictOut(
@@ -447,8 +466,7 @@ def export(req: ExportRequest) -> ExportResponse:
     errors.raise_any()
     sol = solution(req)
     if req.answers:
-        with errors.guard("answers"):
-            sol.check(req.answers, tolerance=req.tolerance, carry_forward=req.carry_forward)
+        _checked(sol, req.answers, req.tolerance, req.carry_forward)
     doc_format = req.format if req.format in ("markdown", "latex", "text") else None
     command = command_line(
         req.problem,
