@@ -337,7 +337,7 @@ def test_the_work_of_exact_arithmetic_is_capped(client: TestClient) -> None:
     problem = {**problem, "X": ";".join(X.split(";")[:3]), "y": ";".join(y.split(";")[:3])}
     r = client.post("/api/check", json={"problem": problem, "steps": 1, "answers": [["L", "0"]]})
     assert errors_of(r) == {
-        "X": "rows × parameters × steps of a check must be at most 250000 in the playground, "
+        "X": "rows × parameters × steps of a check must be at most 120000 in the playground, "
         "got 304896"
     }
 

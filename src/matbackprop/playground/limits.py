@@ -36,13 +36,14 @@ class Limits:
     # exact fractions (813,056) took 4.9 s (benchmarks/playground_latency.py)
     max_worked_work: int = 1_000_000
     max_train_steps: int = 5000  # per request; the page runs longer in chunks
-    max_train_work: int = 2_000_000_000  # steps × rows × parameters, ~ a few seconds
+    # steps × rows × parameters: 100 steps of 784-128-10 on 256 rows (2.6e9) take ~1 s
+    max_train_work: int = 5_000_000_000
     max_grid: int = 64  # grid × grid points of the input plane, each hidden neuron too
     max_answers: int = 100
     # A check works each step again with every usual mistake (about 10, and one per row of
-    # X): rows × parameters × steps of Fraction work, 10-20 times. 784-128-10 on 8 rows took
-    # 41 s; this cap lets it check 2 rows at once.
-    max_check_work: int = 250_000
+    # X): rows × parameters × steps of Fraction work, 10-20 times. 784-128-10 took 41 s on
+    # 8 rows and 11 s on 2; this cap lets it check one row at a time.
+    max_check_work: int = 120_000
     max_body_bytes: int = 8 * 1024 * 1024  # a 1024-row X of 784 columns as text fits
 
     def as_dict(self) -> dict[str, Any]:
