@@ -41,6 +41,7 @@ API: dict[str, Callable[..., Any]] = {
     "plot_function": mb.plot_function,
     "plot_gradient_norms": mb.plot_gradient_norms,
     "plot_history": mb.plot_history,
+    "playground": mb.playground,
     "demo_data": mb.demo_data,
     "read_csv": mb.read_csv,
     "SGD": mb.SGD,

@@ -60,6 +60,7 @@ __all__ = [
     "diagram",
     "explain",
     "numerical_gradients",
+    "playground",
     "plot_function",
     "plot_gradient_norms",
     "plot_history",
@@ -76,6 +77,7 @@ _LAZY: dict[str, str] = {
     "plot_function": ".draw",
     "plot_gradient_norms": ".draw",
     "plot_history": ".draw",
+    "playground": ".playground",  # FastAPI and uvicorn
 }
 
 
