@@ -96,9 +96,11 @@ def test_ctrl_c_saves_model_history_and_checkpoint_then_resumes(
     more = ["--save", str(resumed_model), "--history", str(resumed_history)]
     assert main(_train(data, epochs + 2, *more, "--checkpoint", str(ck))) == 0
     assert f"checkpoint continued from and saved to {ck}" in capsys.readouterr().out
-    # ... and ends exactly where a run that was never interrupted does.
+    # ... and ends exactly where a run that was never interrupted does (with a checkpoint of
+    # its own: the same settings, so the same speed path, matbackprop._speed).
     straight_model, straight_history = tmp_path / "m3.npz", tmp_path / "h3.csv"
-    straight = ["--save", str(straight_model), "--history", str(straight_history)]
+    straight = ["--save", str(straight_model), "--history", str(straight_history),
+                "--checkpoint", str(tmp_path / "straight.ckpt")]  # fmt: skip
     assert main(_train(data, epochs + 2, *straight)) == 0
     capsys.readouterr()
     assert mb.Network.load(resumed_model) == mb.Network.load(straight_model)

@@ -257,7 +257,11 @@ def test_adam_state_is_inspectable_after_one_step() -> None:
         np.testing.assert_allclose(v, 0.001 * dW * dW, rtol=1e-14)  # (1 − β2)·g²
 
 
-def test_step_by_step_equals_fit_and_fit_continues_the_state() -> None:
+def test_step_by_step_equals_fit_and_fit_continues_the_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On the reference path bitwise (the compiled kernels' Adam: tests/test_compiled.py)."""
+    monkeypatch.setenv("MATBACKPROP_FAST", "0")
     steps = [_net() for _ in range(3)]
     opts = [mb.Adam(), mb.Adam(), mb.Adam()]
     for _ in range(5):

@@ -64,10 +64,24 @@ GRID: dict[str, tuple[Config, dict[str, str]]] = {
                               "mkl-no-numba": "fused_step"}),
     "A-mse-half": (dataclasses.replace(A, loss="mse_half"), {"*": "compiled_loops",
                    "none": "reference", "scipy": "fused_step", "mkl-no-numba": "fused_step"}),
+    # the compiled kernels update by every rule of _speed.updates; the fused step is SGD's
+    **{
+        f"A-{opt}": (dataclasses.replace(A, optimizer=opt), {"*": "compiled_loops",
+                     "none": "reference", "scipy": "reference", "mkl-no-numba": "reference"})
+        for opt in ("momentum", "nesterov", "adam")
+    },
     **{
         f"A-{opt}": (dataclasses.replace(A, optimizer=opt), {"*": "reference"})
-        for opt in ("momentum", "nesterov", "adam", "rmsprop", "adagrad", "MySGD (a subclass)")
+        for opt in ("rmsprop", "adagrad", "MySGD (a subclass of sgd)",
+                    "MyAdam (a subclass of adam)")
     },
+    "A-adam-shuffled": (dataclasses.replace(A, optimizer="adam", batch=10),
+                        {"*": "compiled_epochs", "none": "reference", "scipy": "reference",
+                         "mkl-no-numba": "reference"}),
+    "B-adam": (dataclasses.replace(B, optimizer="adam"), {"*": "compiled_epochs",
+               "none": "reference", "scipy": "reference", "mkl-no-numba": "reference"}),
+    "C-adam": (dataclasses.replace(C, optimizer="adam"), {"*": "reference",
+               "mkl": "compiled_epochs", "old-mkl": "compiled_epochs"}),
     **{
         f"A-{flag}": (dataclasses.replace(A, **{flag: True}),
                       {"*": "fused_step", "none": "reference", "numba": "reference"})
@@ -153,8 +167,14 @@ def test_config_of_names_what_fit_knows() -> None:
     assert config("mse", mb.SGD(momentum=0.9)).optimizer == "momentum"
     assert config("mse", mb.SGD(momentum=0.9, nesterov=True)).optimizer == "nesterov"
     assert config("mse", "adam").optimizer == "adam"
-    assert config("mse", MySGD()).optimizer != "sgd"  # a subclass may update otherwise
+    assert config("mse", MySGD()).optimizer == "MySGD (a subclass of sgd)"  # may update otherwise
     assert plan(config("mse", MySGD()), MKL).path == "reference"
+
+    class MyAdam(mb.Adam):
+        pass
+
+    assert config("mse", MyAdam()).optimizer == "MyAdam (a subclass of adam)"
+    assert plan(config("mse", MyAdam()), MKL).path == "reference"
     assert config("mse", "sgd", MATBACKPROP_FAST="0").fast is False
     assert config("mse", "sgd", MATBACKPROP_BLAS="scipy").blas == "scipy"
 
@@ -250,10 +270,11 @@ def test_the_coverage_table_and_the_kernels_codes_agree() -> None:
     """A covered activation has a number in the kernels' branches; the numbers alone
     (compiled.ACTIVATION_CODES) never send an activation to a kernel."""
     from matbackprop._speed.compiled import ACTIVATION_CODES
+    from matbackprop._speed.updates import RULES
 
     for kernel, cover in COVERAGE.items():
         assert cover.hidden <= set(ACTIVATION_CODES), kernel
-        assert cover.optimizers == {"sgd"}, kernel
+        assert cover.optimizers <= set(RULES), kernel
     uncovered = dataclasses.replace(A, hidden=("softplus", "softplus"))
     assert plan(uncovered, MKL).path == "fused_step"
 
@@ -266,7 +287,7 @@ def test_plan_asks_for_the_capabilities_only_when_they_matter() -> None:
         asked.append(1)
         return MKL
 
-    assert plan(dataclasses.replace(A, optimizer="adam"), capabilities).path == "reference"
+    assert plan(dataclasses.replace(A, optimizer="rmsprop"), capabilities).path == "reference"
     assert plan(dataclasses.replace(A, fast=False), capabilities).path == "reference"
     assert asked == []
     assert plan(A, capabilities).path == "compiled_loops"

@@ -265,7 +265,7 @@ def fit(
         ),
         _speed.detect,
     )  # fmt: skip
-    compiled = _speed.epoch_trainer(chosen, net, X_, y_, loss_fn, eta, batch)
+    compiled = _speed.epoch_trainer(chosen, net, X_, y_, loss_fn, eta, batch, opt, state)
     fused_sgd = chosen.path == "fused_step"
     from ._speed import fast
 

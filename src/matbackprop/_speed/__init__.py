@@ -52,52 +52,62 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .paths import Capabilities, Config, Plan, detect, plan
+from .paths import Capabilities, Config, Plan, detect, optimizer_name, plan
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from ..losses import Loss
     from ..network import Network
+    from ..optimizers import Optimizer, OptimizerState
     from .compiled import EpochTrainer
 
 __all__ = ["Capabilities", "Config", "Plan", "compiled_trainer", "detect", "epoch_trainer", "plan"]
 
 
 def epoch_trainer(
-    chosen: Plan, net: Network, X: NDArray[Any], y: NDArray[Any], loss: Loss, eta: float, batch: int
-) -> EpochTrainer | None:
-    """The compiled trainer of a compiled ``chosen`` path (None for the others).
+    chosen: Plan, net: Network, X: NDArray[Any], y: NDArray[Any], loss: Loss, eta: float,
+    batch: int, optimizer: Optimizer | None = None, state: OptimizerState | None = None,
+) -> EpochTrainer | None:  # fmt: skip
+    """The compiled trainer of a compiled ``chosen`` path (None for the others), updating
+    by ``optimizer`` (plain SGD when None) with ``state``, bound to ``net.parameters()``.
 
     Shapes: ``X``: (n, n_0); ``y``: (n, n_L).
     """
     if not chosen.compiled:
         return None
     from ..losses import MSE
+    from ..optimizers import SGD
 
     sizes, acts = net.layer_sizes, [f.name for f in net._f]
     scale = 0.5 if isinstance(loss, MSE) and loss.half else 1.0
+    optimizer = SGD() if optimizer is None else optimizer
+    params = net.parameters()
+    rule = dict(
+        eta=eta, batch=batch, optimizer=optimizer, rule=optimizer_name(optimizer),
+        state=optimizer.bound_state(params) if state is None else state,
+    )  # fmt: skip
     if chosen.path == "compiled_loops":
         from . import compiled
 
         return compiled.Trainer(
-            net.parameters(), X, y, layer_sizes=sizes, activations=acts, bias=net.bias,
-            mse_scale=scale, eta=eta, batch=batch,
+            params, X, y, layer_sizes=sizes, activations=acts, bias=net.bias, mse_scale=scale,
+            **rule,
         )  # fmt: skip
     from . import blocked, compiled_blas  # import Numba
 
     settings: dict[str, Any] = dict(
-        layer_sizes=sizes, activations=acts, bias=net.bias, mse_scale=scale, eta=eta,
-        batch=batch, head="mse" if acts[-1] == "identity" else "softmax_ce",
+        layer_sizes=sizes, activations=acts, bias=net.bias, mse_scale=scale,
+        head="mse" if acts[-1] == "identity" else "softmax_ce", **rule,
     )  # fmt: skip
     if chosen.path == "blocked":
         # the network keeps the blocks' arrays for its next fit (see blocked.Trainer)
         trainer = blocked.Trainer(
-            net.parameters(), X, y, buffers=net.__dict__.get("_blocked_buffers"), **settings
+            params, X, y, buffers=net.__dict__.get("_blocked_buffers"), **settings
         )
         net.__dict__["_blocked_buffers"] = trainer.buffers
         return trainer
-    return compiled_blas.Trainer(net.parameters(), X, y, **settings)
+    return compiled_blas.Trainer(params, X, y, **settings)
 
 
 def compiled_trainer(

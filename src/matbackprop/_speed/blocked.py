@@ -66,6 +66,7 @@ from .compiled_blas import (
     parallel_parts,
 )
 from .fused import _mse_head, _softmax_cross_entropy, compiled_twice, parallel_ok
+from .updates import SGD
 
 Array = NDArray[np.floating]
 
@@ -192,7 +193,7 @@ class Trainer(EpochTrainer):
         done, status = kernel(
             self.addresses, self.T, bufs.R, self.X, self.y,
             np.empty(0, np.intp) if order is None else order, self.W, self.b, self.acts,
-            self.bias, self.head, self.scale, self.eta, self.batch, epochs, bufs.Xb, bufs.yb,
+            self.bias, self.head, self.scale, self.rule.c, self.batch, epochs, bufs.Xb, bufs.yb,
             bufs.O, bufs.S, bufs.G, bufs.Y, bufs.DL, bufs.gW, bufs.db, bufs.shares, bufs.P,
             bufs.PT, self.good_W, self.good_b, losses,
         )  # fmt: skip
@@ -315,14 +316,16 @@ def _pack_job(addr: Any, Ws: Any, P: Any, PT: Any, R: int, j: int) -> None:
 
 def _run_epochs(
     addr: Any, threads: int, R: int, X: Any, y: Any, order: Any, Ws: Any, bs: Any, acts: Any,
-    bias: bool, head: int, scale: float, eta: Any, batch: int, n_epochs: int, Xb: Any,
+    bias: bool, head: int, scale: float, c: Any, batch: int, n_epochs: int, Xb: Any,
     yb: Any, O: Any, S: Any, G: Any, Y: Any, DL: Any, gW: Any, db: Any, shares: Any, P: Any,
     PT: Any, good_W: Any, good_b: Any, losses: Any,
 ) -> tuple[int, int]:  # fmt: skip
     """Mini-batch (or full-batch) gradient descent over ``n_epochs`` epochs, each batch's
     rows split between up to ``threads`` threads and run in blocks of ``R`` rows.
-    ``order``: the rows' order for one epoch, or empty for the rows as they are."""
+    ``order``: the rows' order for one epoch, or empty for the rows as they are. Plain SGD
+    only (``paths.COVERAGE``): ``c`` is its :class:`.updates.Rule` coefficients, η first."""
     L = len(Ws)
+    eta = c[0]
     n = X.shape[0]
     for epoch in range(n_epochs):
         for k in range(L):  # the last good weights, restored on divergence
@@ -354,9 +357,12 @@ def _run_epochs(
                 return epoch, DIVERGED_LOSS
             total += value * m
             # W_L, b_L and b_{L-1}: the threads' sums
-            _descend(Ws[L - 1], gW, bs[L - 1], db[L - 1], bias, parts, eta)
+            _descend(
+                Ws[L - 1], gW, bs[L - 1], db[L - 1], bias, parts, SGD, c, 0.0, eta, Ws[L - 1],
+                Ws[L - 1], bs[L - 1], bs[L - 1],
+            )  # fmt: skip
             if bias:
-                _descend_bias(bs[L - 2], db[L - 2], parts, eta)
+                _descend_bias(bs[L - 2], db[L - 2], parts, SGD, c, 0.0, eta, bs[L - 2], bs[L - 2])
             for k in range(L - 2, -1, -1):  # W_{k+1}, d_{k+1} in O[k]
                 d = O[k][:m]
                 if k > 0:  # d_k against the old W_{k+1}ᵀ, packed as the step began
@@ -367,7 +373,9 @@ def _run_epochs(
                             addr, d, PT[k], O[k - 1], acts[k - 1], G, db[k - 1], lo, hi, t, R
                         )
                     if bias:
-                        _descend_bias(bs[k - 1], db[k - 1], parts, eta)
+                        _descend_bias(
+                            bs[k - 1], db[k - 1], parts, SGD, c, 0.0, eta, bs[k - 1], bs[k - 1]
+                        )
                 else:
                     _update(addr[_GEMM], Ws[0], X_m, d, eta)  # W_1 ← W_1 − η·Xᵀ·d_1
         losses[epoch] = total / n

@@ -1,4 +1,4 @@
-"""Many epochs of plain gradient descent in one compiled call, for tiny networks.
+"""Many epochs of gradient descent in one compiled call, for tiny networks.
 
 A NumPy step of the seed's 2-2-2-1 network makes about forty calls of a microsecond each
 around less than a microsecond of arithmetic, and the fit loop adds its own Python per
@@ -16,23 +16,26 @@ NumPy sums pairwise and BLAS in blocks), so the numbers equal the NumPy path's t
 rounding, not bitwise: ``tests/test_compiled.py`` bounds the difference of the trained
 weights at 1e-12 (float64, relative).
 
-Supported: plain SGD (no momentum), MSE with an identity output, hidden activations in
-:data:`ACTIVATION_CODES`, biases or not, rows in order. Larger networks, and shuffled rows,
-go to the compiled epochs with BLAS products of :mod:`matbackprop._speed.compiled_blas`;
-anything else to the NumPy loop.
+Supported: plain SGD, momentum, Nesterov and Adam (:mod:`.updates`); MSE with an identity
+output; hidden activations in :data:`ACTIVATION_CODES`; biases or not; rows in order. Larger
+networks, and shuffled rows, go to the compiled epochs with BLAS products of
+:mod:`matbackprop._speed.compiled_blas`; anything else to the NumPy loop.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from . import limits
 from . import paths as _plan
+
+if TYPE_CHECKING:
+    from ..optimizers import Optimizer, OptimizerState
 
 Array = NDArray[np.floating]
 
@@ -66,8 +69,15 @@ def epochs_per_call(n: int, layer_sizes: tuple[int, ...]) -> int:
 
 class EpochTrainer:
     """What a compiled trainer keeps for one ``fit`` call, beside its own buffers: the
-    network's parameters (updated in place), its activations as codes, η in the weights'
-    dtype and the weights of the last complete epoch, restored on divergence."""
+    network's parameters (updated in place), its activations as codes, the update rule
+    (:class:`.updates.Rule`, η in the weights' dtype), the optimizer's state, whose slots
+    the kernel updates in place and whose step count ``t`` it reads as each call starts,
+    and the weights of the last complete epoch, restored on divergence.
+
+    Shapes: ``slots_W[s][k-1]``: (n_{k-1}, n_k), ``slots_b[s][k-1]``: (n_k,), slot ``s`` of
+    the rule (momentum's velocity; Adam's m, then v); the parameters themselves stand in
+    for slots a rule does not have (never read).
+    """
 
     per_call: int  # epochs per run() when the rows are in order
     # whether the kernel copies the weights into good_W as each epoch starts (else here,
@@ -85,18 +95,36 @@ class EpochTrainer:
         mse_scale: float,
         eta: float,
         batch: int,
+        optimizer: Optimizer | None = None,
+        state: OptimizerState | None = None,
+        rule: str = "sgd",
     ) -> None:
-        """``activations``: every layer's; the output's is handled by the kernel's loss."""
+        """``activations``: every layer's; the output's is handled by the kernel's loss.
+        ``optimizer``, ``state``: the ``fit`` call's, ``rule`` its name in
+        :data:`.updates.RULES` (None and ``"sgd"``: plain SGD, whose state has no slots)."""
+        from ..optimizers import SGD, OptimizerState
+        from .updates import Rule
+
         dt = X.dtype
         L = len(layer_sizes) - 1
         self.W = tuple(params[:L])
         # without biases the kernels still take arrays (of zeros, never read)
         self.b = tuple(params[L:]) if bias else tuple(np.zeros(s, dt) for s in layer_sizes[1:])
+        self.state = OptimizerState() if state is None else state
+        self.rule = Rule(rule, SGD() if optimizer is None else optimizer, eta, dt)
+        names = optimizer.slot_names() if optimizer is not None else ()  # velocity; m, v
+        self.slots_W = tuple(
+            tuple(self.state.slots[names[i]][:L]) if i < len(names) else self.W for i in range(2)
+        )
+        self.slots_b = tuple(
+            tuple(self.state.slots[names[i]][L:]) if i < len(names) and bias else self.b
+            for i in range(2)
+        )
         hidden = [ACTIVATION_CODES[a] for a in activations[:-1]]
         self.acts = np.array([*hidden, ACTIVATION_CODES["identity"]], np.int64)
         self.bias = bias
         self.scale = float(mse_scale)
-        self.eta = dt.type(eta)  # η in the weights' dtype, as NumPy's `eta * dW` uses it
+        self.eta = self.rule.eta  # η in the weights' dtype, as NumPy's `eta * dW` uses it
         self.batch = batch
         self.good_W, self.good_b = self.room_for_good_weights()
         if not self.saves_at_epoch_start:
@@ -148,8 +176,10 @@ class Trainer(EpochTrainer):
         if order is not None:
             raise ValueError("order: the compiled loops take the rows in order")
         losses = np.empty(epochs, np.float64)
+        r = self.rule
         done, status = _kernel()(
-            self.XT, self.yT, self.W, self.b, self.acts, self.bias, self.scale, self.eta,
+            self.XT, self.yT, self.W, self.b, self.acts, self.bias, self.scale, r.code, r.c,
+            r.beta1, r.beta2, float(r.eta_float), self.state.t, self.slots_W, self.slots_b,
             self.batch, epochs, self.OT, self.dT, self.good_W, self.good_b, losses,
         )  # fmt: skip
         return self.outcome(losses, done, status)

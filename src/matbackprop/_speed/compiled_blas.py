@@ -21,7 +21,8 @@ neuron as an outer product. The numbers equal the NumPy path's to rounding, not 
 order): ``tests/test_compiled_blas.py`` bounds the trained weights' difference at 1e-12
 (float64, relative).
 
-Supported: plain SGD; MSE with an identity output or cross-entropy with a softmax output;
+Supported: plain SGD, momentum, Nesterov and Adam (:mod:`.updates`; only plain SGD updates
+inside a product); MSE with an identity output or cross-entropy with a softmax output;
 hidden activations in :data:`ACTIVATION_CODES`; rows in order or shuffled (:func:`fit`
 draws their order from its generator as the NumPy path does).
 """
@@ -44,6 +45,7 @@ from . import paths as _plan
 from .cblas import NO_TRANS, TRANS
 from .compiled import DIVERGED_LOSS, DIVERGED_WEIGHTS, OK, EpochTrainer
 from .fused import _mse_head, _softmax_cross_entropy, compiled_twice, parallel_ok
+from .updates import SGD, adam_step, update
 from .vecmath import sigmoid, tanh
 
 Array = NDArray[np.floating]
@@ -117,8 +119,8 @@ class Trainer(EpochTrainer):
         self.O = tuple(np.empty((T, rows, s), dt) for s in layer_sizes[1:])
         self.D = tuple(np.empty((T, rows, s), dt) for s in layer_sizes[1:])
         self.G = np.empty((T, rows * width), dt)
-        # one part with MKL updates in place (gemm with β = 1): no ∂L/∂W_k to keep
-        in_place = T == 1 and self.gemm != 0
+        # one part with MKL and plain SGD updates in place (gemm with β = 1): no ∂L/∂W_k to keep
+        in_place = T == 1 and self.gemm != 0 and self.rule.in_product
         self.dW = tuple(np.empty((T, 0, 0) if in_place else (T, *W.shape), dt) for W in self.W)
         self.db = tuple(np.empty((T, s), dt) for s in layer_sizes[1:])
         self.shares = np.empty(T, np.float64)  # each part's share of a batch's loss
@@ -135,11 +137,13 @@ class Trainer(EpochTrainer):
             raise ValueError(f"epochs: one epoch per row order, got {epochs}")
         losses = np.empty(epochs, np.float64)
         kernel = _run_epochs_par if self.parts > 1 and parallel_ok() else _run_epochs_ser
+        r = self.rule
         done, status = kernel(
             self.gemm, self.set_threads, self.parts, self.X, self.y,
             self._in_order if order is None else order, self.W, self.b, self.acts, self.bias,
-            self.head, self.scale, self.eta, self.batch, epochs, self.Xb, self.yb, self.O,
-            self.D, self.G, self.dW, self.db, self.shares, self.good_W, self.good_b, losses,
+            self.head, self.scale, r.code, r.c, r.beta1, r.beta2, r.eta_float, self.state.t,
+            self.slots_W, self.slots_b, self.batch, epochs, self.Xb, self.yb, self.O, self.D,
+            self.G, self.dW, self.db, self.shares, self.good_W, self.good_b, losses,
         )  # fmt: skip
         return self.outcome(losses, done, status)
 
@@ -369,11 +373,15 @@ def _part(
 
 def _run_epochs(
     gemm: int, set_threads: int, parts_max: int, X: Any, y: Any, order: Any, Ws: Any,
-    bs: Any, acts: Any, bias: bool, head: int, scale: float, eta: Any, batch: int,
+    bs: Any, acts: Any, bias: bool, head: int, scale: float, rule: int, c: Any,
+    beta1: float, beta2: float, eta: float, t: int, slots_W: Any, slots_b: Any, batch: int,
     n_epochs: int, Xb: Any, yb: Any, O: Any, D: Any, G: Any, dW: Any, db: Any, shares: Any,
     good_W: Any, good_b: Any, losses: Any,
 ) -> tuple[int, int]:  # fmt: skip
     """Mini-batch (or full-batch) gradient descent over ``n_epochs`` epochs.
+
+    ``rule``, ``c``, ``beta1``, ``beta2``, ``eta`` (float64), ``t`` and the slots: the update
+    rule and the optimizer's state, as :func:`.compiled_loops.run_epochs` takes them.
 
     ``order``: the rows' order for one epoch, or empty for the rows as they are. Each batch
     is cut into up to ``parts_max`` parts of rows, whose passes run in parallel, each on
@@ -383,6 +391,7 @@ def _run_epochs(
     """
     L = len(Ws)
     n = X.shape[0]
+    cast = np.empty(1, X.dtype)  # rounds a float64 to the arrays' dtype
     for epoch in range(n_epochs):
         total = 0.0
         for s in range(0, n, batch):
@@ -390,22 +399,31 @@ def _run_epochs(
             X_m, y_m = batch_rows(X, y, order, s, m, Xb, yb)
             parts = max(1, min(parts_max, m // _PART_ROWS))
             rows = -(-m // parts)
-            in_place = parts == 1 and gemm != 0
-            step = eta if in_place else X.dtype.type(0)  # η for an update inside the part
-            for t in numba.prange(parts):
-                lo, hi = t * rows, min(m, (t + 1) * rows)
-                shares[t] = _part(
+            in_place = parts == 1 and gemm != 0 and rule == SGD
+            cast[0] = 0.0
+            eta_part = c[0] if in_place else cast[0]  # η for an update inside the part
+            t += 1
+            s_adam, root64 = adam_step(rule, eta, beta1, beta2, t)
+            cast[0] = root64
+            root = cast[0]  # √(1−β2ᵗ) in the weights' dtype
+            for part in numba.prange(parts):
+                lo, hi = part * rows, min(m, (part + 1) * rows)
+                shares[part] = _part(
                     gemm, set_threads, X_m[lo:hi], y_m[lo:hi], Ws, bs, acts, bias, head, scale,
-                    m, step, O, D, G, dW, db, t,
+                    m, eta_part, O, D, G, dW, db, part,
                 )  # fmt: skip
             value = _batch_loss(shares, parts, epoch, losses, good_W, Ws, good_b, bs)
             if not math.isfinite(value):
                 return epoch, DIVERGED_LOSS
             total += value * m
             if not in_place:
-                # W_k ← W_k − η·∂L/∂W_k, b_k ← b_k − η·∂L/∂b_k, the parts' gradients summed
+                # W_k ← W_k − η·∂L/∂W_k, b_k ← b_k − η·∂L/∂b_k (or the optimizer's rule), the
+                # parts' gradients summed
                 for k in range(L):
-                    _descend(Ws[k], dW[k], bs[k], db[k], bias, parts, eta)
+                    _descend(
+                        Ws[k], dW[k], bs[k], db[k], bias, parts, rule, c, s_adam, root,
+                        slots_W[0][k], slots_W[1][k], slots_b[0][k], slots_b[1][k],
+                    )  # fmt: skip
         losses[epoch] = total / n
         if not _all_finite(Ws, bs):
             _copy(good_W, Ws, good_b, bs)
@@ -444,27 +462,37 @@ def _all_finite(Ws: Any, bs: Any) -> bool:
 
 
 @_jit
-def _descend(W: Any, dW: Any, b: Any, db: Any, bias: bool, parts: int, eta: Any) -> None:
-    """``W ← W − η·Σ_t dW[t]``, and ``b`` likewise. Shapes: dW (T, n_{k-1}, n_k)."""
+def _descend(
+    W: Any, dW: Any, b: Any, db: Any, bias: bool, parts: int, rule: int, c: Any, s: float,
+    root: Any, A_W: Any, B_W: Any, A_b: Any, B_b: Any,
+) -> None:  # fmt: skip
+    """``W ← W − η·Σ_t dW[t]``, and ``b`` likewise, or rule ``rule`` of :mod:`.updates` with
+    its slots ``A_W``, ``B_W`` (``A_b``, ``B_b``) and step coefficients ``s``, ``root``.
+    Shapes: dW (T, n_{k-1}, n_k)."""
     n_prev, n_k = W.shape
     for p in range(n_prev):
         for j in range(n_k):
             g = dW[0, p, j]
             for t in range(1, parts):
                 g += dW[t, p, j]
-            W[p, j] -= eta * g
+            update(rule, W, p, j, g, A_W, B_W, c, s, root)
     if bias:
-        _descend_bias(b, db, parts, eta)
+        _descend_bias(b, db, parts, rule, c, s, root, A_b, B_b)
 
 
 @_jit
-def _descend_bias(b: Any, db: Any, parts: int, eta: Any) -> None:
-    """``b ← b − η·Σ_t db[t]``. Shapes: b (n_k,), db (T, n_k)."""
-    for j in range(b.shape[0]):
+def _descend_bias(
+    b: Any, db: Any, parts: int, rule: int, c: Any, s: float, root: Any, A_b: Any, B_b: Any
+) -> None:  # fmt: skip
+    """``b ← b − η·Σ_t db[t]``, or rule ``rule``, as :func:`_descend`.
+    Shapes: b (n_k,), db (T, n_k)."""
+    n_k = b.shape[0]
+    b2, A2, B2 = b.reshape((1, n_k)), A_b.reshape((1, n_k)), B_b.reshape((1, n_k))
+    for j in range(n_k):
         g = db[0, j]
         for t in range(1, parts):
             g += db[t, j]
-        b[j] -= eta * g
+        update(rule, b2, 0, j, g, A2, B2, c, s, root)
 
 
 @_jit

@@ -15,6 +15,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from .updates import adam_step, update
 from .vecmath import sigmoid, tanh
 
 
@@ -26,10 +27,15 @@ from .vecmath import sigmoid, tanh
     fastmath={"reassoc", "contract"},
 )
 def run_epochs(
-    XT: Any, yT: Any, Ws: Any, bs: Any, acts: Any, bias: bool, scale: float, eta: Any,
+    XT: Any, yT: Any, Ws: Any, bs: Any, acts: Any, bias: bool, scale: float, rule: int,
+    coef: Any, beta1: float, beta2: float, eta: float, t: int, slots_W: Any, slots_b: Any,
     batch: int, n_epochs: int, OT: Any, dT: Any, good_W: Any, good_b: Any, losses: Any,
 ) -> tuple[int, int]:  # fmt: skip
     """Full-batch or in-order mini-batch gradient descent; Numba compiles this function.
+
+    ``rule``, ``coef``, ``beta1``, ``beta2``, ``eta`` (float64): the update rule of
+    :mod:`.updates` (:class:`.updates.Rule`); ``t``: the optimizer's steps before this call;
+    ``slots_W[s][k]``, ``slots_b[s][k]``: its slots, updated in place.
 
     Every array is transposed: ``XT``: (n_0, n), ``OT[k-1]`` = O_kᵀ: (n_k, m),
     ``dT[k-1]`` = d_kᵀ = (∂L/∂H_k)ᵀ: (n_k, m), for a batch of m rows starting at row s.
@@ -52,6 +58,10 @@ def run_epochs(
         total = 0.0
         for s in range(0, n, batch):
             m = min(batch, n - s)
+            t += 1
+            step, root64 = adam_step(rule, eta, beta1, beta2, t)
+            cast[0] = root64
+            root = cast[0]  # √(1−β2ᵗ) in the weights' dtype
             # Forward: H_kᵀ = W_kᵀ·O_{k-1}ᵀ + b_k, O_k = f_k(H_k), O_k written over H_k
             for k in range(L):
                 W, b, HT, f = Ws[k], bs[k], OT[k], acts[k]
@@ -124,14 +134,18 @@ def run_epochs(
                         acc = zero
                         for i in range(m):
                             acc += o[i] * dj[i]  # (∂L/∂W_k)ₚⱼ = Σ_i (O_{k-1})ᵢₚ dᵢⱼ
-                        W[p, j] -= eta * acc
+                        # W_k ← W_k − η·∂L/∂W_k, or momentum's or Adam's rule
+                        update(rule, W, p, j, acc, slots_W[0][k], slots_W[1][k], coef, step, root)
                 if bias:
+                    b2 = b.reshape((1, b.shape[0]))  # (1, n_k): a row for update()
+                    A_b = slots_b[0][k].reshape((1, b.shape[0]))
+                    B_b = slots_b[1][k].reshape((1, b.shape[0]))
                     for j in range(W.shape[1]):
                         dj = d[j]
                         acc = zero
                         for i in range(m):
                             acc += dj[i]  # (∂L/∂b_k)ⱼ = Σ_i dᵢⱼ
-                        b[j] -= eta * acc
+                        update(rule, b2, 0, j, acc, A_b, B_b, coef, step, root)
         losses[epoch] = total / n
         finite = True
         for k in range(L):  # a sum is finite only if every entry is (as training._all_finite)

@@ -36,6 +36,7 @@ __all__ = [
     "detect",
     "is_tiny",
     "n_weights",
+    "optimizer_name",
     "plan",
 ]
 
@@ -59,11 +60,15 @@ _F_FROM_O = frozenset({"identity", "sigmoid", "tanh", "relu"})
 _MSE_HEADS = frozenset({("mse", "identity"), ("mse_half", "identity")})
 _CE_HEAD = frozenset({("cross_entropy", "softmax")})
 
+# the update rules of matbackprop._speed.updates (its RULES), one entry at a time
+_RULES = frozenset({"sgd", "momentum", "nesterov", "adam"})
+
 #: Which kernel covers what: a configuration outside a kernel's row never reaches it.
 COVERAGE: Mapping[str, Coverage] = {
-    "compiled_loops": Coverage(_F_FROM_O, _MSE_HEADS),  # compiled_loops.run_epochs
-    "compiled_epochs": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD),  # compiled_blas
-    "blocked": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD),  # blocked, compiled_blas's passes
+    "compiled_loops": Coverage(_F_FROM_O, _MSE_HEADS, _RULES),  # compiled_loops.run_epochs
+    "compiled_epochs": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD, _RULES),  # compiled_blas
+    # blocked and compiled_blas's passes; its updates are inside MKL's products
+    "blocked": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD),
 }
 
 
@@ -116,7 +121,6 @@ class Config:
         """The configuration of a ``fit`` call on checked training data ``X`` (n, n_0)."""
         from .. import _xp
         from ..losses import MSE, CrossEntropy
-        from ..optimizers import SGD
 
         if type(loss) is MSE:
             loss_name = "mse_half" if loss.half else "mse"
@@ -124,14 +128,7 @@ class Config:
             loss_name = "cross_entropy"
         else:
             loss_name = str(loss.to_config().get("name", type(loss).__name__))
-        if type(optimizer) is SGD and optimizer.momentum == 0:
-            opt_name = "sgd"
-        elif isinstance(optimizer, SGD) and optimizer.momentum:
-            opt_name = "nesterov" if optimizer.nesterov else "momentum"
-        elif type(optimizer).__name__ != "SGD" and optimizer.name == "sgd":
-            opt_name = f"{type(optimizer).__name__} (a subclass of SGD)"  # may update otherwise
-        else:
-            opt_name = str(optimizer.name)
+        opt_name = optimizer_name(optimizer)
         names = [f.name for f in net._f]
         return cls(
             layer_sizes=tuple(net.layer_sizes), hidden=tuple(names[:-1]), output=names[-1],
@@ -143,6 +140,19 @@ class Config:
             fast=environ.get("MATBACKPROP_FAST", "1") != "0",
             blas=environ.get("MATBACKPROP_BLAS", ""),
         )  # fmt: skip
+
+
+def optimizer_name(optimizer: Optimizer) -> str:
+    """``"sgd"`` (plain), ``"momentum"``, ``"nesterov"``, ``"adam"``, ... for the library's
+    own classes; a subclass, which may update otherwise, is named as such."""
+    from .. import optimizers
+
+    cls = type(optimizer)
+    if getattr(optimizers, cls.__name__, None) is not cls:
+        return f"{cls.__name__} (a subclass of {optimizer.name})"
+    if isinstance(optimizer, optimizers.SGD) and optimizer.momentum:
+        return "nesterov" if optimizer.nesterov else "momentum"
+    return str(optimizer.name)
 
 
 @dataclass(frozen=True)
@@ -238,8 +248,8 @@ def plan(config: Config, capabilities: Capabilities | Callable[[], Capabilities]
         return Plan("reference", "MATBACKPROP_FAST=0")
     if not c.numpy:
         return Plan("reference", "data not in NumPy arrays")
-    if c.optimizer != "sgd":
-        return Plan("reference", f"optimizer {c.optimizer}: the fast paths are plain SGD's")
+    if c.optimizer != "sgd" and not any(c.optimizer in k.optimizers for k in COVERAGE.values()):
+        return Plan("reference", f"optimizer {c.optimizer}: no kernel has its update rule")
     if c.track_gradients:
         return Plan("reference", "track_gradients needs the gradients")
     if c.frozen:
@@ -248,6 +258,8 @@ def plan(config: Config, capabilities: Capabilities | Callable[[], Capabilities]
     compiled = _compiled_path(c, caps)
     if isinstance(compiled, Plan):
         return compiled
+    if c.optimizer != "sgd":
+        return Plan("reference", f"optimizer {c.optimizer}; {compiled}")
     if caps.scipy or caps.mkl:
         return Plan("fused_step", f"plain SGD, updates fused into gemm; {compiled}")
     return Plan("reference", f"plain SGD without SciPy or MKL; {compiled}")

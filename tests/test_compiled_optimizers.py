@@ -1,0 +1,137 @@
+"""Every update rule of the compiled kernels (matbackprop._speed.updates) trains as the
+reference path does, through ``fit``.
+
+For each optimizer × head × batching × dtype, on a random architecture, ``fit`` runs twice:
+on the path :func:`matbackprop._speed.paths.plan` chooses, and with ``MATBACKPROP_FAST=0``
+(the optimizers of :mod:`matbackprop.optimizers`, in NumPy). The weights, the optimizer's
+slots (velocity; Adam's moments), its step count and the losses must agree to 1e-12
+(relative, float64) or to float32 rounding; the kernels sum in another order, so not
+bitwise. The grid's kernel is the one ``plan`` names for it, checked on the same grid.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+
+import matbackprop as mb
+from matbackprop import _speed
+from matbackprop._speed.paths import Config, plan
+from matbackprop.losses import get_loss
+
+pytest.importorskip("numba", reason="the compiled kernels need the 'fast' extra (numba)")
+
+OPTIMIZERS = {
+    "sgd": mb.SGD,
+    "momentum": lambda: mb.SGD(momentum=0.9),
+    "nesterov": lambda: mb.SGD(momentum=0.8, nesterov=True),
+    "adam": mb.Adam,
+    "adam-v_hat": lambda: mb.Adam(beta1=0.8, beta2=0.99, epsilon_on="v_hat"),
+}
+HEADS = {  # (output activation, loss)
+    "mse": ("identity", "mse"),
+    "mse_half": ("identity", "mse_half"),
+    "softmax-ce": ("softmax", "cross_entropy"),
+}
+BATCHING = {  # fit's batch_size and shuffle
+    "full": (None, False),
+    "in-order-7": (7, False),
+    "shuffled-16": (16, True),  # fit's default: a new permutation each epoch
+}
+GRID = list(itertools.product(OPTIMIZERS, HEADS, BATCHING))
+
+
+def _problem(case: int, head: str, dtype: Any) -> tuple[list[int], str, bool, Any, Any]:
+    """A random architecture (1-3 layers, widths 1-6, or the seed's for case 0), its hidden
+    activation, bias, and data of 48 rows."""
+    rng = np.random.default_rng(case)
+    L = int(rng.integers(1, 4))
+    sizes = [int(w) for w in rng.integers(1, 7, L + 1)]
+    if head == "softmax-ce":
+        sizes[-1] = max(sizes[-1], 2)
+    act = str(rng.choice(["sigmoid", "tanh", "relu", "identity"]))
+    bias = bool(rng.integers(0, 2))
+    X = rng.standard_normal((48, sizes[0]))
+    if head == "softmax-ce":
+        y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], 48)]
+    else:
+        y = np.tanh(X[:, :1] - 0.5 * X[:, -1:]) * np.linspace(1.0, 0.5, sizes[-1])
+    return sizes, act, bias, X.astype(dtype), y.astype(dtype)
+
+
+def _rel(a: Any, b: Any) -> float:
+    scale = max(float(np.max(np.abs(b))), 1e-300)
+    return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)))) / scale
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize(("opt", "head", "batching"), GRID)
+def test_each_rule_head_and_batching_equals_the_reference_path(
+    monkeypatch: pytest.MonkeyPatch, opt: str, head: str, batching: str, dtype: Any
+) -> None:
+    case = GRID.index((opt, head, batching))
+    sizes, act, bias, X, y = _problem(case, head, dtype)
+    output, loss = HEADS[head]
+    batch, shuffle = BATCHING[batching]
+    eta = 0.01 if opt.startswith("adam") else 0.05
+    runs = []
+    for switch in ("1", "0"):
+        monkeypatch.setenv("MATBACKPROP_FAST", switch)
+        net = mb.Network(sizes, act, output, bias=bias, seed=case, dtype=dtype)
+        optimizer = OPTIMIZERS[opt]()
+        history = net.fit(
+            X, y, loss=loss, optimizer=optimizer, learning_rate=eta, epochs=30,
+            batch_size=batch, shuffle=shuffle, seed=7, progress=False,
+        )  # fmt: skip
+        runs.append((net, optimizer, history))
+    (net, optimizer, history), (ref, ref_opt, ref_history) = runs
+
+    # the path is plan's, and a compiled kernel's whenever Numba is here
+    monkeypatch.setenv("MATBACKPROP_FAST", "1")
+    config = Config.of(
+        net, X, get_loss(loss), OPTIMIZERS[opt](), batch=min(batch or 48, 48), shuffle=shuffle
+    )
+    chosen = plan(config, _speed.detect())
+    assert history.path == str(chosen)
+    assert chosen.path in ("compiled_loops", "compiled_epochs"), chosen
+    assert ref_history.path.startswith("reference")
+
+    tolerance = 1e-12 if dtype == np.float64 else 1e-4  # float32: rounding, another order
+    for p, q in zip(net.parameters(), ref.parameters()):
+        assert p.dtype == q.dtype == dtype
+        assert _rel(p, q) <= tolerance
+    assert optimizer.state.t == ref_opt.state.t == 30 * -(-48 // (batch or 48))
+    assert set(optimizer.state.slots) == set(ref_opt.state.slots)
+    for name, slots in optimizer.state.slots.items():
+        for a, b in zip(slots, ref_opt.state.slots[name]):
+            # a slot is compared with its largest entry: float32 sums of near-cancelling
+            # gradients keep only an absolute accuracy
+            assert _rel(a, b) <= (1e-11 if dtype == np.float64 else 1e-2), name
+    assert _rel(history.loss, ref_history.loss) <= tolerance
+
+
+def test_a_fit_continues_the_state_of_a_compiled_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two compiled fit calls with one Adam continue t and the moments as one call does."""
+    sizes, act, bias, X, y = _problem(1, "mse", np.float64)
+    nets = [mb.Network(sizes, act, bias=bias, seed=0) for _ in range(2)]
+    opts = [mb.Adam(), mb.Adam()]
+    settings: dict[str, Any] = {"learning_rate": 0.01, "progress": False, "shuffle": False}
+    h = nets[0].fit(X, y, optimizer=opts[0], epochs=5, **settings)
+    nets[1].fit(X, y, optimizer=opts[1], epochs=2, **settings)
+    nets[1].fit(X, y, optimizer=opts[1], epochs=3, **settings)
+    assert h.path.startswith("compiled")
+    assert opts[0].state.t == opts[1].state.t == 5
+    for p, q in zip(nets[0].parameters(), nets[1].parameters()):
+        assert _rel(p, q) <= 1e-14
+    # and from the compiled state, the reference path's next step is Adam's sixth
+    monkeypatch.setenv("MATBACKPROP_FAST", "0")
+    ref = nets[0].copy()
+    ref_opt = mb.Adam()
+    ref_opt.load_state_dict(opts[0].state_dict())
+    nets[0].fit(X, y, optimizer=opts[0], epochs=1, **settings)
+    ref.step(X, y, "mse", 0.01, optimizer=ref_opt)
+    for p, q in zip(nets[0].parameters(), ref.parameters()):
+        assert _rel(p, q) <= 1e-14
