@@ -55,7 +55,12 @@ def _optimizer(
         mu = 0.9 if momentum is None else momentum
         return SGD(momentum=mu, nesterov=name == "nesterov")
     if name == "adam":
-        settings = {"beta1": beta1, "beta2": beta2, "epsilon": eps, "epsilon_on": epsilon_on}
+        settings: dict[str, Any] = {
+            "beta1": beta1,
+            "beta2": beta2,
+            "epsilon": eps,
+            "epsilon_on": epsilon_on,
+        }
         return Adam(**{k: v for k, v in settings.items() if v is not None})
     return name
 
