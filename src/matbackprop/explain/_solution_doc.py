@@ -298,8 +298,8 @@ def _optimizer_paras(sol: Solution, style: _doc.Style, p: int) -> list[_doc.Bloc
     lang, rule = sol.lang, sol.problem.rule
     out: list[_doc.Block] = []
 
-    def num(x: Any) -> str:
-        return f"⟦{_doc.num_text(x, style, p)}|{_doc.num_latex(x, style, p)}⟧"
+    def num(x: Any) -> str:  # a setting, typed as a decimal (0.9, 1e-8): shown as one
+        return f"⟦{_doc.num_text(x, 'decimal', p)}|{_doc.num_latex(x, 'decimal', p)}⟧"
 
     if rule.kind in ("momentum", "nesterov"):
         out.append(para(tr(lang, f"s_opt_{rule.kind}", mu=num(rule.momentum))))
