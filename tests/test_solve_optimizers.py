@@ -364,7 +364,10 @@ def test_order_row_is_batch_size_1() -> None:
     [
         ({"batch_size": 4}, "batch_size must be at most the 3 rows of X, got 4"),
         ({"batch_size": 0}, "batch_size must be a positive integer"),
-        ({"batch_size": 2, "order": "row"}, "order='row' takes one row per step"),
+        (
+            {"batch_size": 2, "order": "row"},
+            "batch_size must be 1 (or None) with order 'row', got 2",
+        ),
         ({"update": "middle"}, "update must be 'after' or 'layerwise', got 'middle'"),
         ({"optimizer": "rmsprop"}, "optimizer must be one of sgd, gd, momentum, nesterov, adam"),
         ({"optimizer": mb.RMSprop()}, "optimizer 'rmsprop' has no worked solution"),
@@ -521,6 +524,7 @@ def test_cli_momentum_check_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
         (["--optimizer", "momentum", "--beta1", "0.5"], "--beta1 needs --optimizer adam"),
         (["--optimizer", "momentum", "--momentum", "1.5"], "--momentum must be in [0, 1)"),
         (["--batch-size", "3"], "--batch-size must be at most the 2 rows of X, got 3"),
+        (["--batch-size", "2", "--order", "row"], "--batch-size must be 1 (or None) with"),
         (["--update", "sideways"], "Invalid value for '--update'"),
     ],
     ids=[
@@ -529,6 +533,7 @@ def test_cli_momentum_check_exit_codes(capsys: pytest.CaptureFixture[str]) -> No
         "beta1-for-momentum",
         "momentum-range",
         "batch",
+        "batch-and-row",
         "update",
     ],
 )

@@ -72,7 +72,8 @@ class Solution(_doc.Document):
         Args:
             values: any value the solution shows, by the names in docs/explain.md
                 (``H1``, ``O2``, ``y_hat``, ``L``, ``d2`` or ``dL/dH2``, ``dW3`` or ``∂L/∂W3``,
-                ``fp1`` or ``f'(H1)``, ``W2@2`` for W2 after step 2, …), as ``"1/4,1/4;0,0"``,
+                ``fp1`` or ``f'(H1)``, ``W2@2`` for W2 after step 2, the optimizer's state
+                ``v2``, ``m3``, ``s3``, ``mhat3``, ``vb1``, …), as ``"1/4,1/4;0,0"``,
                 numbers or nested lists.
             tolerance: besides the rounding of the places written, accept a difference up
                 to this bound (``1e-3``) or this share of the value (``"1%"``).
@@ -218,7 +219,8 @@ def solve(
             per step in turn (stochastic gradient descent).
         weights, biases: initial ``W_k`` / ``b_k`` (fractions allowed) instead of ``net``'s.
         exact: ``"auto"`` uses exact arithmetic when the inputs are short fractions or
-            decimals, and decimals from the step where an activation leaves the rationals;
+            decimals, and decimals from the step where a value (an activation, Adam's square root)
+            leaves the rationals;
             ``True`` insists on exact numbers (an error names the step where that is
             impossible); ``False`` works in float64. Exact values print as fractions, or as
             exact decimals when the inputs were typed as decimals.
@@ -277,7 +279,7 @@ def solve(
     if B is not None and n < B:
         raise ConfigError(f"batch_size must be at most the {n} rows of X, got {batch_size}")
     if B is not None and order == "row" and B != 1:
-        raise ConfigError(f"order='row' takes one row per step, but batch_size is {batch_size}")
+        raise ConfigError(f"batch_size must be 1 (or None) with order 'row', got {batch_size}")
 
     L = net.n_layers
     # The data decide how exact numbers print; η alone (0.1) does not.
