@@ -437,14 +437,18 @@ def _documents(lang: str) -> dict[str, Any]:
         learning_rate="1/4",
         lang=lang,
     )
-    return {
+    docs = {
         "momentum-layerwise": solve(
             net, **common, optimizer="momentum", update="layerwise", batch_size=2
         ),
         "nesterov": solve(net, **common, optimizer="nesterov", steps=2),
         "adam": solve(net, **common, optimizer="adam", batch_size=1, steps=2),
         "adam-v_hat": solve(net, **common, optimizer=mb.Adam(epsilon_on="v_hat")),
+        # a check report naming the layer-wise slip and a transposed state value
+        "check": _tiny(optimizer="momentum", update="layerwise", lang=lang, steps=2),
     }
+    docs["check"].check({"d1": "1/2", "v2@2": "0,0", "m3": "1"})
+    return docs
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
