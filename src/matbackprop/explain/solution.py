@@ -233,7 +233,8 @@ def solve(
             ``mb.Adam(beta1=0.8, epsilon_on="v_hat")``); each step shows its state (``v2``,
             ``m2``, ``s2``, ``mhat2``, ``shat2``) with the engine's formulas. A decimal
             setting stays exact (0.9 is 9/10); Adam's square roots are seldom rational, so
-            its steps are mostly decimals.
+            its steps are mostly decimals. Only an object's settings are used: the worked
+            steps start from a zero state, whatever steps the object has taken.
         batch_size: rows per step, taken in turn: step t uses rows ``((t − 1)·B + i) mod n``
             for ``i < B`` (``None``: as ``order`` says; ``order="row"`` is ``batch_size=1``).
         update: ``"after"`` updates every ``W_k`` after the backward pass; ``"layerwise"``
