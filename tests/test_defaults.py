@@ -186,6 +186,8 @@ SETTINGS: dict[str, tuple[str, dict[str, str], dict[str, tuple[str, str]]]] = {
             "dask.fit_streaming": "optimizer",
             "matbackprop train": "--optimizer",
             "matbackprop train-dask": "--optimizer",
+            "solve": "optimizer",
+            "matbackprop solve": "--optimizer",
         },
         {
             "sklearn.MLPRegressor": ("solver", "'adam'"),
@@ -242,7 +244,12 @@ SETTINGS: dict[str, tuple[str, dict[str, str], dict[str, tuple[str, str]]]] = {
     ),
     "batch size": (
         "None",
-        {"Network.fit": "batch_size", "matbackprop train": "--batch-size"},
+        {
+            "Network.fit": "batch_size",
+            "matbackprop train": "--batch-size",
+            "solve": "batch_size",
+            "matbackprop solve": "--batch-size",
+        },
         {
             "dask.fit_streaming": ("batch_size", "32"),
             "matbackprop train-dask": ("--batch-size", "32"),

@@ -27,6 +27,44 @@ def _emit(doc: Any, fmt: str | None, output: str | None) -> None:
         click.echo(doc.render(fmt or "text"), nl=False)
 
 
+OPTIMIZERS = ("sgd", "gd", "momentum", "nesterov", "adam")  # the rules solve works
+
+
+def _optimizer(
+    name: str,
+    momentum: float | None,
+    beta1: float | None,
+    beta2: float | None,
+    eps: float | None,
+    epsilon_on: str | None,
+) -> Any:
+    """The optimizer of ``--optimizer`` with its settings; a setting of another rule is a
+    usage mistake, never silently dropped."""
+    from ..errors import ConfigError
+    from ..optimizers import SGD, Adam
+
+    adam = {"--beta1": beta1, "--beta2": beta2, "--eps": eps, "--epsilon-on": epsilon_on}
+    given = [flag for flag, v in adam.items() if v is not None]
+    if name != "adam" and given:
+        raise ConfigError(f"{', '.join(given)} needs --optimizer adam, got --optimizer {name}")
+    if name not in ("momentum", "nesterov") and momentum is not None:
+        raise ConfigError(
+            f"--momentum needs --optimizer momentum or nesterov, got --optimizer {name}"
+        )
+    if name in ("momentum", "nesterov"):
+        mu = 0.9 if momentum is None else momentum
+        return SGD(momentum=mu, nesterov=name == "nesterov")
+    if name == "adam":
+        settings: dict[str, Any] = {
+            "beta1": beta1,
+            "beta2": beta2,
+            "epsilon": eps,
+            "epsilon_on": epsilon_on,
+        }
+        return Adam(**{k: v for k, v in settings.items() if v is not None})
+    return name
+
+
 _COMMON = [
     click.option(
         "--layers", type=LAYERS, default="2,2,2,1", show_default=True, help="Layer sizes."
@@ -103,7 +141,10 @@ Examples:
   matbackprop solve --X "1,2" --y "1" --init zeros --lr 1 --steps 2
   matbackprop solve --X "1,2;3,4" --y "1;0" --W "1,0;0,1" --W "1/2,0;0,1/2" \\
       --W "1;-1" --activation relu --check "d2=-3/4,3/4;-1/4,1/4" --trace steps.csv
-  matbackprop solve --X data.txt --y targets.txt --init normal --seed 1 --order row"""
+  matbackprop solve --X data.txt --y targets.txt --init normal --seed 1 --order row
+  matbackprop solve --X "1,2;3,4" --y "1;0" --init zeros --lr 1/2 --steps 2 \\
+      --optimizer momentum --momentum 0.5 --update layerwise --check "v3@1=1/8;1/8"
+  matbackprop solve --X "1,2;3,4" --y "1;0" --init zeros --optimizer adam --batch-size 1"""
 )
 @_common
 @givens_options(required=True)
@@ -144,6 +185,41 @@ Examples:
 @click.option(
     "--trace", default=None, type=click.Path(dir_okay=False), help="Write every value (.json/.csv)."
 )
+@click.option(
+    "--optimizer",
+    type=click.Choice(list(OPTIMIZERS)),
+    default="sgd",
+    show_default=True,
+    help="The update rule; each step shows its state (v_k, or m_k, s_k, m̂_k, ŝ_k).",
+)
+@click.option(
+    "--momentum",
+    type=float,
+    default=None,
+    help="μ of --optimizer momentum or nesterov [default: 0.9]; a decimal stays exact.",
+)
+@click.option("--beta1", type=float, default=None, help="Adam's β1 [default: 0.9].")
+@click.option("--beta2", type=float, default=None, help="Adam's β2 [default: 0.999].")
+@click.option("--eps", type=float, default=None, help="Adam's ε [default: 1e-8].")
+@click.option(
+    "--epsilon-on",
+    type=click.Choice(["v", "v_hat"]),
+    default=None,
+    help="Adam: ε added to √s (v, the engine's default) or to √ŝ (v_hat, PyTorch's).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Rows per step, taken in turn [default: as --order says].",
+)
+@click.option(
+    "--update",
+    type=click.Choice(["after", "layerwise"]),
+    default="after",
+    show_default=True,
+    help="Update every W_k after the backward pass, or each as soon as its gradient is known.",
+)
 def solve(
     layers: list[int],
     activation: str,
@@ -169,6 +245,14 @@ def solve(
     tolerance: str | None,
     carry_forward: bool,
     trace: str | None,
+    optimizer: str,
+    momentum: float | None,
+    beta1: float | None,
+    beta2: float | None,
+    eps: float | None,
+    epsilon_on: str | None,
+    batch_size: int | None,
+    update: str,
 ) -> None:
     """Work gradient-descent steps by hand: every matrix, every d, every update.
 
@@ -210,6 +294,9 @@ def solve(
         check=check or None,
         tolerance=tolerance,
         carry_forward=carry_forward,
+        optimizer=_optimizer(optimizer, momentum, beta1, beta2, eps, epsilon_on),
+        batch_size=batch_size,
+        update=update,
         **given,
     )
     if trace:

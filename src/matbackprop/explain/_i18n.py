@@ -91,7 +91,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "written out in full (a fraction only where it has no finite decimal).",
         "s_rounded_givens": "The network's initial weights are rounded to {p} significant digits "
         "as printed above, and the solution starts from these printed values.",
-        "s_switch": "Steps 1–{t1} are worked in exact fractions. In step {t} the activation "
+        "s_switch": "Steps 1–{t1} are worked in exact fractions. In step {t} the arithmetic "
         "leaves the rationals ({why}), so from step {t} on the numbers are decimals rounded "
         "to {p} significant digits.",
         "s_const": "The initialisation is constant: within each layer every neuron starts "
@@ -115,6 +115,41 @@ STRINGS: dict[str, dict[str, str]] = {
         "s_check": "Check of your answer",
         "s_check_yours": "yours",
         "s_check_correct": "correct",
+        # -- optimizers, mini-batches and the layer-wise update in a worked solution --
+        "s_switch_first": "The inputs are exact, but step 1 already leaves the rationals "
+        "({why}), so the numbers are decimals rounded to {p} significant digits (computed in "
+        "float64).",
+        "s_minibatch": "mini-batches of {B} rows in turn: step t uses rows "
+        "⟦((t − 1)·{B} + i) mod {n} + 1|((t - 1) \\cdot {B} + i) \\bmod {n} + 1⟧ for "
+        "⟦i = 0, …, {B1}|i = 0, \\dots, {B1}⟧",
+        "s_rows_some": "(rows {rows})",
+        "s_forward_rows": "Forward pass on rows {rows} alone (here X is those rows and n = {m}):",
+        "s_opt_momentum": "Optimizer: gradient descent with momentum ⟦μ|\\mu⟧ = {mu} "
+        "(mb.SGD(momentum=...)). Each parameter keeps a velocity, ⟦v_k|v_k⟧ for ⟦W_k|W_k⟧ "
+        "(⟦v_bk|v_{b_k}⟧ for ⟦b_k|b_k⟧), in the units of the parameter and zero before step 1.",
+        "s_opt_nesterov": "Optimizer: gradient descent with Nesterov momentum ⟦μ|\\mu⟧ = {mu} "
+        "(mb.SGD(momentum=..., nesterov=True)). Each parameter keeps a velocity ⟦v_k|v_k⟧, zero "
+        "before step 1; ⟦W_k|W_k⟧ is the look-ahead point ⟦θ_k + μ·v_k|\\theta_k + \\mu v_k⟧ "
+        "where the next gradient is taken.",
+        "s_opt_adam": "Optimizer: Adam (mb.Adam) with ⟦β1|\\beta_1⟧ = {b1}, "
+        "⟦β2|\\beta_2⟧ = {b2}, ⟦ε|\\varepsilon⟧ = {eps}. Each parameter keeps a first "
+        "moment ⟦m_k|m_k⟧ and a second moment ⟦s_k|s_k⟧ (the engine's slots m and v), zero "
+        "before step 1; t counts the steps and ⟦m̂_k|\\hat{m}_k⟧, ⟦ŝ_k|\\hat{s}_k⟧ are the "
+        "bias-corrected moments. {eps_on}",
+        "s_adam_eps_v": "As in mb.Adam() by default (epsilon_on='v'), ⟦ε|\\varepsilon⟧ is "
+        "added to ⟦√s|\\sqrt{s}⟧: that is ⟦ε/√(1 − β2^t)|\\varepsilon / \\sqrt{1 - \\beta_2^t}⟧ "
+        "added to ⟦√ŝ|\\sqrt{\\hat{s}}⟧.",
+        "s_adam_eps_v_hat": "⟦ε|\\varepsilon⟧ is added to ⟦√ŝ|\\sqrt{\\hat{s}}⟧ "
+        "(epsilon_on='v_hat'), as in PyTorch.",
+        "s_layerwise": "Layer-wise update: each ⟦W_k|W_k⟧ is updated as soon as "
+        "⟦∂L/∂W_k|\\partial L / \\partial W_k⟧ is known, in the middle of the backward pass, "
+        "and the next d is computed with the updated ⟦W_k^(t+1)|W_k^{(t+1)}⟧; H and O stay "
+        "those of the forward pass, with the old weights.",
+        "s_backward_layerwise": "Backward pass with the layer-wise update, in this order: d, "
+        "⟦∂L/∂W_k|\\partial L / \\partial W_k⟧, the update of ⟦W_k|W_k⟧, the next d "
+        "through the updated ⟦W_k^(t+1)|W_k^{(t+1)}⟧:",
+        "diag_old_W_used": "it is what the step gives with the old ⟦W_k|W_k⟧ of the forward "
+        "pass in ⟦d·W_kᵀ|d \\cdot W_k^T⟧, where the layer-wise update uses the updated one",
         "c_all_ok": "All {count} value(s) you gave match.",
         "c_summary": "Checked {total} value(s): {ok} match, {bad} differ, {unread} could not be "
         "read.",
@@ -239,8 +274,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "десятичной записи).",
         "s_rounded_givens": "Начальные веса сети округлены до {p} значащих цифр, как напечатано "
         "выше, и решение начинается именно с этих значений.",
-        "s_switch": "Шаги 1–{t1} посчитаны в точных дробях. На шаге {t} функция активации "
-        "выводит из рациональных чисел ({why}), поэтому начиная с шага {t} числа — десятичные "
+        "s_switch": "Шаги 1–{t1} посчитаны в точных дробях. На шаге {t} вычисления выходят "
+        "из рациональных чисел ({why}), поэтому начиная с шага {t} числа — десятичные "
         "дроби, округлённые до {p} значащих цифр.",
         "s_const": "Веса инициализированы константой: внутри каждого слоя все нейроны "
         "начинают с одинаковых весов, поэтому считают одно и то же, получают одинаковые "
@@ -263,6 +298,42 @@ STRINGS: dict[str, dict[str, str]] = {
         "s_check": "Проверка вашего ответа",
         "s_check_yours": "ваше",
         "s_check_correct": "верное",
+        # -- оптимизаторы, мини-батчи и послойный шаг в решении с числами --
+        "s_switch_first": "Входные данные точные, но уже шаг 1 выходит из рациональных чисел "
+        "({why}), поэтому числа — десятичные дроби, округлённые до {p} значащих цифр "
+        "(вычислено в float64).",
+        "s_minibatch": "мини-батчи по {B} строчки по очереди: шаг t использует строчки "
+        "⟦((t − 1)·{B} + i) mod {n} + 1|((t - 1) \\cdot {B} + i) \\bmod {n} + 1⟧ для "
+        "⟦i = 0, …, {B1}|i = 0, \\dots, {B1}⟧",
+        "s_rows_some": "(строчки {rows})",
+        "s_forward_rows": "Прямой проход только по строчкам {rows} (здесь X — эти строчки, "
+        "n = {m}):",
+        "s_opt_momentum": "Оптимизатор: градиентный спуск с моментом ⟦μ|\\mu⟧ = {mu} "
+        "(mb.SGD(momentum=...)). У каждого параметра своя скорость: ⟦v_k|v_k⟧ для ⟦W_k|W_k⟧ "
+        "(⟦v_bk|v_{b_k}⟧ для ⟦b_k|b_k⟧), в единицах параметра, до шага 1 она равна нулю.",
+        "s_opt_nesterov": "Оптимизатор: градиентный спуск с моментом Нестерова ⟦μ|\\mu⟧ = "
+        "{mu} (mb.SGD(momentum=..., nesterov=True)). У каждого параметра своя скорость "
+        "⟦v_k|v_k⟧, до шага 1 она равна нулю; ⟦W_k|W_k⟧ — точка «заглядывания вперёд» "
+        "⟦θ_k + μ·v_k|\\theta_k + \\mu v_k⟧, в которой берётся следующий градиент.",
+        "s_opt_adam": "Оптимизатор: Adam (mb.Adam) с ⟦β1|\\beta_1⟧ = {b1}, "
+        "⟦β2|\\beta_2⟧ = {b2}, ⟦ε|\\varepsilon⟧ = {eps}. У каждого параметра свои первый "
+        "момент ⟦m_k|m_k⟧ и второй момент ⟦s_k|s_k⟧ (в движке — m и v), до шага 1 они равны "
+        "нулю; t — номер шага, ⟦m̂_k|\\hat{m}_k⟧ и ⟦ŝ_k|\\hat{s}_k⟧ — моменты с поправкой "
+        "на смещение. {eps_on}",
+        "s_adam_eps_v": "Как в mb.Adam() по умолчанию (epsilon_on='v'), ⟦ε|\\varepsilon⟧ "
+        "прибавляется к ⟦√s|\\sqrt{s}⟧, то есть к ⟦√ŝ|\\sqrt{\\hat{s}}⟧ прибавляется "
+        "⟦ε/√(1 − β2^t)|\\varepsilon / \\sqrt{1 - \\beta_2^t}⟧.",
+        "s_adam_eps_v_hat": "⟦ε|\\varepsilon⟧ прибавляется к ⟦√ŝ|\\sqrt{\\hat{s}}⟧ "
+        "(epsilon_on='v_hat'), как в PyTorch.",
+        "s_layerwise": "Послойный шаг: каждая ⟦W_k|W_k⟧ обновляется сразу, как только "
+        "известна ⟦∂L/∂W_k|\\partial L / \\partial W_k⟧, посреди обратного прохода, и "
+        "следующее d считается уже с обновлённой ⟦W_k^(t+1)|W_k^{(t+1)}⟧; H и O остаются "
+        "из прямого прохода, со старыми весами.",
+        "s_backward_layerwise": "Обратный проход с послойным шагом, в таком порядке: d, "
+        "⟦∂L/∂W_k|\\partial L / \\partial W_k⟧, обновление ⟦W_k|W_k⟧, следующее d "
+        "через обновлённую ⟦W_k^(t+1)|W_k^{(t+1)}⟧:",
+        "diag_old_W_used": "так получается, если в ⟦d·W_kᵀ|d \\cdot W_k^T⟧ взять старую "
+        "⟦W_k|W_k⟧ из прямого прохода, а послойный шаг берёт уже обновлённую",
         "c_all_ok": "Все ваши значения ({count}) совпали.",
         "c_summary": "Проверено значений: {total}; совпало {ok}, не совпало {bad}, не удалось "
         "прочитать {unread}.",

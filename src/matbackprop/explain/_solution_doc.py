@@ -10,6 +10,7 @@ import numpy as np
 from . import _doc
 from ._doc import M, Mat, heading, para
 from ._i18n import tr
+from ._update import state_symbol
 from .algorithm import derivative_formula, loss_formulas
 from .explanation import intro
 from .symbolic import function_names
@@ -30,7 +31,83 @@ def _rows(v: Any) -> tuple[tuple[Any, ...], ...]:
     return tuple(tuple(r) for r in arr)
 
 
-def _lhs(sol: Solution, name: str) -> M | None:
+_SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+
+
+def _grad(p: str, k: int) -> M:
+    """``∂L/∂W_k`` (``p`` is ``"W"`` or ``"b"``)."""
+    return M(f"\\frac{{\\partial L}}{{\\partial {p}_{{{k}}}}}", f"∂L/∂{p}{k}")
+
+
+def _state_lhs(sol: Solution, name: str, t: int) -> M | None:
+    """The equation of an optimizer's state value (``v2``, ``mb1``, ``mhat3``) in step ``t``,
+    as :mod:`matbackprop.optimizers` computes it."""
+    m = re.fullmatch(r"(mhat|shat|v|m|s)(b?)(\d+)", name)
+    sym = state_symbol(name)
+    if m is None or sym is None:
+        return None
+    kind, bias, k_ = m.groups()
+    p, k = ("b" if bias else "W"), int(k_)
+    g = _grad(p, k)
+    lhs = M(*sym)
+    own = {x: M(*(state_symbol(f"{x}{bias}{k}") or (x, x))) for x in ("v", "m", "s")}
+    if kind == "v":  # v ← μ·v − η·g
+        return M(
+            f"{lhs.latex} \\leftarrow \\mu \\cdot {lhs.latex} - \\eta \\cdot {g.latex}",
+            f"{lhs.text} ← μ·{lhs.text} − η·{g.text}",
+        )
+    if kind == "m":  # m ← β1·m + (1 − β1)·g
+        return M(
+            f"{lhs.latex} \\leftarrow \\beta_1 {lhs.latex} + (1 - \\beta_1) \\cdot {g.latex}",
+            f"{lhs.text} ← β1·{lhs.text} + (1 − β1)·{g.text}",
+        )
+    if kind == "s":  # s ← β2·s + (1 − β2)·g²
+        return M(
+            f"{lhs.latex} \\leftarrow \\beta_2 {lhs.latex} + (1 - \\beta_2) \\cdot "
+            f"\\left({g.latex}\\right)^{{2}}",
+            f"{lhs.text} ← β2·{lhs.text} + (1 − β2)·({g.text})²",
+        )
+    i, src = ("1", own["m"]) if kind == "mhat" else ("2", own["s"])  # m̂ = m/(1 − β1ᵗ)
+    return M(
+        f"{lhs.latex} = \\frac{{{src.latex}}}{{1 - \\beta_{i}^{{{t}}}}}",
+        f"{lhs.text} = {src.text}/(1 − β{i}^{t})",
+    )
+
+
+def _update_lhs(sol: Solution, p: str, k: int, t: int) -> M:
+    """``W_k ← …`` (``p`` is ``"W"`` or ``"b"``) by the solution's update rule in step ``t``."""
+    rule = sol.problem.rule
+    g = _grad(p, k)
+    P = M(f"{p}_{{{k}}}", f"{p}{k}")
+    head = M(f"{P.latex} \\leftarrow {P.latex}", f"{P.text} ← {P.text}")
+    bias = "b" if p == "b" else ""
+    st = {x: M(*(state_symbol(f"{x}{bias}{k}") or (x, x))) for x in ("v", "mhat", "shat")}
+    if rule.kind == "momentum":  # W ← W + v
+        tail = M(f" + {st['v'].latex}", f" + {st['v'].text}")
+    elif rule.kind == "nesterov":  # W ← W + μ·v − η·g
+        tail = M(
+            f" + \\mu \\cdot {st['v'].latex} - \\eta \\cdot {g.latex}",
+            f" + μ·{st['v'].text} − η·{g.text}",
+        )
+    elif rule.kind == "adam":  # W ← W − η·m̂/(√ŝ + ε), ε scaled by 1/√(1 − β2ᵗ) for "v"
+        eps_l, eps_t = "\\varepsilon", "ε"
+        if rule.epsilon_on == "v":
+            eps_l = f"\\frac{{\\varepsilon}}{{\\sqrt{{1 - \\beta_2^{{{t}}}}}}}"
+            eps_t = f"ε/√(1 − β2^{t})"
+        mh, sh = st["mhat"], st["shat"]
+        tail = M(
+            f" - \\eta \\cdot \\frac{{{mh.latex}}}{{\\sqrt{{{sh.latex}}} + {eps_l}}}",
+            f" − η·{mh.text}/(√{sh.text} + {eps_t})",
+        )
+    else:  # W ← W − η·∂L/∂W
+        tail = M(f" - \\eta \\cdot {g.latex}", f" − η·{g.text}")
+    return M(head.latex + tail.latex, head.text + tail.text)
+
+
+def _lhs(sol: Solution, name: str, t: int = 1) -> M | None:
+    state = _state_lhs(sol, name, t)
+    if state is not None:
+        return state
     L = sol.net.n_layers
     names = function_names(sol.net)
     bias = sol.net.bias
@@ -62,6 +139,12 @@ def _lhs(sol: Solution, name: str) -> M | None:
             )
         fp_t = "" if sol.net.activations[k - 1] == "identity" else f" * {names[k - 1]}'(H{k})"
         fp_l = "" if sol.net.activations[k - 1] == "identity" else f" * {names[k - 1]}'(H_{{{k}}})"
+        if sol.problem.update == "layerwise":  # through W_{k+1} as updated a moment ago
+            new_t = f"({t + 1})".translate(_SUP)
+            return M(
+                f"d = d \\cdot \\big(W_{{{k + 1}}}^{{({t + 1})}}\\big)^{{T}}{fp_l}",
+                f"d = d·(W{k + 1}{new_t})ᵀ{fp_t}",
+            )
         return M(f"d = d \\cdot W_{{{k + 1}}}^{{T}}{fp_l}", f"d = d·W{k + 1}ᵀ{fp_t}")
     if kind == "fp":
         if sol.net.activations[k - 1] == "identity":
@@ -79,11 +162,7 @@ def _lhs(sol: Solution, name: str) -> M | None:
             f"∂L/∂b{k} = 1ᵀ·d",
         )
     if kind in ("W", "b"):
-        return M(
-            f"{kind}_{{{k}}} \\leftarrow {kind}_{{{k}}} - \\eta \\cdot "
-            f"\\frac{{\\partial L}}{{\\partial {kind}_{{{k}}}}}",
-            f"{kind}{k} ← {kind}{k} − η·∂L/∂{kind}{k}",
-        )
+        return _update_lhs(sol, kind, k, t)
     return M(name, name)
 
 
@@ -109,7 +188,13 @@ def render(sol: Solution) -> list[_doc.Block]:
     if sol.settings["rounded_givens"]:
         blocks.append(para(tr(lang, "s_rounded_givens", p=p)))
     n = sol.given["X"].shape[0]
-    order = tr(lang, "s_batch", n=n) if sol.settings["order"] == "batch" else tr(lang, "s_row", n=n)
+    B = sol.settings.get("batch_size")
+    if B is not None and 1 < B < n:
+        order = tr(lang, "s_minibatch", B=B, n=n, B1=B - 1)
+    elif B == 1 or sol.settings["order"] == "row":
+        order = tr(lang, "s_row", n=n)
+    else:
+        order = tr(lang, "s_batch", n=n)
     blocks.append(
         para(
             tr(
@@ -121,8 +206,12 @@ def render(sol: Solution) -> list[_doc.Block]:
             )
         )
     )
+    blocks += _optimizer_paras(sol, exact_style, p)
     t = sol.run.switched_at
-    if t is not None and t > 1:
+    if t == 1 and sol.settings["exact_inputs"]:
+        kind, _, what = sol.run.why.partition(":")
+        blocks.append(para(tr(lang, "s_switch_first", why=tr(lang, f"why_{kind}", what=what), p=p)))
+    elif t is not None and t > 1:
         kind, _, what = sol.run.why.partition(":")
         why = tr(lang, f"why_{kind}", what=what)
         blocks.append(para(tr(lang, "s_switch", t=t, t1=t - 1, why=why, p=p)))
@@ -134,12 +223,15 @@ def render(sol: Solution) -> list[_doc.Block]:
         blocks.append(para(tr(lang, "s_const")))
 
     loss_m, _, _ = loss_formulas(sol.loss, net.layer_sizes[-1], net.activations[-1], L)
+    layerwise = sol.problem.update == "layerwise"
     for s in sol.steps:
-        rows = (
-            tr(lang, "s_rows_all", n=n)
-            if len(s.rows) == n and n > 1
-            else tr(lang, "s_row_one", i=s.rows[0] + 1)
-        )
+        listed = ", ".join(str(r + 1) for r in s.rows)
+        if len(s.rows) == n and n > 1:
+            rows = tr(lang, "s_rows_all", n=n)
+        elif len(s.rows) == 1:
+            rows = tr(lang, "s_row_one", i=s.rows[0] + 1)
+        else:
+            rows = tr(lang, "s_rows_some", rows=listed)
         blocks.append(heading(2, tr(lang, "s_step", t=s.index) + " " + rows))
         sections: list[tuple[str, list[_doc.Block]]] = [
             ("s_forward", []),
@@ -158,14 +250,27 @@ def render(sol: Solution) -> list[_doc.Block]:
                     )
                 )
                 continue
-            lhs = _lhs(sol, name)
+            lhs = _lhs(sol, name, s.index)
             if lhs is None:
                 continue
-            idx = 0 if name[0] in "HOy" else 3 if name[0] in "Wb" else 2
+            updating = name[0] in "Wb" or state_symbol(name) is not None
+            # the layer-wise update sits in the backward pass, in the order it is computed
+            idx = 0 if name[0] in "HOy" else 3 if updating and not layerwise else 2
             sections[idx][1].append(Mat(lhs, _rows(v), style(s.exact), p))
         for key, bl in sections:
             if key == "s_forward" and len(s.rows) < n:
-                blocks.append(para(tr(lang, "s_forward_row", i=s.rows[0] + 1)))
+                one = len(s.rows) == 1
+                blocks.append(
+                    para(
+                        tr(lang, "s_forward_row", i=s.rows[0] + 1)
+                        if one
+                        else tr(lang, "s_forward_rows", rows=listed, m=len(s.rows))
+                    )
+                )
+            elif key == "s_update" and layerwise:
+                continue  # every update is in the backward pass
+            elif key == "s_backward" and layerwise:
+                blocks.append(para(tr(lang, "s_backward_layerwise")))
             else:
                 blocks.append(para(tr(lang, key)))
             blocks += bl
@@ -186,6 +291,35 @@ def render(sol: Solution) -> list[_doc.Block]:
         blocks += sol.check_result.blocks()
     del L
     return blocks
+
+
+def _optimizer_paras(sol: Solution, style: _doc.Style, p: int) -> list[_doc.Block]:
+    """What the optimizer keeps from step to step, and the layer-wise mode, in words."""
+    lang, rule = sol.lang, sol.problem.rule
+    out: list[_doc.Block] = []
+
+    def num(x: Any) -> str:  # a setting, typed as a decimal (0.9, 1e-8): shown as one
+        return f"⟦{_doc.num_text(x, 'decimal', p)}|{_doc.num_latex(x, 'decimal', p)}⟧"
+
+    if rule.kind in ("momentum", "nesterov"):
+        out.append(para(tr(lang, f"s_opt_{rule.kind}", mu=num(rule.momentum))))
+    elif rule.kind == "adam":
+        eps_on = tr(lang, "s_adam_eps_v" if rule.epsilon_on == "v" else "s_adam_eps_v_hat")
+        out.append(
+            para(
+                tr(
+                    lang,
+                    "s_opt_adam",
+                    b1=num(rule.beta1),
+                    b2=num(rule.beta2),
+                    eps=num(rule.epsilon),
+                    eps_on=eps_on,
+                )
+            )
+        )
+    if sol.problem.update == "layerwise":
+        out.append(para(tr(lang, "s_layerwise")))
+    return out
 
 
 def _columns_equal(sol: Solution) -> bool:

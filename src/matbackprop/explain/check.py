@@ -30,6 +30,7 @@ from ..errors import ConfigError, ShapeError
 from . import _doc
 from ._doc import M, Mat, Style, heading, para
 from ._i18n import tr
+from ._update import canonical_state, state_symbol
 from .worked import NO_SLIP, Irrational, Problem, Run, Slip, Step, to_fraction
 
 __all__ = ["CheckResult", "Verdict", "check_values", "parse_matrix", "parse_tolerance", "symbol"]
@@ -77,6 +78,9 @@ def parse_tolerance(value: Any) -> tuple[float, float]:
 
 def symbol(name: str, n_layers: int) -> M:
     """How the solution writes the value ``name``: ``d2`` is ``∂L/∂H2``, ``fp1`` ``f'(H1)``."""
+    state = state_symbol(name)
+    if state is not None:
+        return M(*state)
     kind, k = re.fullmatch(r"([A-Za-z_]+?)(\d*)", name).groups()  # type: ignore[union-attr]
     partial = {"d": "H", "dW": "W", "db": "b"}
     if kind in partial:
@@ -98,6 +102,9 @@ def _canonical(raw: str, names: list[str], n_layers: int) -> str | None:
     """The value a student's name means, in every form the docs list (``d2``, ``dL/dH2``,
     ``∂L/∂H2``, ``δ2``, ``dW3``, ``∂L/∂W3``, ``f'(H1)``, ``σ'(H1)``, ``ŷ``, ``O3``, ``loss``,
     LaTeX's ``W_{3}`` and ``\\partial``), or ``None``."""
+    state = canonical_state(raw)  # v2, m̂3, ...: the optimizer's state
+    if state is not None:
+        return state
     s = raw.replace(r"\hat{y}", "ŷ").replace(r"\partial", "∂").replace(r"\delta", "δ")
     s = re.sub(r"[\s_{}\\]", "", s)
     s = s.replace("∂", "d").replace("δ", "d").replace("ŷ", "yhat")
@@ -527,22 +534,31 @@ class _Expected:
     def __init__(self, problem: Problem, run: Run, carried: list[_Answer]) -> None:
         self.problem, self.run = problem, run
         self.yours = {(a.step, a.name): a.yours for a in reversed(carried)}  # first one wins
-        self.starts: list[tuple[list[np.ndarray], list[np.ndarray]]] = []
+        # each step's start: the weights, the biases and the optimizer's state
+        self.starts: list[tuple[list[np.ndarray], list[np.ndarray], dict[str, Any]]] = []
         self.computed: list[tuple[dict[str, Any], bool]] = []
         self._slipped: dict[tuple[int, Slip], dict[str, Any] | None] = {}
         W, b = list(problem.W0), list(problem.b0)
+        state: dict[str, Any] = problem.zero_state()
         for s in run.steps:
-            self.starts.append((W, b))
+            self.starts.append((W, b, state))
             if self.yours:
-                values, exact, worked = self._work(s.index, W, b, s.exact, NO_SLIP)
+                values, exact, worked = self._work(s.index, W, b, state, s.exact, NO_SLIP)
                 self.computed.append((values, exact))
-                W, b = problem.updated(worked)
             else:
                 self.computed.append((s.values, s.exact))
-                W, b = problem.updated(s)
+                worked = s
+            W, b = problem.updated(worked)
+            state = problem.state_after(worked)
 
     def _work(
-        self, t: int, W: list[np.ndarray], b: list[np.ndarray], exact: bool, slip: Slip
+        self,
+        t: int,
+        W: list[np.ndarray],
+        b: list[np.ndarray],
+        state: dict[str, Any],
+        exact: bool,
+        slip: Slip,
     ) -> tuple[dict[str, Any], bool, Step]:
         """Step ``t`` with ``slip``; each value as computed, before the student's replaces it."""
         for exact_ in (True, False) if exact else (False,):
@@ -561,7 +577,7 @@ class _Expected:
                 return arr[()] if arr.ndim == 0 else arr
 
             try:
-                worked = self.problem.step(t, list(W), list(b), exact_, slip, substitute)
+                worked = self.problem.step(t, list(W), list(b), exact_, slip, substitute, state)
             except Irrational:
                 continue
             return computed, exact_, worked
@@ -574,8 +590,8 @@ class _Expected:
     def slipped(self, t: int, name: str, slip: Slip) -> np.ndarray | None:
         key = (t, slip)
         if key not in self._slipped:
-            W, b = self.starts[t - 1]
-            values, _, _ = self._work(t, W, b, self.run.steps[t - 1].exact, slip)
+            W, b, state = self.starts[t - 1]
+            values, _, _ = self._work(t, W, b, state, self.run.steps[t - 1].exact, slip)
             self._slipped[key] = values
         got = self._slipped[key]
         return None if got is None or name not in got else _as_matrix(got[name])
@@ -602,10 +618,15 @@ def _slips(problem: Problem, step: Step) -> list[tuple[str, Slip, dict[str, Any]
         ("fp_at_O", Slip(fp_at="O"), {}),
         ("f_for_fp", Slip(fp_at="f"), {}),
         ("plus_update", Slip(update_sign=1), {}),
-        ("updated_before_used", Slip(backprop_updated=True), {}),
+        # the order of the update and of the next d, the other way round from the mode's
+        (
+            ("old_W_used", Slip(backprop_updated=False), {})
+            if problem.update == "layerwise"
+            else ("updated_before_used", Slip(backprop_updated=True), {})
+        ),
     ]
     n_all = problem.X.shape[0]
-    if 1 < n_all <= MAX_ROW_SLIPS or (n_all > 1 and problem.order == "row"):
+    if 1 < n_all <= MAX_ROW_SLIPS or 1 == len(step.rows) < n_all:
         own = ", ".join(str(r + 1) for r in step.rows)
         for r in range(min(n_all, MAX_ROW_SLIPS)):
             if step.rows != [r]:

@@ -15,10 +15,12 @@ from .. import _checks
 from ..errors import ConfigError, ShapeError
 from ..losses import CrossEntropy, Loss
 from ..network import Network
+from ..optimizers import Optimizer
 from . import _doc, trace
 from ._doc import plain
 from ._i18n import check_lang, tr
 from ._solution_doc import render
+from ._update import rule_of
 from .check import CheckResult, check_values, parse_matrix
 from .explanation import loss_label, resolve_loss
 from .worked import Problem, Run, Step, is_short, run, to_fractions
@@ -70,7 +72,8 @@ class Solution(_doc.Document):
         Args:
             values: any value the solution shows, by the names in docs/explain.md
                 (``H1``, ``O2``, ``y_hat``, ``L``, ``d2`` or ``dL/dH2``, ``dW3`` or ``∂L/∂W3``,
-                ``fp1`` or ``f'(H1)``, ``W2@2`` for W2 after step 2, …), as ``"1/4,1/4;0,0"``,
+                ``fp1`` or ``f'(H1)``, ``W2@2`` for W2 after step 2, the optimizer's state
+                ``v2``, ``m3``, ``s3``, ``mhat3``, ``vb1``, …), as ``"1/4,1/4;0,0"``,
                 numbers or nested lists.
             tolerance: besides the rounding of the places written, accept a difference up
                 to this bound (``1e-3``) or this share of the value (``"1%"``).
@@ -198,6 +201,9 @@ def solve(
     check: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
     tolerance: Any = None,
     carry_forward: bool = False,
+    optimizer: str | Optimizer = "sgd",
+    batch_size: int | None = None,
+    update: str = "after",
 ) -> Solution:
     """Work ``steps`` gradient-descent steps of ``net`` on ``(X, y)`` by hand, every number.
 
@@ -213,7 +219,8 @@ def solve(
             per step in turn (stochastic gradient descent).
         weights, biases: initial ``W_k`` / ``b_k`` (fractions allowed) instead of ``net``'s.
         exact: ``"auto"`` uses exact arithmetic when the inputs are short fractions or
-            decimals, and decimals from the step where an activation leaves the rationals;
+            decimals, and decimals from the step where a value (an activation, Adam's square root)
+            leaves the rationals;
             ``True`` insists on exact numbers (an error names the step where that is
             impossible); ``False`` works in float64. Exact values print as fractions, or as
             exact decimals when the inputs were typed as decimals.
@@ -221,6 +228,18 @@ def solve(
         lang: ``"en"`` or ``"ru"``.
         check: the user's values to judge, ``{"d2": "...", "W2@2": [[...]]}``; see
             :meth:`Solution.check`, which also takes ``tolerance`` and ``carry_forward``.
+        optimizer: ``"sgd"`` (or ``"gd"``), ``"momentum"``, ``"nesterov"``, ``"adam"``, or an
+            optimizer object with its settings (``mb.SGD(momentum=0.5)``,
+            ``mb.Adam(beta1=0.8, epsilon_on="v_hat")``); each step shows its state (``v2``,
+            ``m2``, ``s2``, ``mhat2``, ``shat2``) with the engine's formulas. A decimal
+            setting stays exact (0.9 is 9/10); Adam's square roots are seldom rational, so
+            its steps are mostly decimals. Only an object's settings are used: the worked
+            steps start from a zero state, whatever steps the object has taken.
+        batch_size: rows per step, taken in turn: step t uses rows ``((t − 1)·B + i) mod n``
+            for ``i < B`` (``None``: as ``order`` says; ``order="row"`` is ``batch_size=1``).
+        update: ``"after"`` updates every ``W_k`` after the backward pass; ``"layerwise"``
+            updates ``W_k`` as soon as ``∂L/∂W_k`` is known and computes the next ``d`` with
+            the updated ``W_k`` (``H`` and ``O`` stay those of the forward pass).
 
     Shapes: ``X`` (n, n_0), ``y`` (n, n_L) or (n,); ``weights[k-1]`` (n_{k-1}, n_k).
     """
@@ -234,6 +253,9 @@ def solve(
         raise ConfigError(f"steps must be at most {MAX_STEPS} for a worked solution, got {steps}")
     if order not in ("batch", "row"):
         raise ConfigError(f"order must be 'batch' or 'row', got {order!r}")
+    if update not in ("after", "layerwise"):
+        raise ConfigError(f"update must be 'after' or 'layerwise', got {update!r}")
+    rule = rule_of(optimizer)
     if exact not in ("auto", True, False) or type(exact) is int:  # 1 == True, but is no answer
         raise ConfigError(f"exact must be 'auto', True or False, got {exact!r}")
     prec: Any = precision  # checked as a value: a bool or a float is refused
@@ -253,6 +275,12 @@ def solve(
         ye = to_fractions(yf, "y")  # labels -> one-hot rows of 0 and 1
     ye = ye.reshape(yf.shape)
     Xe = Xe.reshape(Xf.shape)
+    n = int(Xf.shape[0])
+    B = _checks.positive_int(batch_size, "batch_size", allow_none=True)
+    if B is not None and n < B:
+        raise ConfigError(f"batch_size must be at most the {n} rows of X, got {batch_size}")
+    if B is not None and order == "row" and B != 1:
+        raise ConfigError(f"batch_size must be 1 (or None) with order 'row', got {batch_size}")
 
     L = net.n_layers
     # The data decide how exact numbers print; η alone (0.1) does not.
@@ -302,7 +330,9 @@ def solve(
     use_exact = (short and not rounded) if exact == "auto" else bool(exact)
     constant = all(len(set(w.flat)) == 1 for w in W0) and all(len(set(b.flat)) <= 1 for b in b0)
 
-    problem = Problem(W0, b0, Xe, ye, net.activations, loss_fn, eta[0], steps_, order)
+    problem = Problem(
+        W0, b0, Xe, ye, net.activations, loss_fn, eta[0], steps_, order, rule, B, update
+    )
     result = run(problem, use_exact)
     if exact is True and result.switched_at is not None:
         kind, _, what = result.why.partition(":")
@@ -318,6 +348,9 @@ def solve(
         "learning_rate": str(eta[0]),
         "steps": steps_,
         "order": order,
+        "batch_size": B,
+        "optimizer": rule.config(),
+        "update": update,
         "precision": p,
         "exact_inputs": use_exact,
         "decimal_style": decimal_style,

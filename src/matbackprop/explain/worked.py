@@ -21,6 +21,7 @@ import numpy as np
 from ..activations import LEAKY_SLOPE, get_activation
 from ..errors import DTypeError, ShapeError
 from ..losses import MSE, CrossEntropy, LogLoss, Loss
+from ._update import Irrational, Rule, slot_name
 
 __all__ = ["Irrational", "Problem", "Slip", "Step", "run", "to_fraction", "to_fractions"]
 
@@ -28,16 +29,6 @@ Arr = np.ndarray  # object array of Fraction, or float64
 _HALF = Fraction(1, 2)
 _LEAK = Fraction(str(LEAKY_SLOPE))
 MAX_DENOMINATOR = 10**6  # an input with a longer fraction is treated as a float
-
-
-class Irrational(Exception):
-    """An exact value would leave the rationals: ``what`` (math markup ``⟦text|latex⟧``) is
-    ``kind`` (``"irrational"`` or ``"infinite"``)."""
-
-    def __init__(self, what: str, kind: str = "irrational") -> None:
-        super().__init__(f"{what} is {kind}")
-        self.what = what
-        self.kind = kind
 
 
 def to_fraction(v: Any) -> Fraction | None:
@@ -155,11 +146,14 @@ class Slip:
     loss_scale: Fraction = Fraction(1)  # L and ∂L/∂ŷ times this (n: the 1/n of the mean left out)
     fp_at: str = "H"  # f'(H_k) as it should be; "O": f'(O_k); "f": f(H_k) written for f'(H_k)
     update_sign: int = -1  # W ← W − η·∂L/∂W; +1 is the update with + instead of −
-    backprop_updated: bool = False  # d·W_kᵀ with W_k already updated, not the W_k of the forward
+    # d·W_kᵀ with W_k already updated (True) or with the W_k of the forward pass (False);
+    # None: as the update mode says (after the backward pass: old; layer-wise: updated)
+    backprop_updated: bool | None = None
     rows: tuple[int, ...] | None = None  # rows of X used instead of the step's own
 
 
 NO_SLIP = Slip()
+PLAIN = Rule()  # gradient descent, no state
 
 # After each value is computed, a substitution may replace it by the student's own (error
 # carried forward): ``substitute(name, computed)`` returns the value the step goes on with.
@@ -276,12 +270,19 @@ def one_step(
     exact: bool,
     slip: Slip = NO_SLIP,
     substitute: Substitute | None = None,
+    *,
+    rule: Rule = PLAIN,
+    state: dict[str, Any] | None = None,
+    layerwise: bool = False,
 ) -> Step:
     """Forward, loss, backward with ``d`` and the update, on the rows ``rows``.
 
     ``slip`` works the step with one of the usual mistakes; ``substitute`` replaces each value,
     once computed, by the one the step goes on with (the student's own, for error carried
-    forward).
+    forward). ``rule`` is the optimizer, with ``state`` its values before the step (``v2``,
+    ``m2``, ``s2``, …; see :mod:`._update`), and ``index`` its step count t. ``layerwise``
+    updates each ``W_k`` as soon as ``∂L/∂W_k`` is known and takes the next ``d`` through the
+    updated ``W_k`` (``H`` and ``O`` stay those of the forward pass).
 
     Shapes: ``X[rows]`` (r, n_0), ``y[rows]`` (r, n_L), ``W[k-1]`` (n_{k-1}, n_k) ->
     ``values["d{k}"]``, ``values["H{k}"]`` (r, n_k), ``values["dW{k}"]`` (n_{k-1}, n_k).
@@ -290,10 +291,17 @@ def one_step(
         rows = list(slip.rows)
     step = Step(index, rows, exact)
     v = step.values
+    state = state or {}
 
     def put(name: str, value: Any) -> Any:
         v[name] = value if substitute is None else substitute(name, value)
         return v[name]
+
+    def quiet(name: str, value: Any) -> Any:  # an update worked only to be used, never shown
+        return value
+
+    def update(name: str, P: np.ndarray, g: np.ndarray, out: Any = put) -> np.ndarray:
+        return rule.apply(name, P, g, state, index, eta, exact, slip.update_sign, out)
 
     L = len(W)
     Xs, ys = X[rows], y[rows]
@@ -317,21 +325,29 @@ def one_step(
             d = put(f"d{L}", g * fp)  # d = ∂L/∂ŷ * f'(H_L)
     dW: list[np.ndarray] = [d] * L
     db: list[np.ndarray] = [d] * L
+    new_W: list[np.ndarray] = list(W)
+    backprop_updated = layerwise if slip.backprop_updated is None else slip.backprop_updated
     for k in range(L, 0, -1):
         dW[k - 1] = put(f"dW{k}", O[k - 1].T @ d)  # ∂L/∂W_k = O_{k-1}ᵀ·d: (n_{k-1}, n_k)
         if b:
             db[k - 1] = put(f"db{k}", d.sum(axis=0))  # ∂L/∂b_k = 1ᵀ·d: (n_k,)
+        if layerwise:  # W_k ← W_k − η·∂L/∂W_k now, before d goes on to layer k − 1
+            new_W[k - 1] = put(f"W{k}", update(f"W{k}", W[k - 1], dW[k - 1]))
+            if b:
+                put(f"b{k}", update(f"b{k}", b[k - 1], db[k - 1]))
         if k > 1:
             fp = put(f"fp{k - 1}", _derivative(acts[k - 2], H[k - 1], O[k - 1], exact, slip.fp_at))
-            W_k = (
-                W[k - 1] + slip.update_sign * eta * dW[k - 1] if slip.backprop_updated else W[k - 1]
-            )
+            if backprop_updated and not layerwise:  # the slip: W_k updated before it is used
+                W_k = update(f"W{k}", W[k - 1], dW[k - 1], quiet)
+            else:
+                W_k = new_W[k - 1] if backprop_updated else W[k - 1]
             d = put(f"d{k - 1}", (d @ W_k.T) * fp)  # d = d·W_kᵀ * f'(H_{k-1}): (n, n_{k-1})
-    for k in range(1, L + 1):
-        put(f"W{k}", W[k - 1] + slip.update_sign * eta * dW[k - 1])  # W_k ← W_k − η·∂L/∂W_k
-    if b:
+    if not layerwise:
         for k in range(1, L + 1):
-            put(f"b{k}", b[k - 1] + slip.update_sign * eta * db[k - 1])
+            put(f"W{k}", update(f"W{k}", W[k - 1], dW[k - 1]))  # W_k ← W_k − η·∂L/∂W_k
+        if b:
+            for k in range(1, L + 1):
+                put(f"b{k}", update(f"b{k}", b[k - 1], db[k - 1]))
     return step
 
 
@@ -341,7 +357,8 @@ def floats(arrs: Sequence[np.ndarray]) -> list[np.ndarray]:
 
 @dataclass(frozen=True)
 class Problem:
-    """What a worked solution starts from: the givens, the network's activations, the loss.
+    """What a worked solution starts from: the givens, the network's activations, the loss,
+    the optimizer and how each step takes its rows and updates its weights.
 
     Shapes: ``X`` (n, n_0), ``y`` (n, n_L), ``W0[k-1]`` (n_{k-1}, n_k), ``b0[k-1]`` (n_k,).
     """
@@ -355,11 +372,37 @@ class Problem:
     eta: Fraction
     steps: int
     order: str
+    rule: Rule = PLAIN
+    batch_size: int | None = None  # rows per step; None: every row ("batch") or 1 ("row")
+    update: str = "after"  # or "layerwise": each W_k updated in the middle of the backward pass
 
     def rows(self, t: int) -> list[int]:
-        """The rows of step ``t``: all of them, or row ``(t − 1) mod n`` for ``order="row"``."""
+        """The rows of step ``t``: ``B`` rows in turn, ``((t − 1)·B + i) mod n`` for
+        ``i < B``, with ``B`` the batch size (every row for ``order="batch"``, one for
+        ``"row"``)."""
         n = self.X.shape[0]
-        return list(range(n)) if self.order == "batch" else [(t - 1) % n]
+        B = self.batch_size or (n if self.order == "batch" else 1)
+        return list(range(n)) if n == B else [((t - 1) * B + i) % n for i in range(B)]
+
+    def zero_state(self) -> dict[str, np.ndarray]:
+        """The optimizer's state before step 1: every slot zero, shaped like its parameter."""
+        params = [(f"W{k}", w) for k, w in enumerate(self.W0, 1)]
+        params += [(f"b{k}", v) for k, v in enumerate(self.b0, 1)]
+        return {
+            slot_name(slot, name): np.full(P.shape, Fraction(0), dtype=object)
+            for slot in self.rule.slots()
+            for name, P in params
+        }
+
+    def state_after(self, s: Step) -> dict[str, np.ndarray]:
+        """The optimizer's state after step ``s`` (its values ``v2``, ``m2``, ``s2``, …)."""
+        names = [f"W{k}" for k in range(1, len(self.W0) + 1)]
+        names += [f"b{k}" for k in range(1, len(self.b0) + 1)]
+        return {
+            slot_name(slot, name): s.values[slot_name(slot, name)]
+            for slot in self.rule.slots()
+            for name in names
+        }
 
     def step(
         self,
@@ -369,15 +412,33 @@ class Problem:
         exact: bool,
         slip: Slip = NO_SLIP,
         substitute: Substitute | None = None,
+        state: dict[str, np.ndarray] | None = None,
     ) -> Step:
-        """Step ``t`` from the weights ``W``/``b``, in fractions (``exact``, which raises
-        :class:`Irrational` off the rationals) or in float64."""
+        """Step ``t`` from the weights ``W``/``b`` and the optimizer's ``state`` (zero when
+        not given), in fractions (``exact``, which raises :class:`Irrational` off the
+        rationals) or in float64."""
         X, y = self.X, self.y
         eta: Any = self.eta  # a Fraction, or a float in a float step
+        state = self.zero_state() if state is None else dict(state)
         if not exact:
             W, b, X, y, eta = floats(W), floats(b), *floats([X, y]), float(eta)
+            state = dict(zip(state, floats(list(state.values()))))
         return one_step(
-            t, self.rows(t), W, b, X, y, self.acts, self.loss, eta, exact, slip, substitute
+            t,
+            self.rows(t),
+            W,
+            b,
+            X,
+            y,
+            self.acts,
+            self.loss,
+            eta,
+            exact,
+            slip,
+            substitute,
+            rule=self.rule,
+            state=state,
+            layerwise=self.update == "layerwise",
         )
 
     def updated(self, s: Step) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -396,18 +457,20 @@ class Run:
 
 
 def run(problem: Problem, exact: bool) -> Run:
-    """``problem.steps`` gradient-descent steps from its givens; exact while that is possible."""
+    """``problem.steps`` steps from its givens; exact while that is possible."""
     W, b = list(problem.W0), list(problem.b0)
+    state = problem.zero_state()
     out: list[Step] = []
     switched, why = None, ""
     for t in range(1, problem.steps + 1):
         if exact:
             try:
-                s = problem.step(t, W, b, True)
+                s = problem.step(t, W, b, True, state=state)
             except Irrational as exc:
                 exact, switched, why = False, t, f"{exc.kind}:{exc.what}"
         if not exact:
-            s = problem.step(t, W, b, False)
+            s = problem.step(t, W, b, False, state=state)
         out.append(s)
         W, b = problem.updated(s)
+        state = problem.state_after(s)
     return Run(out, switched, why)
