@@ -149,7 +149,8 @@ def parse_id(text: str) -> tuple[Spec, int]:
     parts = str(text).strip().split("-")
     if len(parts) < 3 or parts[0] != VERSION:
         raise ConfigError(
-            f"variant must be an id like '{VERSION}-s42-3' (from matbackprop problems), got {text!r}"
+            f"variant must be an id like '{VERSION}-s42-3' (from matbackprop problems), "
+            f"got {text!r}"
         )
     *tokens, seed, index = parts[1:]
     fields: dict[str, Any] = {}
@@ -167,9 +168,7 @@ def parse_id(text: str) -> tuple[Spec, int]:
         elif re.fullmatch(r"L\d+(x\d+)+", tok):
             fields["layer_sizes"] = tuple(int(s) for s in tok[1:].split("x"))
         elif re.fullmatch(r"[drn]\d+", tok):
-            fields[{"d": "max_denominator", "r": "value_range", "n": "rows"}[tok[0]]] = int(
-                tok[1:]
-            )
+            fields[{"d": "max_denominator", "r": "value_range", "n": "rows"}[tok[0]]] = int(tok[1:])
         else:
             raise ConfigError(f"variant {text!r} has a token {tok!r} that names no setting")
     return _checked(Spec(seed=int(seed[1:]), **fields)), int(index)
@@ -268,12 +267,20 @@ class Variant:
             init="zeros",
         )
 
-    def solution(self, lang: str = "en") -> Solution:
-        """The worked solution of :func:`matbackprop.solve` (every H, O, d, gradient, update)."""
-        if lang not in self._solutions:
+    def solution(
+        self,
+        lang: str = "en",
+        *,
+        check: Any = None,
+        tolerance: Any = None,
+        carry_forward: bool = False,
+    ) -> Solution:
+        """The worked solution of :func:`matbackprop.solve` (every H, O, d, gradient, update);
+        ``check`` judges a student's values as :meth:`Solution.check` does."""
+        if check is not None or lang not in self._solutions:
             from .solution import solve
 
-            self._solutions[lang] = solve(
+            sol = solve(
                 self.network(),
                 self.X,
                 self.y,
@@ -285,7 +292,13 @@ class Variant:
                 biases=self.b or None,
                 exact=True,
                 lang=lang,
+                check=check,
+                tolerance=tolerance,
+                carry_forward=carry_forward,
             )
+            if check is not None:
+                return sol  # a checked solution is the student's, not the key's
+            self._solutions[lang] = sol
         return self._solutions[lang]
 
     def sheet(self, lang: str = "en") -> ProblemDocument:
@@ -341,10 +354,13 @@ def asked(spec: Spec, steps: Sequence[Step]) -> list[tuple[int, str]]:
     """Every value a student writes: all of each step's values, but the loss where it is not
     exact (a log-loss) and, for ``forward_backward``, the update."""
     out = []
+    L = len(spec.layer_sizes) - 1
     for t, s in enumerate(steps, start=1):
         for name in s.values:
             if name == "L" and not s.loss_exact:
                 continue
+            if name == f"H{L}" and spec.preset.output == "identity":
+                continue  # H_L is ŷ itself, and the solution writes it once
             if spec.kind == "forward_backward" and re.fullmatch(r"[Wb]\d+", name):
                 continue
             out.append((t, name))
@@ -560,6 +576,8 @@ def _propose(spec: Spec, rng: np.random.Generator) -> Variant | None:
             X = X + _draw(rng, pool, (1, sizes[0]))
     else:
         X = _draw(rng, pool, (n, sizes[0]))
+    if len({tuple(row) for row in X}) < n:
+        return None  # a row given twice says nothing new
     if p.loss == "logloss":
         y = np.array([[Fraction(int(v))] for v in rng.integers(0, 2, size=n)], dtype=object)
     else:
