@@ -208,16 +208,35 @@ def test_the_id_alone_regenerates_the_variant(settings: dict[str, Any]) -> None:
         assert vs[2].id == "v1-s5-3"  # the defaults add no token
 
 
+def _tiny_space() -> set[tuple[Fraction, Fraction, Fraction]]:
+    """The problems ŷ = x·w on one row with every number in [−1, 1] and a gradient:
+    x, y, w in {0, ±1/2, ±1}; d = ŷ − y, ∂L/∂w = x·d, L = d²/2, every one at most 1 in size,
+    and x·d ≠ 0."""
+    pool = [Fraction(k, 2) for k in range(-2, 3)]
+    out = set()
+    for x in pool:
+        for y in pool:
+            for w in pool:
+                d = x * w - y
+                if x * d != 0 and abs(d) <= 1 and abs(x * d) <= 1 and d * d / 2 <= 1:
+                    out.add((x, y, w))
+    return out
+
+
 def test_no_two_variants_are_alike() -> None:
-    # a small range leaves few choices, so that a repeat would be drawn if it were allowed
-    vs = mb.problems(25, seed=1, value_range=2, max_denominator=8)
-    contents = set()
-    for v in vs:
-        rows = sorted(tuple(_entries(x) + _entries(t)) for x, t in zip(v.X, v.y))
-        weights = tuple(tuple(_entries(w)) for w in v.W)
-        contents.add((tuple(rows), weights))
-    assert len(contents) == 25
-    assert len({v.id for v in vs}) == 25
+    tiny = {"activation": "identity", "layer_sizes": (1, 1), "rows": 1, "value_range": 1}
+    space = _tiny_space()
+    # 30 draws from so few problems repeat one many times over: each repeat is skipped
+    vs = mb.problems(30, seed=1, **tiny)
+    contents = {(v.X[0, 0], v.y[0, 0], v.W[0][0, 0]) for v in vs}
+    assert len(contents) == 30
+    assert contents <= space
+    assert len({v.id for v in vs}) == 30
+    # there is no variant beyond the space (the rarest, of three halves, may take longer to
+    # draw than the sampler tries): the refusal says what to loosen
+    with pytest.raises(mb.ConfigError, match=r"no variant \d+ .* ask for fewer") as info:
+        mb.problems(len(space) + 1, seed=1, **tiny)
+    assert int(str(info.value).split()[2]) <= len(space) + 1
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..losses import get_loss
-from .worked import EXACT_F, Irrational, Problem, Step, run
+from .worked import EXACT_F, Irrational, Problem, Step
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -607,9 +607,20 @@ def _propose(spec: Spec, rng: np.random.Generator) -> Variant | None:
     problem = Problem(
         W, b if spec.bias else [], X, y, tuple(acts), get_loss(p.loss), eta, spec.steps, spec.order
     )
-    result = run(problem, exact=True)
-    if result.switched_at is not None:
-        return None
+    # Step by step, so that a proposal whose first step is already too long stops there
+    steps: list[Step] = []
+    W_t, b_t = problem.W0, problem.b0
+    for t in range(1, spec.steps + 1):
+        try:
+            s = problem.step(t, W_t, b_t, exact=True)
+        except Irrational:
+            return None
+        if not _short(spec, [x for _, name in asked(spec, [s]) for x in _flat(s.values[name])]):
+            return None
+        if t == 1 and not all(_moves(s, k) for k in range(1, L + 1)):
+            return None
+        steps.append(s)
+        W_t, b_t = problem.updated(s)
     return Variant(
         id="",
         spec=spec,
@@ -619,31 +630,38 @@ def _propose(spec: Spec, rng: np.random.Generator) -> Variant | None:
         W=W,
         b=b if spec.bias else [],
         learning_rate=eta,
-        steps=result.steps,
+        steps=steps,
         difficulty=Difficulty(0, 1, 0),
     )
 
 
+def _flat(value: Any) -> list[Any]:
+    return list(np.asarray(value, dtype=object).flat)
+
+
+def _short(spec: Spec, values: Sequence[Any]) -> bool:
+    """Every value a Fraction with a denominator and a magnitude within the bounds."""
+    bound, top = spec.max_denominator, spec.value_range
+    return all(isinstance(x, Fraction) and x.denominator <= bound and abs(x) <= top for x in values)
+
+
 def _nice(v: Variant) -> bool:
     """Every given and every value asked exact, small and short; every ∂L/∂W_k non-zero."""
-    spec = v.spec
-    bound, top = spec.max_denominator, spec.value_range
     values = [x for g in v.givens().values() for x in g.flat]
     for t, name in v.asked:
-        values += list(np.asarray(v.steps[t - 1].values[name], dtype=object).flat)
-    if any(not isinstance(x, Fraction) for x in values):
-        return False
-    if any(x.denominator > bound or abs(x) > top for x in values):
+        values += _flat(v.steps[t - 1].values[name])
+    if not _short(v.spec, values):
         return False
     L = len(v.W)
-
-    def moves(s: Step, k: int) -> bool:
-        return any(x != 0 for x in np.asarray(s.values[f"dW{k}"]).flat)
-
     # every layer learns in the first step; a later step may find a ReLU dead, not all of them
-    return all(moves(v.steps[0], k) for k in range(1, L + 1)) and all(
-        any(moves(s, k) for k in range(1, L + 1)) for s in v.steps[1:]
+    return all(_moves(v.steps[0], k) for k in range(1, L + 1)) and all(
+        any(_moves(s, k) for k in range(1, L + 1)) for s in v.steps[1:]
     )
+
+
+def _moves(s: Step, k: int) -> bool:
+    """Whether ``∂L/∂W_k`` of step ``s`` has a non-zero entry."""
+    return any(x != 0 for x in _flat(s.values[f"dW{k}"]))
 
 
 def _content(v: Variant) -> tuple[Any, ...]:
@@ -681,10 +699,10 @@ def _generate(spec: Spec, count: int) -> list[Variant]:
             break
         else:
             raise ConfigError(
-                f"no variant {index} with every number exact within {MAX_DRAWS} draws: "
-                f"allow a larger max_denominator (got {spec.max_denominator}) or value_range "
-                f"(got {spec.value_range}), or a smaller network (layer_sizes "
-                f"{list(spec.layer_sizes)})"
+                f"no variant {index} with every number exact and new within {MAX_DRAWS} "
+                f"draws: ask for fewer (count), allow a larger max_denominator (got "
+                f"{spec.max_denominator}) or value_range (got {spec.value_range}), or take a "
+                f"smaller network (layer_sizes {list(spec.layer_sizes)})"
             )
     return out
 
