@@ -87,9 +87,9 @@ def by_hand(v: Variant) -> list[dict[str, Matrix]]:
         err = _map(lambda a, c: a - c, O[L], ys)
         if preset.loss == "mse_half":
             vals["L"] = [[sum((e * e for r in err for e in r), Fraction(0)) / (2 * n * m)]]
-            d = _map(lambda e: e / (n * m), err)
+            d = _map(lambda e, nm=n * m: e / nm, err)
         else:  # log-loss with its sigmoid output: d = (ŷ − y)/n
-            d = _map(lambda e: e / n, err)
+            d = _map(lambda e, n=n: e / n, err)
         vals[f"d{L}"] = d
         dW: list[Matrix] = [d] * L
         db: list[Matrix] = [d] * L
@@ -101,8 +101,8 @@ def by_hand(v: Variant) -> list[dict[str, Matrix]]:
                 fp = vals[f"fp{k - 1}"] = _map(F[acts[k - 2]][1], H[k - 1], O[k - 1])
                 d = vals[f"d{k - 1}"] = _map(lambda a, c: a * c, _mul(d, _T(W[k - 1])), fp)
         eta = v.learning_rate
-        W = [_map(lambda w, g: w - eta * g, W[k], dW[k]) for k in range(L)]
-        b = [_map(lambda w, g: w - eta * g, b[k], db[k]) for k in range(L)] if b else []
+        W = [_map(lambda w, g, eta=eta: w - eta * g, W[k], dW[k]) for k in range(L)]
+        b = [_map(lambda w, g, eta=eta: w - eta * g, b[k], db[k]) for k in range(L)] if b else []
         vals.update({f"W{k + 1}": W[k] for k in range(L)})
         vals.update({f"b{k + 1}": b[k] for k in range(len(b))})
         out.append(vals)
@@ -125,9 +125,7 @@ SPECS = [
         {"activation": "identity", "layer_sizes": (3, 2, 2), "max_denominator": 8},
         id="linear-3-2-2-d8",
     ),
-    pytest.param(
-        {"layer_sizes": (3, 2, 1), "value_range": 3, "rows": 3}, id="sigmoid-3-2-1-r3-n3"
-    ),
+    pytest.param({"layer_sizes": (3, 2, 1), "value_range": 3, "rows": 3}, id="sigmoid-3-2-1-r3-n3"),
 ]
 
 
@@ -203,7 +201,8 @@ def test_the_id_alone_regenerates_the_variant(settings: dict[str, Any]) -> None:
         assert {k: _entries(g) for k, g in again.givens().items()} == {
             k: _entries(g) for k, g in v.givens().items()
         }
-    assert vs[0].id.startswith("v1-") and vs[0].id.endswith("-s5-1")
+    assert vs[0].id.startswith("v1-")
+    assert vs[0].id.endswith("-s5-1")
     if not settings:
         assert vs[2].id == "v1-s5-3"  # the defaults add no token
 
@@ -457,7 +456,7 @@ def test_solve_variant_checks_a_students_answers(capsys: pytest.CaptureFixture[s
 def test_solve_variant_usage_errors(
     capsys: pytest.CaptureFixture[str], argv: list[str], words: list[str]
 ) -> None:
-    code, out, err = _run(capsys, "solve", *argv)
+    code, _, err = _run(capsys, "solve", *argv)
     assert code == 2
     assert len(err.strip().splitlines()) == 1
     for word in words:
