@@ -478,3 +478,22 @@ def test_solve_variant_usage_errors(
     assert len(err.strip().splitlines()) == 1
     for word in words:
         assert word in err
+
+
+def test_the_docs_show_what_the_command_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    page = (Path(__file__).parent.parent / "docs" / "problems.md").read_text(encoding="utf-8")
+    shown = re.search(r"```text\n(.*?)```", page, re.S)
+    assert shown is not None
+    code, out, _ = _run(capsys, "problems", "--count", "3", "--seed", "42")
+    assert code == 0
+    assert out == shown.group(1)
+    # the page's --check example: dW3 right, dW2 transposed
+    example = re.search(
+        r"matbackprop solve --variant (\S+) --check \"(.*?)\" --check \"(.*?)\"", page
+    )
+    assert example is not None
+    vid, right, transposed = example.groups()
+    code, out, _ = _run(capsys, "solve", "--variant", vid, "--check", right, "--check", transposed)
+    assert code == 1
+    assert "matches" in out
+    assert "transpose" in out

@@ -28,7 +28,7 @@ Examples:
   matbackprop problems --count 30 --seed 42 -o sheets.tex      # and sheets-key.tex
   matbackprop problems --kind one_step --activation relu --bias --lang ru -o var.pdf
   matbackprop problems --kind two_steps --activation identity --max-denominator 8 --range 3
-  matbackprop solve --variant v1-s42-3 --check "dW3=-1/4;-1/4"   # mark one answer"""
+  matbackprop solve --variant v1-s42-3 --check "dW3=-1/2;-1/2"   # mark one answer"""
 )
 @click.option("--count", type=click.IntRange(1, 500), default=10, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)

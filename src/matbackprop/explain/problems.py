@@ -541,7 +541,9 @@ def _zero_input_layer(
     if not basis:
         return None
     B = np.array(basis, dtype=object).T  # (m, r)
-    C = rng.integers(-1, 2, size=(len(basis), n_out)).astype(object)
+    # mostly ±1, sometimes ±2 or 0: more variants than {−1, 0, 1} alone gives, still short
+    C = rng.choice([-2, -1, 0, 1, 2], size=(len(basis), n_out), p=[0.1, 0.3, 0.2, 0.3, 0.1])
+    C = C.astype(object)
     Wb = (B @ C).astype(object)
     Wb = np.vectorize(Fraction, otypes=[object])(Wb)
     if not any(x != 0 for x in Wb.flat):
