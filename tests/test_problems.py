@@ -497,3 +497,19 @@ def test_the_docs_show_what_the_command_prints(capsys: pytest.CaptureFixture[str
     assert code == 1
     assert "matches" in out
     assert "transpose" in out
+
+
+def test_cli_format_overrides_the_suffix(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "v.out"
+    code, _, err = _run(capsys, "problems", "--count", "2", "--format", "json", "-o", str(out))
+    assert code == 0, err
+    sheet = json.loads(out.read_text(encoding="utf-8"))
+    key = json.loads((tmp_path / "v-key.out").read_text(encoding="utf-8"))
+    assert [v["id"] for v in sheet["variants"]] == ["v1-s0-1", "v1-s0-2"]
+    assert all("answers" not in v for v in sheet["variants"])
+    assert all(v["key_line"].startswith(v["id"] + " ") for v in key["variants"])
+    code, _, err = _run(capsys, "problems", "--count", "1", "-o", str(tmp_path / "v.docx"))
+    assert code == 2
+    assert "v.docx" in err
