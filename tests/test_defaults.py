@@ -37,6 +37,7 @@ API: dict[str, Callable[..., Any]] = {
     "numerical_gradients": mb.numerical_gradients,
     "explain": mb.explain,
     "solve": mb.solve,
+    "problems": mb.problems,
     "diagram": mb.diagram,
     "plot_function": mb.plot_function,
     "plot_gradient_norms": mb.plot_gradient_norms,
@@ -173,6 +174,8 @@ SETTINGS: dict[str, tuple[str, dict[str, str], dict[str, tuple[str, str]]]] = {
         {
             "matbackprop explain": ("--bias/--no-bias", "--no-bias"),
             "matbackprop solve": ("--bias/--no-bias", "--no-bias"),
+            "problems": ("bias", "False"),
+            "matbackprop problems": ("--bias/--no-bias", "--no-bias"),
             "matbackprop draw": ("--bias/--no-bias", "none"),
             "diagram": ("bias", "None"),
             "Network.draw": ("bias", "None"),
@@ -228,6 +231,8 @@ SETTINGS: dict[str, tuple[str, dict[str, str], dict[str, tuple[str, str]]]] = {
             "matbackprop solve": ("--seed", "0"),
             "matbackprop demo": ("--seed", "0"),
             "demo_data": ("seed", "0"),
+            "problems": ("seed", "0"),
+            "matbackprop problems": ("--seed", "0"),
         },
     ),
     "epochs": (
@@ -290,6 +295,8 @@ SETTINGS: dict[str, tuple[str, dict[str, str], dict[str, tuple[str, str]]]] = {
             "matbackprop check": "--activation",
             "matbackprop explain": "--activation",
             "matbackprop solve": "--activation",
+            "problems": "activation",
+            "matbackprop problems": "--activation",
         },
         {
             "sklearn.MLPRegressor": ("activation", "'relu'"),

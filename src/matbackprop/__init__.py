@@ -64,6 +64,7 @@ __all__ = [
     "plot_function",
     "plot_gradient_norms",
     "plot_history",
+    "problems",
     "read_csv",
     "solve",
 ]
@@ -73,6 +74,7 @@ __all__ = [
 _LAZY: dict[str, str] = {
     "explain": ".explain",
     "solve": ".explain",
+    "problems": ".explain.problems",  # problem variants; their keys are worked solutions
     "diagram": ".draw",
     "plot_function": ".draw",
     "plot_gradient_norms": ".draw",

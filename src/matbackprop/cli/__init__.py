@@ -18,7 +18,7 @@ from ._app import cli
 
 # Each module adds its commands to ``cli`` when imported; heavy libraries (SymPy,
 # Matplotlib) are imported inside the commands, not here.
-for _module in ("demo", "draw", "explain", "playground", "scale", "train"):
+for _module in ("demo", "draw", "explain", "playground", "problems", "scale", "train"):
     import_module(f"{__name__}.{_module}")
 
 __all__ = ["cli", "main"]

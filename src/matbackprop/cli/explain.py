@@ -147,7 +147,13 @@ Examples:
   matbackprop solve --X "1,2;3,4" --y "1;0" --init zeros --optimizer adam --batch-size 1"""
 )
 @_common
-@givens_options(required=True)
+@givens_options(required=False)
+@click.option(
+    "--variant",
+    default=None,
+    help="A problem variant's id (from matbackprop problems): it gives the network and the "
+    "givens, instead of --X --y --W --b and the rest.",
+)
 @click.option("--steps", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option(
     "--numbers",
@@ -228,8 +234,8 @@ def solve(
     fmt: str | None,
     lang: str,
     output: str | None,
-    X: str,
-    y: str,
+    X: str | None,
+    y: str | None,
     init: str | None,
     init_scale: float | None,
     seed: int,
@@ -238,6 +244,7 @@ def solve(
     loss: str,
     lr: str,
     order: str,
+    variant: str | None,
     steps: int,
     numbers: str,
     precision: int,
@@ -260,6 +267,26 @@ def solve(
     """
     from ..explain import solve as solve_
 
+    check: list[tuple[str, str]] = []  # a list: a name given twice is judged twice
+    for item in checks:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise click.BadParameter(
+                f"expected NAME=MATRIX like 'W2=1,2;3,4', got {item!r}", param_hint="--check"
+            )
+        check.append((key.strip(), value.strip()))
+    if variant is not None:
+        from ..explain.problems import variant as variant_
+
+        _no_givens_with_variant(click.get_current_context())
+        sol = variant_(variant).solution(
+            lang, check=check or None, tolerance=tolerance, carry_forward=carry_forward
+        )
+        _finish(sol, trace, fmt, output)
+        return
+    if X is None or y is None:
+        flag = "--X" if X is None else "--y"
+        raise click.UsageError(f"Missing option '{flag}' (or give --variant)")
     net, given = problem(
         None,
         layers=layers,
@@ -277,14 +304,6 @@ def solve(
         lr=lr,
         order=order,
     )
-    check: list[tuple[str, str]] = []  # a list: a name given twice is judged twice
-    for item in checks:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise click.BadParameter(
-                f"expected NAME=MATRIX like 'W2=1,2;3,4', got {item!r}", param_hint="--check"
-            )
-        check.append((key.strip(), value.strip()))
     sol = solve_(
         net,
         steps=steps,
@@ -299,6 +318,32 @@ def solve(
         update=update,
         **given,
     )
+    _finish(sol, trace, fmt, output)
+
+
+# What a variant's id already fixes: giving one of these with --variant is a contradiction.
+_VARIANT_FIXES = (
+    "X", "y", "W", "b", "init", "init_scale", "seed", "loss", "lr", "order", "steps",
+    "layers", "activation", "output_activation", "bias", "numbers",
+)  # fmt: skip
+
+
+def _no_givens_with_variant(ctx: click.Context) -> None:
+    from click.core import ParameterSource
+
+    given = [
+        next(o for o in p.opts if o.startswith("--"))
+        for p in ctx.command.params
+        if p.name in _VARIANT_FIXES
+        and ctx.get_parameter_source(p.name) is ParameterSource.COMMANDLINE
+    ]
+    if given:
+        raise click.UsageError(
+            f"--variant gives the network and the givens; drop {', '.join(given)}"
+        )
+
+
+def _finish(sol: Any, trace: str | None, fmt: str | None, output: str | None) -> None:
     if trace:
         sol.save_trace(trace)
     _emit(sol, fmt, output)

@@ -13,9 +13,21 @@ import types
 from typing import Any
 
 from .explanation import Explanation, explain
+
+# The module, not its function: ``matbackprop.explain.problems`` stays importable as a
+# module; ``mb.problems(...)`` is the function.
+from .problems import Variant, Variants
 from .solution import CheckResult, Solution, solve
 
-__all__ = ["CheckResult", "Explanation", "Solution", "explain", "solve"]
+__all__ = [
+    "CheckResult",
+    "Explanation",
+    "Solution",
+    "Variant",
+    "Variants",
+    "explain",
+    "solve",
+]
 
 
 class _CallableModule(types.ModuleType):

@@ -189,6 +189,22 @@ STRINGS: dict[str, dict[str, str]] = {
         "s_where_fp": "where",
         "order_batch": "full batch",
         "order_row": "one row at a time",
+        # -- problem variants (problems.py, _problem_doc.py)
+        "p_sheet_title": "Problem sheet: {ids}",
+        "p_key_title": "Answer key: {ids}",
+        "p_variant": "Variant {id}",
+        "p_key_variant": "Answer key, variant {id}",
+        "p_settings_pass": "Loss {loss}; one forward and one backward pass on all rows of X.",
+        "p_questions": "Questions",
+        "p_q_forward": "Forward pass: compute",
+        "p_q_loss": "Compute the loss L.",
+        "p_q_backward": "Backward pass: compute",
+        "p_q_update": "Gradient-descent step: compute the new",
+        "p_no_loss": "The value of the loss itself is not asked: a log-loss is not a fraction.",
+        "p_exact": "Write every number as an exact fraction; every one of them is short.",
+        "p_difficulty": "Difficulty: {numbers} distinct numbers among the {entries} entries to "
+        "write; the largest denominator is {den}.",
+        "p_key_line": "One-line key (the names and the form that solve --check reads):",
     },
     "ru": {
         "title": "Бэкпроп в матричном виде: нейросеть {arch}",
@@ -371,6 +387,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "s_where_fp": "где",
         "order_batch": "полный батч",
         "order_row": "по одному наблюдению",
+        # -- варианты задачи (problems.py, _problem_doc.py)
+        "p_sheet_title": "Условия задач: {ids}",
+        "p_key_title": "Ответы: {ids}",
+        "p_variant": "Вариант {id}",
+        "p_key_variant": "Ответы, вариант {id}",
+        "p_settings_pass": "Функция потерь {loss}; один прямой и один обратный проход по всем "
+        "строчкам X.",
+        "p_questions": "Задание",
+        "p_q_forward": "Прямой проход: найдите",
+        "p_q_loss": "Найдите значение функции потерь L.",
+        "p_q_backward": "Обратный проход: найдите",
+        "p_q_update": "Шаг градиентного спуска: найдите новые",
+        "p_no_loss": "Само значение функции потерь находить не нужно: логистическая функция "
+        "потерь — не дробь.",
+        "p_exact": "Записывайте каждое число точной дробью; все они короткие.",
+        "p_difficulty": "Сложность: {numbers} различных чисел среди {entries} записываемых "
+        "значений; наибольший знаменатель — {den}.",
+        "p_key_line": "Ответ в одну строчку (имена и запись, которые понимает solve --check):",
     },
 }
 
