@@ -93,6 +93,7 @@ class Config:
     checkpoint: bool = False
     track_gradients: bool = False
     frozen: bool = False
+    update: str = "after"  # fit(update=): "after" or "layerwise"
     fast: bool = True  # MATBACKPROP_FAST != "0"
     blas: str = ""  # MATBACKPROP_BLAS: "", "scipy" or "mkl"
 
@@ -111,6 +112,7 @@ class Config:
         checkpoint: bool = False,
         track_gradients: bool = False,
         frozen: bool = False,
+        update: str = "after",
         environ: Mapping[str, str] = os.environ,
     ) -> Config:
         """The configuration of a ``fit`` call on checked training data ``X`` (n, n_0)."""
@@ -139,7 +141,7 @@ class Config:
             optimizer=opt_name, rows=int(X.shape[0]), batch=int(batch), shuffle=bool(shuffle),
             dtype=str(getattr(X, "dtype", "")), numpy=_xp.is_numpy(X), validation=validation,
             early_stopping=early_stopping, checkpoint=checkpoint,
-            track_gradients=track_gradients, frozen=frozen,
+            track_gradients=track_gradients, frozen=frozen, update=update,
             fast=environ.get("MATBACKPROP_FAST", "1") != "0",
             blas=environ.get("MATBACKPROP_BLAS", ""),
         )  # fmt: skip
@@ -238,6 +240,10 @@ def plan(config: Config, capabilities: Capabilities | Callable[[], Capabilities]
         return Plan("reference", "MATBACKPROP_FAST=0")
     if not c.numpy:
         return Plan("reference", "data not in NumPy arrays")
+    if c.update != "after":
+        return Plan(
+            "reference", f"update {c.update}: the fast paths update after the backward pass"
+        )
     if c.optimizer != "sgd":
         return Plan("reference", f"optimizer {c.optimizer}: the fast paths are plain SGD's")
     if c.track_gradients:
