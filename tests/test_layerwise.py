@@ -398,6 +398,27 @@ def test_layerwise_differs_from_after_at_second_order_only() -> None:
     assert gaps[1] / gaps[0] == pytest.approx(1e-2, rel=0.05)
 
 
+def test_a_linear_network_shows_the_extra_term_in_closed_form() -> None:
+    """X·W1·W2 (identity hidden layer, no biases): with d = ∂L/∂H2 at the old weights,
+
+        W2ⁿᵉʷ = W2 − η·O1ᵀ·d,   and the next d is d·W2ⁿᵉʷᵀ = d·W2ᵀ − η·d·dᵀ·X·W1, so
+        W1ⁿᵉʷ = W1 − η·Xᵀ·d·W2ᵀ + η²·(Xᵀ·d)·(Xᵀ·d)ᵀ·W1:
+
+    the usual step plus η²·g·gᵀ·W1 with g = Xᵀ·d, a positive semi-definite matrix times W1:
+    the layer-wise correction only ever stretches W1 (docs/layerwise.md)."""
+    rng = np.random.default_rng(3)
+    W1, W2 = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    X, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    net = mb.Network([3, 4, 2], "identity", bias=False, init=[W1, W2])
+    eta = 0.05
+    d = 2 * (X @ W1 @ W2 - y) / y.size  # ∂L/∂H2 of the MSE, a mean over n·m entries
+    g = X.T @ d  # (3, 2)
+    net.step(X, y, learning_rate=eta, update="layerwise")
+    np.testing.assert_allclose(net.weights[1], W2 - eta * (X @ W1).T @ d, rtol=1e-13)
+    want = W1 - eta * X.T @ d @ W2.T + eta**2 * g @ g.T @ W1
+    np.testing.assert_allclose(net.weights[0], want, rtol=1e-12)
+
+
 # -- settings -------------------------------------------------------------------------
 
 
