@@ -75,8 +75,9 @@ def problems() -> list[Problem]:
     ]  # fmt: skip
 
 
-def run(problem: Problem, mode: str, eta: float, seed: int, steps: int) -> Array:
-    """The training loss before each of ``steps`` steps and after the last, (steps + 1,).
+def run(problem: Problem, mode: str, eta: float, seed: int, steps: int) -> tuple[Array, Array]:
+    """The training loss before each of ``steps`` steps and after the last, (steps + 1,),
+    and the Frobenius norms ‖W_k‖ of the final weights, (L,) (NaN when the run diverged).
 
     A run diverged when ``fit`` stopped it (a non-finite loss or weight: ``inf`` from that
     step on) or when its final loss is more than ``BLOWN_UP`` times its first one (its
@@ -84,17 +85,20 @@ def run(problem: Problem, mode: str, eta: float, seed: int, steps: int) -> Array
     """
     net = mb.Network(problem.sizes, seed=seed, **problem.network)
     curve = np.full(steps + 1, np.inf)
+    lost = np.full(net.n_layers, np.nan)
     try:
         history = net.fit(problem.X, problem.y, loss=problem.loss, learning_rate=eta,
                           epochs=steps, update=mode, progress=False)  # fmt: skip
     except mb.TrainingDivergedError as exc:
         done = exc.history.loss  # type: ignore[attr-defined]
         curve[: len(done)] = done
-        return curve
+        return curve, lost
     curve[:steps] = history.loss
     final = net.loss(problem.X, problem.y, problem.loss)
-    curve[steps] = final if math.isfinite(final) and final <= BLOWN_UP * curve[0] else np.inf
-    return curve
+    if not (math.isfinite(final) and final <= BLOWN_UP * curve[0]):
+        return curve, lost  # the final entry stays inf
+    curve[steps] = final
+    return curve, np.array([np.linalg.norm(W) for W in net.weights])
 
 
 def quartiles(values: Array, axis: int = 0) -> Array:
@@ -128,6 +132,31 @@ def table(results: dict[tuple[str, str, float], Array], plist: list[Problem],
     return "\n".join(lines)
 
 
+def norms_table(results: dict[tuple[str, str, float], Array],
+                norms: dict[tuple[str, str, float], Array], plist: list[Problem],
+                rates: list[float]) -> str:  # fmt: skip
+    """The median ‖W_k‖ after training, per mode, at η = 0.1 and at the usual mode's best η
+    (over the runs of that mode that did not diverge)."""
+    small = min(rates, key=lambda eta: abs(math.log(eta / 0.1)))
+    lines = [
+        "| problem | η | ‖W_1‖, …, ‖W_L‖ after | ‖W_1‖, …, ‖W_L‖ layer-wise |",
+        "|---|---|---|---|",
+    ]
+    for p in plist:
+        for eta in sorted({small, best_rate(results, p.name, rates)}):
+            cells = []
+            for mode in MODES:
+                ok = ~np.isnan(norms[p.name, mode, eta][:, 0])
+                if not ok.any():
+                    cells.append("all diverged")
+                    continue
+                median = np.median(norms[p.name, mode, eta][ok], axis=0)
+                cells.append(", ".join(f"{v:.3g}" for v in median)
+                             + ("" if ok.all() else f" ({int(ok.sum())} runs)"))  # fmt: skip
+            lines.append(f"| {p.name} | {eta:g} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines)
+
+
 def best_rate(results: dict[tuple[str, str, float], Array], name: str,
               rates: list[float]) -> float:  # fmt: skip
     """The learning rate with the lowest median final loss of the usual mode: the one a
@@ -157,18 +186,19 @@ def plots(results: dict[tuple[str, str, float], Array], plist: list[Problem],
         for row, eta in enumerate((small, best_rate(results, p.name, rates))):
             ax = axes[row, col]
             start = float(np.median(results[p.name, "after", eta][:, 0]))
+            top, low = 2 * start, start
             for mode in MODES:
                 curves = results[p.name, mode, eta]
-                q = quartiles(curves)
+                # values far above the frame are drawn at its edge (a diverging run leaves it)
+                q = np.minimum(quartiles(curves), 10 * top)
                 steps = np.arange(curves.shape[1])
                 lost = int(np.sum(~np.isfinite(curves[:, -1])))
                 note = f", {lost} of {curves.shape[0]} diverged" if lost else ""
                 ax.plot(steps, q[1], color=colors[mode], label=f"{labels[mode]}{note}")
-                ok = np.isfinite(q[0]) & np.isfinite(q[2])
-                ax.fill_between(steps, q[0], q[2], where=ok, color=colors[mode], alpha=0.25,
-                                linewidth=0)  # fmt: skip
+                ax.fill_between(steps, q[0], q[2], color=colors[mode], alpha=0.25, linewidth=0)
+                low = min(low, float(q[0].min()))
             ax.set_yscale("log")
-            ax.set_ylim(top=2 * start)  # a diverging run leaves the frame
+            ax.set_ylim(0.7 * low, top)
             best = ", the best η of the usual mode" if row == 1 else ""
             ax.set_title(f"{p.title}\nη = {eta:g}{best}", fontsize=8)
             ax.set_xlabel("step")
@@ -210,7 +240,7 @@ def plots(results: dict[tuple[str, str, float], Array], plist: list[Problem],
         ax.set_title(p.title, fontsize=9)
         ax.set_xlabel("learning rate η")
         ax.set_ylabel("final training loss")
-        ax.legend(fontsize=8, loc="lower left")
+        ax.legend(fontsize=8, loc="best")
     fig.suptitle(
         "Final loss after the steps against the learning rate: median and quartiles over the "
         "seeds; × the share of seeds that diverged",
@@ -236,18 +266,21 @@ def main(argv: list[str] | None = None) -> dict[tuple[str, str, float], Array]:
         rates, seeds, steps = [0.1, 1.0, 10.0], 2, 20
     plist = problems()
     results: dict[tuple[str, str, float], Array] = {}
+    norms: dict[tuple[str, str, float], Array] = {}
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"):
         for p in plist:
             for mode in MODES:
                 for eta in rates:
-                    results[p.name, mode, eta] = np.stack(
-                        [run(p, mode, eta, seed, steps) for seed in range(seeds)]
-                    )
+                    runs = [run(p, mode, eta, seed, steps) for seed in range(seeds)]
+                    results[p.name, mode, eta] = np.stack([curve for curve, _ in runs])
+                    norms[p.name, mode, eta] = np.stack([size for _, size in runs])
     print(f"{len(plist)} problems × {len(MODES)} modes × {len(rates)} learning rates × "
           f"{seeds} seeds, {steps} full-batch SGD steps each "
           f"({time.perf_counter() - start:.0f} s)\n")  # fmt: skip
     print(table(results, plist, rates))
+    print("\nThe size of the trained weights (median over the seeds that did not diverge):\n")
+    print(norms_table(results, norms, plist, rates))
     if args.plots is not None:
         for path in plots(results, plist, rates, args.plots):
             print(f"wrote {path}")
