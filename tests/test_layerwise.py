@@ -517,3 +517,15 @@ def test_the_docs_page_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
     assert code
     exec(compile(code, "docs/layerwise.md", "exec"), {})
     assert "layerwise" in capsys.readouterr().out
+
+
+def test_layerwise_with_validation_and_early_stopping() -> None:
+    """The loop's other settings work as for the usual mode: validation loss after every
+    epoch, and early stopping restores the best weights."""
+    net, X, y = _problem([3, 4, 1], "tanh", True, n=40)
+    history = net.fit(X, y, learning_rate=0.05, epochs=30, update="layerwise", seed=0,
+                      validation_split=0.25, early_stopping=True, patience=3,
+                      progress=False)  # fmt: skip
+    assert len(history.val_loss) == history.epochs
+    assert history.best_epoch is not None
+    assert history.path.startswith("reference (update layerwise")
