@@ -66,11 +66,13 @@ def test_layerwise_experiment_compares_both_modes_and_draws_both_figures(
     figures = tmp_path_factory.mktemp("figures")
     out = run_example("layerwise_experiment.py", tmp_path, "--quick", "--plots", str(figures))
     assert "4 problems × 2 modes × 3 learning rates × 2 seeds" in out
-    rows = re.findall(r"^\| (masha|xor|diabetes|iris) \| ([0-9.]+) \|", out, re.MULTILINE)
+    losses, _, norms = out.partition("The size of the trained weights")
+    rows = re.findall(r"^\| (masha|xor|diabetes|iris) \| ([0-9.]+) \|", losses, re.MULTILINE)
     assert len(rows) == 12, out
+    assert re.search(r"^\| masha \| 0.1 \| [0-9.]+, [0-9.]+, [0-9.]+ \|", norms, re.MULTILINE)
     # at η = 0.1 the modes differ by O(η²): both medians are printed and neither diverged
-    masha = re.search(r"^\| masha \| 0.1 \| ([0-9.e+-]+) .*\| ([0-9.e+-]+) \[.* \| 0 / 0 \|", out,
-                      re.MULTILINE)  # fmt: skip
+    row = r"^\| masha \| 0.1 \| ([0-9.e+-]+) .*\| ([0-9.e+-]+) \[.* \| 0 / 0 \|"
+    masha = re.search(row, losses, re.MULTILINE)
     assert masha, out
     assert float(masha.group(1)) == pytest.approx(float(masha.group(2)), rel=0.05)
     for name in ("layerwise_loss.png", "layerwise_lr.png"):
