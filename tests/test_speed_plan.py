@@ -91,6 +91,11 @@ GRID: dict[str, tuple[Config, dict[str, str]]] = {
         f"A-{flag}": (dataclasses.replace(A, **{flag: value}), {"*": "reference"})
         for flag, value in (("track_gradients", True), ("frozen", True), ("numpy", False))
     },
+    # layer-wise updates change W_k inside the backward pass: no fast path has that loop
+    **{
+        f"{name}-layerwise": (dataclasses.replace(config, update="layerwise"), {"*": "reference"})
+        for name, config in (("A", A), ("B", B), ("C", C), ("D", D))
+    },
     "A-leaky-relu": (dataclasses.replace(A, hidden=("leaky_relu", "leaky_relu")),
                      {"*": "fused_step", "none": "reference", "numba": "reference"}),
     "A-logloss": (dataclasses.replace(A, output="sigmoid", loss="logloss"),
@@ -177,6 +182,13 @@ def test_config_of_names_what_fit_knows() -> None:
     assert plan(config("mse", MyAdam()), MKL).path == "reference"
     assert config("mse", "sgd", MATBACKPROP_FAST="0").fast is False
     assert config("mse", "sgd", MATBACKPROP_BLAS="scipy").blas == "scipy"
+    assert config("mse", "sgd").update == "after"
+    layerwise = Config.of(net, X, get_loss("mse"), get_optimizer("sgd"), batch=5,
+                          update="layerwise", environ={})  # fmt: skip
+    assert layerwise.update == "layerwise"
+    assert str(plan(layerwise, MKL)) == (
+        "reference (update layerwise: the fast paths update after the backward pass)"
+    )
 
 
 def _data(n_in: int, n_out: int, n: int = 48) -> tuple[Any, Any]:
@@ -192,6 +204,7 @@ RUNS = [
     pytest.param({"early_stopping": True, "patience": 2}, id="early-stopping"),
     pytest.param({"track_gradients": True}, id="track-gradients"),
     pytest.param({"env": "0"}, id="fast-0"),
+    pytest.param({"update": "layerwise"}, id="layerwise"),
 ]
 
 
@@ -211,6 +224,7 @@ def test_history_path_is_the_plan_of_the_run(
             batch=options.get("batch_size", X.shape[0]), shuffle=options["shuffle"],
             early_stopping=options.get("early_stopping", False),
             track_gradients=options.get("track_gradients", False),
+            update=options.get("update", "after"),
         ),
         _speed.detect(),
     )  # fmt: skip

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numbers
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
@@ -44,7 +44,14 @@ from .activations import Activation, get_activation
 from .errors import ConfigError, DataError, DTypeError, ShapeError
 from .init import initial_weights, resolve_init
 from .losses import Loss, check_pairing, get_loss
-from .optimizers import SGD, Optimizer, update_selected
+from .optimizers import (
+    SGD,
+    Optimizer,
+    OptimizerState,
+    check_update,
+    update_part,
+    update_selected,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -449,9 +456,21 @@ class Network:
         d = self._f[-1].backprop(g, H_L, y_hat)
         return self._backward(cache, d, inputs=inputs)
 
-    def _backward(self, cache: Cache, d: Array, *, inputs: bool = False) -> Gradients:
+    def _backward(
+        self,
+        cache: Cache,
+        d: Array,
+        *,
+        inputs: bool = False,
+        after_layer: Callable[[int, Array, Array | None], None] | None = None,
+    ) -> Gradients:
         """Backpropagate ``d = ∂L/∂H_L`` (n, n_L) down to layer 1; ``inputs=True`` keeps
-        every ``∂L/∂O_{k-1} = d·W_kᵀ`` and forms ``∂L/∂X`` too."""
+        every ``∂L/∂O_{k-1} = d·W_kᵀ`` and forms ``∂L/∂X`` too.
+
+        ``after_layer(k, dW_k, db_k)`` is called as soon as layer ``k``'s gradients are
+        known, before ``d·W_kᵀ``: the layer-wise update changes ``W_k`` there, so that ``d``
+        goes down through the updated ``W_k`` (``db_k`` is ``None`` without biases).
+        """
         H, O, W = cache.H, cache.O, self._weights
         L = self.n_layers
         xp = _xp.namespace(d)
@@ -464,6 +483,8 @@ class Network:
             dW[k - 1] = O[k - 1].T @ d  # ∂L/∂W_k = O_{k-1}ᵀ·d: (n_{k-1}, n)·(n, n_k)
             if self.bias:
                 db[k - 1] = xp.sum(d, axis=0)  # ∂L/∂b_k = 1ᵀ·d: (n_k,)
+            if after_layer is not None:
+                after_layer(k, dW[k - 1], db[k - 1] if self.bias else None)
             if k > 1 or inputs:
                 dO_prev = d @ W[k - 1].T  # ∂L/∂O_{k-1} = d·W_kᵀ: (n, n_k)·(n_k, n_{k-1})
                 if inputs:
@@ -499,14 +520,57 @@ class Network:
 
             return value_and_gradients(self, X, y, loss)
         cache = self._forward(X)
+        d = self._output_d(cache, y, loss)
+        return self._loss_value(cache, y, loss), self._backward(cache, d, inputs=inputs)
+
+    def _output_d(self, cache: Cache, y: Array, loss: Loss) -> Array:
+        """The first accumulator, ``d = ∂L/∂H_L`` (n, n_L)."""
         y_hat = cache.y_hat
         if loss.output_activation == self._f[-1].name:
-            d = loss.grad_H(y_hat, y)  # fused ∂L/∂H_L, exact at saturated outputs
-        else:
-            H_L = cache.H[-1]
-            assert H_L is not None
-            d = self._f[-1].backprop(loss.grad(y_hat, y), H_L, y_hat)
-        return self._loss_value(cache, y, loss), self._backward(cache, d, inputs=inputs)
+            return loss.grad_H(y_hat, y)  # fused ∂L/∂H_L, exact at saturated outputs
+        H_L = cache.H[-1]
+        assert H_L is not None
+        return self._f[-1].backprop(loss.grad(y_hat, y), H_L, y_hat)
+
+    def _layerwise_step(
+        self,
+        X: Array,
+        y: Array,
+        loss: Loss,
+        opt: Optimizer,
+        state: OptimizerState,
+        eta: float,
+        skip: frozenset[int] = frozenset(),
+    ) -> tuple[float, Gradients]:
+        """One layer-wise step on checked data: the loss before it and the gradients it used.
+
+        The forward pass keeps ``H_k``, ``O_k`` of the old weights. Then for ``k = L..1``:
+        ``dW_k = O_{k-1}ᵀ·d`` (and ``db_k = 1ᵀ·d``), ``W_k`` (and ``b_k``) are updated by
+        ``opt`` at once, and ``d = d·W_kᵀ * f'(H_{k-1})`` uses the *updated* ``W_k``. The
+        optimizer's step count advances once for the whole step; the parameters in ``skip``
+        (indices into :meth:`parameters`) stay as they are.
+        """
+        cache = self._forward(X)
+        value = self._loss_value(cache, y, loss)
+        params, L = self.parameters(), self.n_layers
+        t0 = state.t
+        t_end = t0
+
+        def update_layer(k: int, dW_k: Array, db_k: Array | None) -> None:
+            nonlocal t_end
+            # W_k is parameter k-1 and b_k parameter L+k-1, in the order of parameters()
+            part = [(k - 1, dW_k)] + ([] if db_k is None else [(L + k - 1, db_k)])
+            part = [(i, g) for i, g in part if i not in skip]
+            if part:
+                indices = [i for i, _ in part]
+                t_end = update_part(
+                    opt, [params[i] for i in indices], [g for _, g in part], state, eta,
+                    indices, t0,
+                )  # fmt: skip
+
+        grads = self._backward(cache, self._output_d(cache, y, loss), after_layer=update_layer)
+        state.t = t_end
+        return value, grads
 
     def _loss_value(self, cache: Cache, y: Array, loss: Loss) -> float:
         """The loss of a forward pass: from the logits ``H_L`` where the output activation
@@ -534,6 +598,7 @@ class Network:
         *,
         optimizer: Optimizer | None = None,
         freeze: str | Sequence[str] | None = None,
+        update: str = "after",
         lr: float | None = None,
     ) -> float:
         """One update on exactly these rows; returns the loss *before* the step.
@@ -545,6 +610,10 @@ class Network:
                 step and keeps its state for the next one.
             freeze: parameters left as they are: ``"b"`` (every bias), ``"W"`` (every
                 weight), or names such as ``["W1", "b2"]``.
+            update: ``"after"`` updates every layer after the backward pass, from the
+                gradients at the old weights; ``"layerwise"`` updates each ``W_k`` as soon
+                as ``∂L/∂W_k`` is known, and the backward pass goes on through the updated
+                ``W_k`` (the chapter's problem 08, ``docs/layerwise.md``).
             lr: deprecated alias of ``learning_rate``.
         """
         eta = _checks.learning_rate(
@@ -556,13 +625,17 @@ class Network:
                 "optimizer must be an Optimizer whose state lasts from one step to the next, "
                 f"e.g. mb.Adam(), or None for gradient descent; got {optimizer!r}"
             )
+        mode = check_update(update)
         skip = self._frozen_indices(freeze)
         loss_fn = get_loss(loss)
         X_, y_ = self.check_data(X, y, loss_fn)
-        value, grads = self._value_and_gradients(X_, y_, loss_fn, reuse=True)
         opt = SGD() if optimizer is None else optimizer
         params = self.parameters()
-        update_selected(opt, params, grads.parameters(), opt.bound_state(params), eta, skip)
+        state = opt.bound_state(params)
+        if mode == "layerwise":
+            return self._layerwise_step(X_, y_, loss_fn, opt, state, eta, skip)[0]
+        value, grads = self._value_and_gradients(X_, y_, loss_fn, reuse=True)
+        update_selected(opt, params, grads.parameters(), state, eta, skip)
         return value
 
     def fit(self, X: Any, y: Any, **settings: Any) -> History:

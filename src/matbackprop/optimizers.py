@@ -257,6 +257,42 @@ def update_selected(
     state.t = view.t
 
 
+#: When the parameters are updated in a step: ``"after"`` the whole backward pass (every
+#: ``∂L/∂W_k`` at the old weights), or ``"layerwise"``, each layer as soon as its gradient is
+#: known, so that ``d`` goes down through the updated ``W_k`` (the chapter's problem 08).
+UPDATE_MODES = ("after", "layerwise")
+
+
+def check_update(value: Any, argument: str = "update") -> str:
+    """``value`` if it is one of :data:`UPDATE_MODES`, else a :class:`ConfigError`."""
+    if not isinstance(value, str) or value not in UPDATE_MODES:
+        raise ConfigError(f"{argument} must be 'after' or 'layerwise', got {value!r}")
+    return value
+
+
+def update_part(
+    opt: Optimizer,
+    params: Sequence[Array],
+    grads: Sequence[Array],
+    state: OptimizerState,
+    eta: float,
+    indices: Sequence[int],
+    t: int,
+) -> int:
+    """``opt.update`` on some parameters only, as one part of a step that starts at count ``t``.
+
+    ``params[j]`` is parameter ``indices[j]`` of the network (its slots are
+    ``state.slots[name][indices[j]]``). The rule runs as if ``state.t`` were ``t``, and
+    ``state.t`` is left as it is: a layer-wise step updates its layers one part at a time,
+    each part at the same step count (Adam's bias corrections use the same ``t`` for every
+    layer), and sets ``state.t`` once, to the count returned here.
+    """
+    # The slots' arrays are shared with the part, so the rule updates them in place.
+    view = OptimizerState(t=t, slots={k: [v[i] for i in indices] for k, v in state.slots.items()})
+    opt.update(params, grads, view, eta)
+    return view.t
+
+
 def _check_grads(params: Sequence[Array], grads: Sequence[Array]) -> None:
     if len(grads) != len(params):
         raise ShapeError(

@@ -34,7 +34,7 @@ from .checkpoint import (
 )
 from .errors import ConfigError, ModelFileError, TrainingDivergedError
 from .losses import Loss, get_loss
-from .optimizers import Optimizer, OptimizerState, get_optimizer, update_selected
+from .optimizers import Optimizer, OptimizerState, check_update, get_optimizer, update_selected
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -119,6 +119,7 @@ def fit(
     learning_rate: float = 0.01,
     epochs: int = 100,
     freeze: str | Sequence[str] | None = None,
+    update: str = "after",
     batch_size: int | None = None,
     shuffle: bool = True,
     seed: int | np.random.Generator | None = None,
@@ -146,6 +147,11 @@ def fit(
         epochs: passes over the training rows (in all, counting those of a resumed run).
         freeze: parameters left as they are: ``"b"`` (every bias), ``"W"`` (every weight) or
             names such as ``["W1", "b2"]``.
+        update: ``"after"``: every layer is updated after the backward pass, from the
+            gradients at the old weights; ``"layerwise"``: each ``W_k`` (and ``b_k``) is
+            updated as soon as its gradient is known and ``d`` goes down through the updated
+            ``W_k`` (:meth:`Network.step`, ``docs/layerwise.md``). Layer-wise steps take the
+            reference path.
         batch_size: rows per step; ``None`` (or anything ≥ n) is full-batch gradient descent.
         shuffle: reshuffle the rows every epoch (mini-batch only), from ``seed``.
         seed: an ``int`` or ``Generator`` for shuffling and the validation split.
@@ -177,6 +183,8 @@ def fit(
     opt = get_optimizer(optimizer)
     eta = _checks.learning_rate(learning_rate)
     frozen = net._frozen_indices(freeze)
+    mode = check_update(update)
+    layerwise = mode == "layerwise"
     n_epochs = int(_checks.positive_int(epochs, "epochs") or 0)
     batch = _checks.positive_int(batch_size, "batch_size", allow_none=True)
     patience_ = int(_checks.positive_int(patience, "patience") or 0)
@@ -232,6 +240,8 @@ def fit(
         "track_gradients": bool(track_gradients),
         "freeze": [net.parameter_names()[i] for i in sorted(frozen)] or None,
     }
+    if layerwise:  # only when set: checkpoints written before the option still resume
+        settings["update"] = mode
     ck: Checkpoint | None = None
     fingerprint = ""
     if ck_path is not None:
@@ -261,7 +271,7 @@ def fit(
         _speed.Config.of(
             net, X_, loss_fn, opt, batch=batch, shuffle=shuffle, validation=Xv is not None,
             early_stopping=early_stopping, checkpoint=ck_path is not None,
-            track_gradients=track_gradients, frozen=bool(frozen),
+            track_gradients=track_gradients, frozen=bool(frozen), update=mode,
         ),
         _speed.detect,
     )  # fmt: skip
@@ -351,6 +361,8 @@ def fit(
                 if fused_sgd:
                     value = fast.sgd_step(net, Xb, yb, loss_fn, eta)  # the update included
                     state.t += 1
+                elif layerwise:  # the update included, layer by layer
+                    value, grads = net._layerwise_step(Xb, yb, loss_fn, opt, state, eta, frozen)
                 else:
                     value, grads = net._value_and_gradients(Xb, yb, loss_fn, reuse=True)
                 if not math.isfinite(value):
@@ -360,7 +372,8 @@ def fit(
                 if not fused_sgd:
                     if track_gradients:
                         run.norms += [_norm(g) for g in grads.weights]
-                    update_selected(opt, params, grads.parameters(), state, eta, frozen)
+                    if not layerwise:
+                        update_selected(opt, params, grads.parameters(), state, eta, frozen)
                 run.total += value * loss_fn.rows_divisor(Xb.shape[0])  # Σ_i ℓ_i of the batch
                 run.position = start + Xb.shape[0]
                 if interrupted():
@@ -386,6 +399,7 @@ def fit(
         "epochs": history.epochs,
         "batch_size": None if batch == n else batch,
         "freeze": settings["freeze"],
+        "update": mode,
         "stop_reason": history.stop_reason,
     }
     return history

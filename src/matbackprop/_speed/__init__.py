@@ -12,9 +12,10 @@ path; **why** it exists (the measurement, and where it is written down).
 ``reference`` (:func:`.fast.value_and_gradients`, the engine's passes in reused buffers)
     *when*: ``MATBACKPROP_FAST=0``; an optimizer other than plain SGD (momentum, Nesterov,
     Adam, a subclass of SGD, ...); data not in NumPy arrays; ``track_gradients``;
-    ``freeze``; plain SGD without SciPy or MKL. *tolerance*: bitwise (the same ufuncs in
-    the same order, ``tests/test_fastpath.py``). *why*: the exact path, kept by
-    ``MATBACKPROP_FAST=0``.
+    ``freeze``; ``update="layerwise"`` (which runs the engine's own passes,
+    ``Network._layerwise_step``, updating each layer inside the backward pass); plain SGD
+    without SciPy or MKL. *tolerance*: bitwise (the same ufuncs in the same order,
+    ``tests/test_fastpath.py``). *why*: the exact path, kept by ``MATBACKPROP_FAST=0``.
 ``fused_step`` (:func:`.fast.sgd_step`, :mod:`.blas`, :mod:`.fused`)
     *when*: plain SGD with SciPy or MKL where no compiled path below applies.
     *tolerance*: 1e-12 relative in float64, float32 rounding (``tests/test_fastpath.py``).

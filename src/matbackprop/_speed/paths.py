@@ -98,6 +98,7 @@ class Config:
     checkpoint: bool = False
     track_gradients: bool = False
     frozen: bool = False
+    update: str = "after"  # fit(update=): "after" or "layerwise"
     fast: bool = True  # MATBACKPROP_FAST != "0"
     blas: str = ""  # MATBACKPROP_BLAS: "", "scipy" or "mkl"
 
@@ -116,6 +117,7 @@ class Config:
         checkpoint: bool = False,
         track_gradients: bool = False,
         frozen: bool = False,
+        update: str = "after",
         environ: Mapping[str, str] = os.environ,
     ) -> Config:
         """The configuration of a ``fit`` call on checked training data ``X`` (n, n_0)."""
@@ -136,7 +138,7 @@ class Config:
             optimizer=opt_name, rows=int(X.shape[0]), batch=int(batch), shuffle=bool(shuffle),
             dtype=str(getattr(X, "dtype", "")), numpy=_xp.is_numpy(X), validation=validation,
             early_stopping=early_stopping, checkpoint=checkpoint,
-            track_gradients=track_gradients, frozen=frozen,
+            track_gradients=track_gradients, frozen=frozen, update=update,
             fast=environ.get("MATBACKPROP_FAST", "1") != "0",
             blas=environ.get("MATBACKPROP_BLAS", ""),
         )  # fmt: skip
@@ -248,6 +250,10 @@ def plan(config: Config, capabilities: Capabilities | Callable[[], Capabilities]
         return Plan("reference", "MATBACKPROP_FAST=0")
     if not c.numpy:
         return Plan("reference", "data not in NumPy arrays")
+    if c.update != "after":
+        return Plan(
+            "reference", f"update {c.update}: the fast paths update after the backward pass"
+        )
     if c.optimizer != "sgd" and not any(c.optimizer in k.optimizers for k in COVERAGE.values()):
         return Plan("reference", f"optimizer {c.optimizer}: no kernel has its update rule")
     if c.track_gradients:

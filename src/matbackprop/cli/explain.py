@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..optimizers import UPDATE_MODES
 from ._app import LAYERS, cli
 from ._givens import LOSSES, givens_options, network_of, problem
 
@@ -112,11 +113,20 @@ def _common(f: Any) -> Any:
 Examples:
   matbackprop explain --layers 2,2,2,1 --activation sigmoid
   matbackprop explain --layers 3,4,2 --activation relu --bias --loss mse --n 10
-  matbackprop explain --format latex --lang ru -o masha.tex"""
+  matbackprop explain --format latex --lang ru -o masha.tex
+  matbackprop explain --update layerwise"""
 )
 @_common
 @click.option("--loss", type=LOSSES, default=None, help="Write ∂L/∂ŷ out for this loss.")
 @click.option("--n", "n_rows", type=click.IntRange(min=1), default=None, help="Rows, for the cost.")
+@click.option(
+    "--update",
+    type=click.Choice(UPDATE_MODES),
+    default="after",
+    show_default=True,
+    help="Update every layer after the backward pass, or each one inside it (layerwise: the "
+    "next d goes through the updated W_k).",
+)
 def explain(
     layers: list[int],
     activation: str,
@@ -127,12 +137,13 @@ def explain(
     output: str | None,
     loss: str | None,
     n_rows: int | None,
+    update: str,
 ) -> None:
     """Write the network as a composite function and derive backprop with shapes."""
     from ..explain import explain as explain_
 
     net = network_of(layers, activation, output_activation, bias, loss, init="zeros")
-    _emit(explain_(net, loss=loss, lang=lang, n=n_rows), fmt, output)
+    _emit(explain_(net, loss=loss, lang=lang, n=n_rows, update=update), fmt, output)
 
 
 @cli.command(

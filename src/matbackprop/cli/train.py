@@ -19,6 +19,7 @@ from ..errors import ConfigError, TrainingDivergedError
 from ..gradcheck import check_gradients
 from ..losses import Loss, check_pairing, get_loss
 from ..network import Network
+from ..optimizers import UPDATE_MODES
 from ..persistence import atomic_write_bytes
 from ._app import (
     ALLOW_UNPAIRED,
@@ -105,6 +106,14 @@ Examples:
     type=click.IntRange(min=1),
     help="Rows per step [default: all rows].",
 )
+@click.option(
+    "--update",
+    default="after",
+    show_default=True,
+    type=click.Choice(UPDATE_MODES),
+    help="When each step updates the weights: after the backward pass, or each layer as soon "
+    "as its gradient is known (layerwise; see docs/layerwise.md).",
+)
 @model_options()
 @click.option(
     "--validation-split",
@@ -170,6 +179,7 @@ def train(
     learning_rate: float,
     epochs: int,
     batch_size: int | None,
+    update: str,
     bias: bool,
     init: str,
     seed: int,
@@ -224,6 +234,7 @@ def train(
             learning_rate=learning_rate,
             epochs=epochs,
             batch_size=batch_size,
+            update=update,
             seed=seed,
             validation_split=validation_split,
             early_stopping=early_stopping,
@@ -285,6 +296,11 @@ def _train_on_dask(ctx: click.Context, data: str, address: str) -> None:
                 f"{flag} is not available with --dask (full-batch steps on a cluster); "
                 "use train-dask --stream for mini-batches"
             )
+    if p["update"] != "after":
+        raise click.UsageError(
+            f"--update {p['update']} is not available with --dask: the Dask trainers update "
+            "after the backward pass; train in memory for layer-wise updates"
+        )
     shared = ("targets", "layers", "activation", "output_activation", "loss", "allow_unpaired",
               "optimizer", "learning_rate", "epochs", "bias", "init", "seed", "dtype",
               "save_path", "history_path", "progress")  # fmt: skip

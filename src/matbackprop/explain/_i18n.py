@@ -59,6 +59,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "backward_diagram": "The backward chain, with the derivative on each edge and a "
         "branch down to every weight matrix:",
         "update": "Gradient-descent step with learning rate ⟦η|\\eta⟧, for every layer:",
+        # -- layer-wise updates, the chapter's problem 08 (explain(update="layerwise"))
+        "backward_layerwise": "Backward pass with layer-wise updates (the chapter's problem "
+        "08): each ⟦W_k|W_k⟧ is updated with learning rate ⟦η|\\eta⟧ as soon as its gradient "
+        "is known, and the next ⟦d|d⟧ is computed with the updated ⟦W_kⁿᵉʷ|W_k^{\\mathrm{new}}⟧, "
+        "while ⟦H_k|H_k⟧ and ⟦O_k|O_k⟧ stay those of the forward pass with the old weights "
+        "(⟦·|\\cdot⟧ is the matrix product, ⟦*|*⟧ the element-wise one); the shapes follow "
+        "each line:",
+        "update_layerwise": "Every layer has already been updated inside the backward pass. "
+        "Only the output layer's gradients are those of the usual step: below "
+        "the output layer each ⟦d|d⟧ goes through ⟦W_kⁿᵉʷ = W_k − η·∂L/∂W_k|W_k^{\\mathrm{new}} "
+        "= W_k - \\eta \\cdot \\partial L / \\partial W_k⟧ instead of ⟦W_k|W_k⟧, so a lower "
+        "layer follows a gradient taken with the layers above it already moved, while the "
+        "output error and ⟦H_k|H_k⟧, ⟦O_k|O_k⟧ still come from the old weights. The step "
+        "differs from the usual one by ⟦O(η²)|O(\\eta^2)⟧: a block Gauss–Seidel-like step "
+        "instead of a Jacobi-like one.",
         "cost_title": "Cost",
         "cost": "Every derivative is computed once and every forward result is reused, so "
         "the cost is linear in the number of parameters. One step on n rows costs exactly:",
@@ -256,6 +271,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "backward_diagram": "Обратный проход в виде схемы: производная на каждом ребре и "
         "ветка к каждой матрице весов:",
         "update": "Шаг градиентного спуска со скоростью обучения ⟦η|\\eta⟧ для каждого слоя:",
+        "backward_layerwise": "Обратный проход с послойным обновлением весов (вопрос задачи "
+        "08): каждую ⟦W_k|W_k⟧ обновляем со скоростью обучения ⟦η|\\eta⟧ сразу, как только "
+        "узнали её градиент, а следующее ⟦d|d⟧ считаем уже с обновлённой "
+        "⟦W_kⁿᵉʷ|W_k^{\\mathrm{new}}⟧; ⟦H_k|H_k⟧ и ⟦O_k|O_k⟧ остаются из прямого прохода со "
+        "старыми весами (⟦·|\\cdot⟧ — матричное умножение, ⟦*|*⟧ — поэлементное); справа "
+        "размерности:",
+        "update_layerwise": "Шаг спуска для каждого слоя уже сделан внутри обратного прохода. "
+        "С обычным шагом совпадают только градиенты выходного слоя: ниже "
+        "выходного слоя каждое ⟦d|d⟧ проходит через ⟦W_kⁿᵉʷ = W_k − η·∂L/∂W_k|"
+        "W_k^{\\mathrm{new}} = W_k - \\eta \\cdot \\partial L / \\partial W_k⟧ вместо "
+        "⟦W_k|W_k⟧, поэтому нижний слой идёт по градиенту, посчитанному при уже сдвинутых "
+        "верхних слоях, а ошибка на выходе и ⟦H_k|H_k⟧, ⟦O_k|O_k⟧ — по-прежнему от старых "
+        "весов. От обычного шага это отличается на ⟦O(η²)|O(\\eta^2)⟧: шаг в духе блочного "
+        "метода Гаусса–Зейделя вместо метода Якоби.",
         "cost_title": "Сложность",
         "cost": "Каждую производную мы посчитали один раз, а результаты прямого прохода "
         "переиспользовали, поэтому алгоритм линеен по числу параметров. Один шаг на n "

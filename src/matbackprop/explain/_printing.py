@@ -19,6 +19,8 @@ _BASE_TEXT = {"W": "w", "zb": "b", "yhat": "ŷ"}
 _BASE_TEX = {"W": "w", "zb": "b", "yhat": r"\hat{y}"}
 _MATRIX_TEXT = {"y_hat": "ŷ", "1": "1"}
 _MATRIX_TEX = {"y_hat": r"\hat{y}"}
+# A matrix named ``W_3^new`` is the updated W3 of a layer-wise step (docs/layerwise.md)
+_MARK_TEXT = {"new": "ⁿᵉʷ"}
 
 
 def _split(name: str) -> tuple[str, str, str]:
@@ -90,8 +92,11 @@ class TexPrinter(LatexPrinter):  # type: ignore[misc]
         name = str(expr.name)
         if name in _MATRIX_TEX:
             return _MATRIX_TEX[name]
+        name, _, mark = name.partition("^")
         base, _, sub = name.partition("_")
-        return f"{base}_{{{sub}}}" if sub else base
+        out = f"{base}_{{{sub}}}" if sub else base
+        # braced, so that a transpose's ^{T} is not a second superscript
+        return f"{{{out}^{{\\mathrm{{{mark}}}}}}}" if mark else out
 
     def _print_MatMul(self, expr: Any) -> str:
         args = list(expr.args)
@@ -141,7 +146,10 @@ class TextPrinter(StrPrinter):  # type: ignore[misc]
 
     def _print_MatrixSymbol(self, expr: Any) -> str:
         name = str(expr.name)
-        return _MATRIX_TEXT.get(name, name.replace("_", ""))
+        if name in _MATRIX_TEXT:
+            return _MATRIX_TEXT[name]
+        name, _, mark = name.partition("^")
+        return name.replace("_", "") + _MARK_TEXT.get(mark, mark)
 
     def _print_MatMul(self, expr: Any) -> str:
         args = list(expr.args)

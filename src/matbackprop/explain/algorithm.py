@@ -170,7 +170,7 @@ class BackwardLine:
     lhs: M
     rhs: M
     shapes: M
-    kind: str  # "d", "dW", "db"
+    kind: str  # "d", "dW", "db"; a layer-wise pass also has "W" and "b", its updates
     k: int
 
 
@@ -188,8 +188,29 @@ def _product_shapes(*operands: Any, ops: str, result: Any) -> M:
     return M(x + " = " + shape_tex(result.shape), t + " = " + shape_text(result.shape))
 
 
-def backward_lines(net: Network, loss: Loss | None = None) -> list[BackwardLine]:
-    """The seed's backward pass for ``net``, one accumulator ``d``, shapes on every line."""
+def _update_line(name: str, k: int, shape: tuple[Any, ...]) -> BackwardLine:
+    """``W_k^new = W_k − η·∂L/∂W_k`` (``name`` ``"W"`` or ``"b"``), inside the backward pass."""
+    return BackwardLine(
+        M(rf"{{{name}_{{{k}}}^{{\mathrm{{new}}}}}}", f"{name}{k}ⁿᵉʷ"),
+        M(
+            rf"{name}_{{{k}}} - \eta \cdot \frac{{\partial L}}{{\partial {name}_{{{k}}}}}",
+            f"{name}{k} − η·∂L/∂{name}{k}",
+        ),
+        shape_m(shape),
+        name,
+        k,
+    )
+
+
+def backward_lines(
+    net: Network, loss: Loss | None = None, *, layerwise: bool = False
+) -> list[BackwardLine]:
+    """The seed's backward pass for ``net``, one accumulator ``d``, shapes on every line.
+
+    ``layerwise=True`` writes the layer-wise pass (``update="layerwise"``): after the
+    gradients of layer ``k``, its update ``W_k^new = W_k − η·∂L/∂W_k`` (and ``b_k``'s), and
+    the next ``d`` through ``W_k^new``.
+    """
     sizes, L = net.layer_sizes, net.n_layers
     names = function_names(net)
     out_act = net.activations[-1]
@@ -249,6 +270,11 @@ def backward_lines(net: Network, loss: Loss | None = None) -> list[BackwardLine]
                     k,
                 )
             )
+        if layerwise:
+            lines.append(_update_line("W", k, Wk.shape))
+            if net.bias:
+                lines.append(_update_line("b", k, (1, sizes[k])))
+            Wk = _sym(f"W_{k}^new", sizes[k - 1], sizes[k])  # d goes down through W_k^new
         if k > 1:
             back = d * Wk.T
             H_prev = H[k - 1]

@@ -47,8 +47,9 @@ def _wrap_chain(pieces: list[str], width: int = 84) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def backward_chain(net: Network) -> _doc.Figure:
-    """``L ←∂L/∂ŷ— ŷ ←W3ᵀ— O2 ←f'(H2)— H2 …`` with a branch down to each ``W_k``."""
+def backward_chain(net: Network, layerwise: bool = False) -> _doc.Figure:
+    """``L ←∂L/∂ŷ— ŷ ←W3ᵀ— O2 ←f'(H2)— H2 …`` with a branch down to each ``W_k``;
+    ``layerwise=True`` writes ``W3ⁿᵉʷᵀ``: ``d`` goes down through the updated weights."""
     L = net.n_layers
     names = function_names(net)
     nodes_t: list[str] = ["L"]
@@ -73,8 +74,12 @@ def backward_chain(net: Network) -> _doc.Figure:
         branch[len(nodes_t) - 1] = (f"{prev_t}ᵀ", f"{prev_l}^{{T}}", f"W{k}")
         if k == 1:
             break
-        edges_t.append(f"W{k}ᵀ")
-        edges_l.append(f"W_{{{k}}}^{{T}}")
+        if layerwise:
+            edges_t.append(f"W{k}ⁿᵉʷᵀ")
+            edges_l.append(f"{{W_{{{k}}}^{{\\mathrm{{new}}}}}}^{{T}}")
+        else:
+            edges_t.append(f"W{k}ᵀ")
+            edges_l.append(f"W_{{{k}}}^{{T}}")
         nodes_t.append(prev_t)
         nodes_l.append(prev_l)
         if net.activations[k - 2] != "identity":

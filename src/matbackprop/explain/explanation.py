@@ -10,6 +10,7 @@ from .._checks import positive_int
 from ..errors import ConfigError
 from ..losses import MSE, Loss, check_pairing, get_loss
 from ..network import Network
+from ..optimizers import check_update
 from . import _doc
 from ._doc import M, eqs, heading, para
 from ._i18n import check_lang, tr
@@ -185,7 +186,9 @@ def _shape_txt(shape: tuple[Any, ...]) -> str:
     return shape_m(shape).text
 
 
-def _part_b(net: Network, lang: str, loss: Loss | None, n: int | None) -> list[_doc.Block]:
+def _part_b(
+    net: Network, lang: str, loss: Loss | None, n: int | None, layerwise: bool = False
+) -> list[_doc.Block]:
     L = net.n_layers
     names = function_names(net)
     blocks: list[_doc.Block] = [heading(2, tr(lang, "b_title")), para(tr(lang, "forward"))]
@@ -249,9 +252,9 @@ def _part_b(net: Network, lang: str, loss: Loss | None, n: int | None) -> list[_
         rows.append(tuple(row))
     blocks.append(eqs(*rows))
 
-    blocks.append(para(tr(lang, "backward")))
+    blocks.append(para(tr(lang, "backward_layerwise" if layerwise else "backward")))
     brow: list[tuple[M, ...]] = []
-    for line in backward_lines(net, loss):
+    for line in backward_lines(net, loss, layerwise=layerwise):
         brow.append(
             (
                 M(f"{line.lhs.latex} &= {line.rhs.latex}", f"{line.lhs.text} = {line.rhs.text}"),
@@ -259,8 +262,12 @@ def _part_b(net: Network, lang: str, loss: Loss | None, n: int | None) -> list[_
             )
         )
     blocks.append(eqs(*brow))
-    blocks += [para(tr(lang, "backward_diagram")), backward_chain(net)]
+    blocks += [para(tr(lang, "backward_diagram")), backward_chain(net, layerwise)]
 
+    if layerwise:  # the updates are lines of the backward pass above
+        blocks.append(para(tr(lang, "update_layerwise")))
+        blocks += _cost_blocks(net, lang, n)
+        return blocks
     blocks.append(para(tr(lang, "update")))
     urows: list[tuple[M, ...]] = []
     for k in range(L, 0, -1):
@@ -338,6 +345,7 @@ def explain(
     lang: str = "en",
     n: int | None = None,
     nested_limit: int = NESTED_LIMIT,
+    update: str = "after",
 ) -> Explanation:
     """Parts (a) and (b) of the seed for ``net``: equations, nested function, matrix form,
     edge derivatives, the backward algorithm with shapes, the update and the exact cost.
@@ -349,12 +357,16 @@ def explain(
         lang: ``"en"`` or ``"ru"``.
         n: a number of rows, to turn the multiply-add count into a number.
         nested_limit: above this many weight symbols the nested formula is not printed.
+        update: ``"after"``, the seed's step (every layer updated after the backward pass),
+            or ``"layerwise"``: each ``W_k`` updated inside the backward pass, with the next
+            ``d`` through the updated ``W_k^new`` (``Network.fit(update=)``, docs/layerwise.md).
 
     Shapes: ``X`` (n, n_0), ``W_k`` (n_{k-1}, n_k), ``H_k``, ``O_k`` (n, n_k).
     """
     if not isinstance(net, Network):
         raise ConfigError(f"net must be a matbackprop.Network, got {type(net).__name__}")
     lang = check_lang(lang)
+    mode = check_update(update)
     loss_fn = resolve_loss(loss) if loss is not None else None
     if loss_fn is not None:
         check_pairing(loss_fn, net.output_activation)
@@ -365,7 +377,6 @@ def explain(
     title = tr(lang, "title", arch=_arch(net))
     blocks: list[_doc.Block] = [heading(1, title), *intro(net, lang)]
     blocks += _part_a(net, lang, limit)
-    blocks += _part_b(net, lang, loss_fn, n)
-    return Explanation(
-        net, blocks, lang, title, {"loss": loss, "n": n, "nested_limit": nested_limit}
-    )
+    blocks += _part_b(net, lang, loss_fn, n, layerwise=mode == "layerwise")
+    options = {"loss": loss, "n": n, "nested_limit": nested_limit, "update": mode}
+    return Explanation(net, blocks, lang, title, options)
