@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from selenium import webdriver  # the test extra: these tests must run, never skip
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -84,9 +83,11 @@ def browser() -> Iterator[Any]:
     profile = tempfile.mkdtemp(prefix="pg_chromium_")
     options = Options()
     options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1280,900", f"--user-data-dir={profile}"):  # fmt: skip
+    for arg in (
+        *("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"),
+        *("--disable-background-networking", "--disable-component-update", "--disable-sync"),
+        *("--no-first-run", "--window-size=1280,900", f"--user-data-dir={profile}"),
+    ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
@@ -193,7 +194,9 @@ def test_two_full_steps_show_every_number_of_mb_solve(browser: Any, url: str, sh
     browser.save_screenshot(str(shots / "playground-step.png"))
 
 
-def test_a_wrong_answer_differs_and_a_right_one_matches(browser: Any, url: str) -> None:
+def test_a_wrong_answer_differs_and_a_right_one_matches(
+    browser: Any, url: str, shots: Path
+) -> None:
     load(browser, url)
     browser.find_element(By.ID, "tab-check").click()
     name = browser.find_element(By.CSS_SELECTOR, "#answers .ans-name")
@@ -227,6 +230,7 @@ def test_a_wrong_answer_differs_and_a_right_one_matches(browser: Any, url: str) 
     # the correct matrix beside hers, as the library has it
     cells = browser.find_elements(By.CSS_SELECTOR, "#verdicts .differs .compare td")
     assert [c.text for c in cells] == ["-1/4", "-1/4", "-1/4", "-1/4"]
+    browser.save_screenshot(str(shots / "playground-check.png"))
 
 
 def test_training_200_steps_lowers_the_loss(browser: Any, url: str, shots: Path) -> None:
@@ -346,12 +350,15 @@ def test_screenshots_desktop_phone_and_200_percent(browser: Any, url: str, shots
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def test_no_errors_in_the_browser_console(browser: Any, url: str) -> None:
+def test_no_errors_in_the_browser_console(browser: Any, url: str, shots: Path) -> None:
     # Earlier tests sent bad fields on purpose: the server's 422 answers are the only
     # errors Chromium may have logged (as "Failed to load resource"), nothing from a script.
     earlier = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
-    unexpected = [e for e in earlier if not (e.get("source") == "network" and "/api/" in e["message"]
-                                             and "status of 422" in e["message"])]  # fmt: skip
+    unexpected = [
+        e
+        for e in earlier
+        if not (e.get("source") == "network" and "/api/" in e["message"] and "422" in e["message"])
+    ]
     assert unexpected == [], unexpected
     # a clean session: every panel used, nothing logged at all
     load(browser, url)
@@ -368,6 +375,7 @@ def test_no_errors_in_the_browser_console(browser: Any, url: str) -> None:
     )
     browser.find_element(By.ID, "tab-export").click()
     wait_text(browser, "#command", "matbackprop solve --layers 2,2,2,1")
+    browser.save_screenshot(str(shots / "playground-export.png"))
     browser.find_element(By.ID, "lang-ru").click()
     wait_text(browser, "#problem-h", "Задача")
     log = browser.get_log("browser")

@@ -47,9 +47,9 @@ const STRINGS = {
     loss_from_to: (a, b) => `loss ${a} → ${b}`, downloaded: (f) => `Downloaded ${f}.`,
     loss_default: "the loss's own", init_default: "default", csv_read: (n, c) => `${n} rows read; columns ${c}.`,
     datasets_custom: "(typed in)", hidden_neuron: (k, j) => `layer ${k}, neuron ${j}`,
-    output_plane: "ŷ", data_points: "data points: y", first: "⏮",
-    order_batch: "all rows (batch)", order_row: "one row per step",
-    numbers_auto: "exact while rational", numbers_exact: "exact fractions", numbers_decimal: "decimals",
+    output_plane: "ŷ", data_points: "data points: y", first: "« First",
+    order_batch: "all rows", order_row: "one a step",
+    numbers_auto: "auto", numbers_exact: "exact", numbers_decimal: "decimal",
   },
   ru: {
     skip: "К решению по шагам",
@@ -94,9 +94,9 @@ const STRINGS = {
     loss_from_to: (a, b) => `потери ${a} → ${b}`, downloaded: (f) => `Скачан файл ${f}.`,
     loss_default: "своя у функции потерь", init_default: "по умолчанию", csv_read: (n, c) => `Прочитано строк: ${n}; столбцы ${c}.`,
     datasets_custom: "(введены вручную)", hidden_neuron: (k, j) => `слой ${k}, нейрон ${j}`,
-    output_plane: "ŷ", data_points: "точки данных: y", first: "⏮",
-    order_batch: "все строки (батч)", order_row: "по одной строке за шаг",
-    numbers_auto: "точно, пока рациональны", numbers_exact: "точные дроби", numbers_decimal: "десятичные",
+    output_plane: "ŷ", data_points: "точки данных: y", first: "« В начало",
+    order_batch: "все строки", order_row: "по одной",
+    numbers_auto: "авто", numbers_exact: "точные", numbers_decimal: "десятичные",
   },
 };
 const DATASET_RU = { masha: "Две строки Маши", xor: "XOR", demo: "Сеть-учитель Маши, 32 зашумлённые точки (mb.demo_data)" };
@@ -473,7 +473,7 @@ function drawNetwork(op) {
   const MAX = 6; // wider layers show their first nodes and "⋮"
   const shown = sizes.map((n) => Math.min(n, MAX));
   const small = sizes.every((n) => n <= 3) && sizes.length <= 5;
-  const width = 560, height = small ? 260 : 230, padX = 48, padY = 30;
+  const width = 460, height = small ? 230 : 210, padX = 36, padY = 34;
   const gap = (width - 2 * padX) / (sizes.length - 1);
   const pos = shown.map((n, k) => Array.from({ length: n }, (_, j) => ({
     x: padX + k * gap,
@@ -502,9 +502,9 @@ function drawNetwork(op) {
   sizes.forEach((n, k) => {
     const g = svg("g", { class: `nodes${nodeOn(k) ? ` on phase-${op.phase}` : ""}`, "data-layer": k });
     pos[k].forEach((p, j) => {
-      g.append(svg("circle", { cx: p.x, cy: p.y, r: 15 }));
+      g.append(svg("circle", { cx: p.x, cy: p.y, r: 16 }));
       const label = k === 0 ? `x${j + 1}` : k === sizes.length - 1 ? (n === 1 ? "ŷ" : `ŷ${j + 1}`) : `${k}.${j + 1}`;
-      g.append(svg("text", { x: p.x, y: p.y + 4, class: "nlabel" }, label));
+      g.append(svg("text", { x: p.x, y: p.y + 5, class: "nlabel" }, label));
     });
     if (n > MAX) g.append(svg("text", { x: pos[k][MAX - 1].x, y: height - 6, class: "more" }, `⋮ ${n}`));
     const top = k === 0 ? "X" : k === sizes.length - 1 ? "ŷ" : `H${k}→O${k}`;
@@ -512,7 +512,7 @@ function drawNetwork(op) {
     root.append(g);
   });
   for (let k = 1; k < sizes.length; k++) {
-    root.append(svg("text", { x: padX + (k - 0.5) * gap, y: height - 8, class: `wname${edgeOn(k) ? " on" : ""}` }, `W${k}`));
+    root.append(svg("text", { x: padX + (k - 0.5) * gap, y: height - 6, class: `wname${edgeOn(k) ? " on" : ""}` }, `W${k}`));
   }
   $("net").replaceChildren(root);
   $("net-caption").textContent = t("net_caption", op.step);
