@@ -90,6 +90,7 @@ def browser() -> Iterator[Any]:
     ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.add_experimental_option("prefs", {"download.default_directory": profile})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(30)
     try:
@@ -375,6 +376,8 @@ def test_no_errors_in_the_browser_console(browser: Any, url: str, shots: Path) -
     )
     browser.find_element(By.ID, "tab-export").click()
     wait_text(browser, "#command", "matbackprop solve --layers 2,2,2,1")
+    browser.find_element(By.CSS_SELECTOR, "[data-export=markdown]").click()
+    wait_text(browser, "#export-status", "Downloaded matbackprop-2-2-2-1")
     browser.save_screenshot(str(shots / "playground-export.png"))
     browser.find_element(By.ID, "lang-ru").click()
     wait_text(browser, "#problem-h", "Задача")

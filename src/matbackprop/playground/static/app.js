@@ -47,7 +47,8 @@ const STRINGS = {
     loss_from_to: (a, b) => `loss ${a} → ${b}`, downloaded: (f) => `Downloaded ${f}.`,
     loss_default: "the loss's own", init_default: "default", csv_read: (n, c) => `${n} rows read; columns ${c}.`,
     datasets_custom: "(typed in)", hidden_neuron: (k, j) => `layer ${k}, neuron ${j}`,
-    output_plane: "ŷ", data_points: "data points: y", first: "« First",
+    output_plane: "ŷ", data_points: "circles: the rows of X, coloured by y",
+    plane_scale: "blue low, orange high, each square on its own scale", first: "« First",
     order_batch: "all rows", order_row: "one a step",
     numbers_auto: "auto", numbers_exact: "exact", numbers_decimal: "decimal",
   },
@@ -94,7 +95,8 @@ const STRINGS = {
     loss_from_to: (a, b) => `потери ${a} → ${b}`, downloaded: (f) => `Скачан файл ${f}.`,
     loss_default: "своя у функции потерь", init_default: "по умолчанию", csv_read: (n, c) => `Прочитано строк: ${n}; столбцы ${c}.`,
     datasets_custom: "(введены вручную)", hidden_neuron: (k, j) => `слой ${k}, нейрон ${j}`,
-    output_plane: "ŷ", data_points: "точки данных: y", first: "« В начало",
+    output_plane: "ŷ", data_points: "кружки: строки X, цвет по y",
+    plane_scale: "синий — мало, оранжевый — много, у каждого квадрата своя шкала", first: "« В начало",
     order_batch: "все строки", order_row: "по одной",
     numbers_auto: "авто", numbers_exact: "точные", numbers_decimal: "десятичные",
   },
@@ -388,17 +390,27 @@ function opLabel(op) {
   return op.name;
 }
 
-function matrixBlock(m, step) {
-  const table = el("table", { class: "matrix", "data-name": m.name, "data-step": step });
+function matrixBlock(m, step, name = m.name) {
+  const table = el("table", { class: "matrix", "data-name": name, "data-step": step });
   const body = el("tbody");
-  m.text.forEach((row, i) => {
+  // A wide or tall matrix (784-128-10's W1) shows its corner and ⋮ ⋯: a table of 100,352
+  // cells would freeze the page; the export holds every entry.
+  const MAXR = 10, MAXC = 8;
+  const cut = (list, max) => (list.length > max ? [...list.slice(0, max - 1), null] : list);
+  cut(m.text, MAXR).forEach((row, i) => {
     const tr = el("tr");
-    row.forEach((v, j) => tr.append(el("td", { class: "num", "data-i": i, "data-j": j, text: v })));
+    if (row === null) {
+      cut(m.text[0], MAXC).forEach(() => tr.append(el("td", { class: "more", text: "⋮" })));
+    } else {
+      cut(row, MAXC).forEach((v, j) => tr.append(v === null
+        ? el("td", { class: "more", text: "⋯" })
+        : el("td", { class: "num", "data-i": i, "data-j": j, text: v })));
+    }
     body.append(tr);
   });
   table.append(body);
   const label = el("span", { class: "mname" });
-  tex(`${nameTex(m.name)} \\;${m.exact === false && step > 0 ? "\\approx" : "="}`, label, false);
+  tex(`${nameTex(name)} \\;${m.exact === false && step > 0 ? "\\approx" : "="}`, label, false);
   return el("div", { class: "mblock" }, label, el("div", { class: "mscroll" }, table),
     el("span", { class: "mshape", text: `[${m.shape.join("×")}]` }));
 }
@@ -472,7 +484,8 @@ function drawNetwork(op) {
   const sizes = [W.W1.m.shape[0], ...Object.keys(W).sort((a, b) => a.slice(1) - b.slice(1)).map((k) => W[k].m.shape[1])];
   const MAX = 6; // wider layers show their first nodes and "⋮"
   const shown = sizes.map((n) => Math.min(n, MAX));
-  const small = sizes.every((n) => n <= 3) && sizes.length <= 5;
+  // Weights on the edges while they stay legible (Masha's 2-2-2-1); else as matrices below.
+  const small = sizes.every((n) => n <= 2) && sizes.length <= 5;
   const width = 460, height = small ? 230 : 210, padX = 36, padY = 34;
   const gap = (width - 2 * padX) / (sizes.length - 1);
   const pos = shown.map((n, k) => Array.from({ length: n }, (_, j) => ({
@@ -514,7 +527,13 @@ function drawNetwork(op) {
   for (let k = 1; k < sizes.length; k++) {
     root.append(svg("text", { x: padX + (k - 0.5) * gap, y: height - 6, class: `wname${edgeOn(k) ? " on" : ""}` }, `W${k}`));
   }
-  $("net").replaceChildren(root);
+  const tables = [];
+  if (!small && sizes.every((n, k) => k === 0 || n * sizes[k - 1] <= 64)) {
+    for (const k of Object.keys(W).sort((a, b) => a.slice(1) - b.slice(1))) {
+      tables.push(matrixBlock(W[k].m, W[k].step, `${k}`));
+    }
+  }
+  $("net").replaceChildren(root, ...(tables.length ? [el("div", { class: "netweights" }, ...tables)] : []));
   $("net-caption").textContent = t("net_caption", op.step);
 }
 
@@ -637,7 +656,7 @@ function lineChart(box, series, { log, id }) {
     const y = T + (1 - q / 4) * (height - T - B);
     root.append(svg("line", { x1: L, x2: width - R, y1: y, y2: y, class: "grid" }));
     root.append(svg("text", { x: L - 6, y: y + 4, class: "tick", "text-anchor": "end" },
-      log ? `1e${v.toFixed(1)}` : Number(v.toPrecision(3)).toString()));
+      log ? (10 ** v).toExponential(1) : Number(v.toPrecision(3)).toString()));
   }
   root.append(svg("text", { x: L, y: height - 8, class: "tick" }, "0"));
   root.append(svg("text", { x: width - R, y: height - 8, class: "tick", "text-anchor": "end" }, String(steps)));
@@ -704,7 +723,7 @@ function drawPlanes(plane) {
   $("planes").replaceChildren(...figs);
   const f = (v) => Number(v.toPrecision(3));
   $("plane-legend").textContent = `x1 ∈ [${f(plane.x0[0])}, ${f(plane.x0[plane.x0.length - 1])}], ` +
-    `x2 ∈ [${f(plane.x1[0])}, ${f(plane.x1[plane.x1.length - 1])}] · ${t("data_points")}`;
+    `x2 ∈ [${f(plane.x1[0])}, ${f(plane.x1[plane.x1.length - 1])}] · ${t("plane_scale")} · ${t("data_points")}`;
 }
 
 // -- checking answers -----------------------------------------------------------------------
