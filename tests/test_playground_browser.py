@@ -156,14 +156,14 @@ def test_two_full_steps_show_every_number_of_mb_solve(browser: Any, url: str, sh
         op_id = browser.find_element(By.ID, "current").get_attribute("data-id")
         step, name = int(op_id.split(":")[0]), op_id.split(":")[1]
         seen.append((step, name))
-        shown = numbers_in(browser, "#cur-matrix .num, #net .num")
+        shown = numbers_in(browser, "#cur-matrix .num, #cur-inputs .num, #net .num")
         assert shown, f"no numbers shown for {op_id}"
         want = as_text(sol.steps[step - 1].values[name])
         cells = [(i, j, v) for (n, s, i, j, v) in shown if (n, s) == (name, step)]
         assert sorted(cells) == sorted(
             (i, j, v) for i, row in enumerate(want) for j, v in enumerate(row)
         )
-        for n, s, i, j, v in shown:  # the weights on the diagram's edges
+        for n, s, i, j, v in shown:  # its inputs, and the weights on the diagram's edges
             assert v == value_of(sol, n, s)[i][j], (op_id, n, s, i, j)
             checked += 1
         shape = np.asarray(want, dtype=object).shape

@@ -41,7 +41,7 @@ const STRINGS = {
     working: "Working…", done_ms: (ms) => `Worked out in ${ms} ms.`,
     fix_fields: "Fix the marked fields; the page keeps the last good solution.",
     net_caption: (s) => `Weights at the start of step ${s}; the highlight is where the step is.`,
-    answer_name: "Name@step", answer_value: "Your matrix", remove: "Remove",
+    uses: "From:", answer_name: "Name@step", answer_value: "Your matrix", remove: "Remove",
     yours: "Yours", correct: "Correct", status_match: "match", status_differs: "differs",
     status_unreadable: "unreadable", trained: (n, l) => `${n} steps trained, loss ${l}`,
     loss_from_to: (a, b) => `loss ${a} → ${b}`, downloaded: (f) => `Downloaded ${f}.`,
@@ -89,7 +89,7 @@ const STRINGS = {
     working: "Считаю…", done_ms: (ms) => `Решено за ${ms} мс.`,
     fix_fields: "Исправьте отмеченные поля; на странице остаётся последнее верное решение.",
     net_caption: (s) => `Веса в начале шага ${s}; подсветка показывает, где сейчас шаг.`,
-    answer_name: "Имя@шаг", answer_value: "Ваша матрица", remove: "Убрать",
+    uses: "Из:", answer_name: "Имя@шаг", answer_value: "Ваша матрица", remove: "Убрать",
     yours: "Ваше", correct: "Верно", status_match: "совпадает", status_differs: "отличается",
     status_unreadable: "не прочитано", trained: (n, l) => `обучено шагов: ${n}, потери ${l}`,
     loss_from_to: (a, b) => `потери ${a} → ${b}`, downloaded: (f) => `Скачан файл ${f}.`,
@@ -452,6 +452,10 @@ function showOp() {
   $("cur-shapes").textContent = op.shapes.text;
   $("cur-shapes").dataset.name = op.name;
   $("cur-matrix").replaceChildren(matrixBlock(op, op.step));
+  const inputs = operands(op);
+  $("cur-inputs").replaceChildren(...(inputs.length
+    ? [el("span", { class: "hint", text: t("uses") }), ...inputs.map(({ m, step, name }) => matrixBlock(m, step, name))]
+    : []));
   $("current").dataset.id = op.id;
   $("current").className = `card current phase-${op.phase}`;
   for (const chip of document.querySelectorAll("#ops .chip")) {
@@ -467,13 +471,48 @@ function showOp() {
   if ($("figures-box").open) loadFigures(op.step);
 }
 
+// The values an operation reads, found by the names in its equation among the API's values
+// (the page looks them up; it computes none): the same step's earlier results, the
+// weights at the start of the step, X and y.
+function operands(op) {
+  const at = state.ops.indexOf(op);
+  const sol = state.solution;
+  const stepOf = sol.steps.find((s) => s.index === op.step);
+  const allRows = stepOf && stepOf.rows.length === sol.given.find((m) => m.name === "X").shape[0];
+  const rhs = op.equation.text.split(/=|←/).slice(1).join("=");
+  const earlier = (pred) => {
+    for (let i = at - 1; i >= 0 && state.ops[i].step === op.step; i--) if (pred(state.ops[i])) return state.ops[i];
+    return null;
+  };
+  const out = [], seen = new Set();
+  const add = (m, step, name = m.name) => {
+    if (m && !seen.has(name)) { seen.add(name); out.push({ m, step, name }); }
+  };
+  const given = (name) => sol.given.find((m) => m.name === name);
+  for (const tok of rhs.matchAll(/∂L\/∂([Wb])(\d+)|f'\(H(\d+)\)|([WOHb])(\d+)|X|ŷ|y|d/g)) {
+    const [word, dk, dn, fpn, base, k] = tok;
+    if (dk) { const o = earlier((x) => x.name === `d${dk}${dn}`); if (o) add(o, o.step); }
+    else if (fpn) { const o = earlier((x) => x.name === `fp${fpn}`); if (o) add(o, o.step); }
+    else if (base === "W" || base === "b") {
+      const name = `${base}${k}`;
+      const w = weightsAt(op.step, base)[name];
+      if (w) add(w.m, w.step, name);
+    } else if (base) { const o = earlier((x) => x.name === `${base}${k}`); if (o) add(o, o.step); }
+    else if (word === "ŷ") { const o = earlier((x) => x.name === "y_hat"); if (o) add(o, o.step); }
+    else if (word === "d") { const o = earlier((x) => x.kind === "d" || x.kind === "dyhat"); if (o) add(o, o.step); }
+    else if (allRows) add(given(word), 0);
+  }
+  return out;
+}
+
 // The weights at the start of step s: the given ones, then each step's update.
-function weightsAt(s) {
+function weightsAt(s, base = "W") {
   const sol = state.solution;
   const W = {};
-  for (const m of sol.given) if (/^W\d+$/.test(m.name)) W[m.name] = { m, step: 0 };
+  const pattern = new RegExp(`^${base}\\d+$`);
+  for (const m of sol.given) if (pattern.test(m.name)) W[m.name] = { m, step: 0 };
   for (const op of state.ops) {
-    if (op.step < s && op.kind === "W") W[op.name] = { m: op, step: op.step };
+    if (op.step < s && op.kind === base) W[op.name] = { m: op, step: op.step };
   }
   return W;
 }
