@@ -333,11 +333,12 @@ async function solve() {
     state.ops = data.steps.flatMap((s) => s.operations);
     const same = keep ? state.ops.findIndex((op) => op.id === keep.id) : -1;
     state.at = same >= 0 ? same : 0;
+    const changed = JSON.stringify(body.problem) !== JSON.stringify(state.problem);
     state.problem = body.problem;
     $("status").textContent = t("done_ms", Math.round(performance.now() - t0));
     document.body.classList.remove("stale");
     renderSolution();
-    resetTraining();
+    if (changed) resetTraining(); // a new language or precision keeps the training run
     updateCommand(data.command);
   } catch (err) {
     if (serial !== solveSerial) return;
@@ -645,7 +646,8 @@ async function trainToggle() {
   button.textContent = t("train_pause");
   $("err-train").textContent = "";
   try {
-    while (state.running) await trainChunk(25);
+    // run until paused, up to a bound that keeps the curve drawable
+    while (state.running && state.train.loss.length < 100000) await trainChunk(25);
   } catch (err) {
     $("err-train").textContent = err.message;
   }
