@@ -261,7 +261,7 @@ def test_training_200_steps_lowers_the_loss(browser: Any, url: str, shots: Path)
     browser.save_screenshot(str(shots / "playground-train.png"))
 
 
-def test_russian_labels(browser: Any, url: str) -> None:
+def test_russian_labels(browser: Any, url: str, shots: Path) -> None:
     load(browser, url)
     browser.find_element(By.ID, "lang-ru").click()
     wait_text(browser, "#problem-h", "Задача")
@@ -275,6 +275,7 @@ def test_russian_labels(browser: Any, url: str) -> None:
     WebDriverWait(browser, 20).until(
         lambda d: "дроб" in d.find_element(By.ID, "notes").get_attribute("textContent")
     )
+    browser.save_screenshot(str(shots / "playground-ru.png"))
     browser.find_element(By.ID, "lang-en").click()
     wait_text(browser, "#problem-h", "Problem")
 
@@ -391,3 +392,40 @@ def test_the_exact_numbers_are_fractions(browser: Any, url: str) -> None:
     load(browser, url)
     for _, _, _, _, v in numbers_in(browser, "#cur-matrix .num, #net .num"):
         Fraction(v)
+
+
+def test_decimals_to_the_chosen_digits_are_solves_values(browser: Any, url: str) -> None:
+    """*decimal* numbers at 3 digits: each entry is mb.solve's float64 value rounded to three
+    significant digits (the rounding is checked here, not read from the server)."""
+    load(browser, url)
+    browser.find_element(By.ID, "numbers").send_keys("decimal")
+    browser.find_element(By.ID, "precision").send_keys("3")
+    WebDriverWait(browser, 20).until(
+        lambda d: d.execute_script(
+            "return document.querySelector('#cur-matrix .mname').textContent.includes('≈')"
+        )
+    )
+    net = mb.Network([2, 2, 2, 1], activation="sigmoid", bias=False, init="zeros")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sol = mb.solve(net, "1,2;3,4", "1;0", learning_rate=1, steps=2, exact=False)
+    count = 0
+    for _ in range(17):  # the 17 operations of step 1
+        op_id = browser.find_element(By.ID, "current").get_attribute("data-id")
+        for name, step, i, j, text in numbers_in(browser, "#cur-matrix .num, #cur-inputs .num"):
+            arr = np.asarray(
+                sol.given[name] if step == 0 else sol.steps[step - 1].values[name], dtype=float
+            )
+            arr = (
+                arr.reshape(1, -1) if arr.ndim == 1 else arr.reshape(1, 1) if arr.ndim == 0 else arr
+            )
+            want = float(arr[i, j])
+            got = float(text)
+            mantissa = text.lower().split("e")[0].lstrip("-").replace(".", "").lstrip("0")
+            assert len(mantissa.rstrip("0") if "." not in text else mantissa) <= 3, text
+            # three significant digits: within half a unit of the third
+            unit = 10 ** (np.floor(np.log10(abs(want))) - 2) if want else 0
+            assert abs(got - want) <= unit / 2 + 1e-15, (op_id, name, i, j, text, want)
+            count += 1
+        press(browser, "n")
+    assert count > 50
