@@ -429,3 +429,31 @@ def test_decimals_to_the_chosen_digits_are_solves_values(browser: Any, url: str)
             count += 1
         press(browser, "n")
     assert count > 50
+
+
+def test_the_keyboard_alone_reaches_and_works_the_buttons(browser: Any, url: str) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    def key(k: str) -> None:  # to whatever has the focus, as a person's keyboard does
+        ActionChains(browser).send_keys(k).perform()
+
+    def focused() -> str:
+        return str(browser.execute_script("return document.activeElement.id"))
+
+    load(browser, url)
+    for _ in range(80):  # Tab through the Problem panel to the step buttons
+        key(Keys.TAB)
+        if focused() == "op-next":
+            break
+    assert focused() == "op-next"
+    ring = browser.execute_script("return getComputedStyle(document.activeElement).boxShadow")
+    assert ring not in ("", "none")  # a visible focus ring
+    key(Keys.ENTER)
+    key(Keys.SPACE)
+    assert browser.find_element(By.ID, "current").get_attribute("data-id") == "1:H2"
+    # the tabs take the arrow keys
+    browser.execute_script("document.getElementById('tab-step').focus()")
+    key(Keys.ARROW_RIGHT)
+    assert focused() == "tab-train"
+    assert browser.find_element(By.ID, "view-train").is_displayed()

@@ -432,7 +432,9 @@ function nameTex(name) {
 function go(i) {
   if (!state.ops.length) return;
   state.at = Math.max(0, Math.min(state.ops.length - 1, i));
+  const onChip = document.activeElement && document.activeElement.classList.contains("chip");
   showOp();
+  if (onChip) document.querySelector(`#ops .chip[data-index="${state.at}"]`).focus();
 }
 
 function nextOfPhase(phase) {
@@ -462,6 +464,7 @@ function showOp() {
   for (const chip of document.querySelectorAll("#ops .chip")) {
     const on = Number(chip.dataset.index) === state.at;
     chip.classList.toggle("on", on);
+    chip.tabIndex = on ? 0 : -1; // one tab stop for the row of chips: the keys move along it
     if (on) chip.setAttribute("aria-current", "step");
     else chip.removeAttribute("aria-current");
   }
