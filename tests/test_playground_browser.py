@@ -385,6 +385,13 @@ def test_no_errors_in_the_browser_console(browser: Any, url: str, shots: Path) -
     log = browser.get_log("browser")
     severe = [e for e in log if e.get("level") in ("SEVERE", "WARNING")]
     assert severe == [], severe
+    # everything came from the server itself: no CDN, no network (fonts, KaTeX included)
+    loaded = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+    )
+    assert any("katex.min.js" in n for n in loaded)
+    assert any(".woff2" in n for n in loaded)
+    assert [n for n in loaded if not n.startswith((url, "blob:"))] == []
 
 
 def test_the_exact_numbers_are_fractions(browser: Any, url: str) -> None:
