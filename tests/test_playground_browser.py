@@ -237,8 +237,11 @@ def test_a_wrong_answer_differs_and_a_right_one_matches(
 def test_training_200_steps_lowers_the_loss(browser: Any, url: str, shots: Path) -> None:
     load(browser, url)
     browser.find_element(By.ID, "init").send_keys("normal")  # a random start breaks symmetry
-    WebDriverWait(browser, 20).until(
-        lambda d: d.find_element(By.ID, "status").text.startswith("Worked")
+    WebDriverWait(browser, 20).until(  # the diagram's weights are the random ones
+        lambda d: (
+            d.execute_script("return document.querySelector('#net .num').textContent")
+            not in ("0", None)
+        )
     )
     browser.find_element(By.ID, "tab-train").click()
     steps = browser.find_element(By.ID, "train-steps")
@@ -405,8 +408,8 @@ def test_decimals_to_the_chosen_digits_are_solves_values(browser: Any, url: str)
     """*decimal* numbers at 3 digits: each entry is mb.solve's float64 value rounded to three
     significant digits (the rounding is checked here, not read from the server)."""
     load(browser, url)
-    browser.find_element(By.ID, "numbers").send_keys("decimal")
     browser.find_element(By.ID, "precision").send_keys("3")
+    browser.find_element(By.ID, "numbers").send_keys("decimal")  # last: its answer has both
     WebDriverWait(browser, 20).until(
         lambda d: d.execute_script(
             "return document.querySelector('#cur-matrix .mname').textContent.includes('≈')"
