@@ -615,7 +615,17 @@ function resetTraining() {
 
 async function trainChunk(steps) {
   const tr = state.train;
-  const data = await api("train", { problem: state.problem, steps, start: tr.start, grid: 25 });
+  let data;
+  for (;;) {
+    try {
+      data = await api("train", { problem: state.problem, steps, start: tr.start, grid: 25 });
+      break;
+    } catch (err) {
+      // over the server's cap on steps × rows × parameters: ask for fewer steps at a time
+      if (!(err instanceof FieldErrorsError) || !err.errors.steps || steps <= 1) throw err;
+      steps = Math.max(1, Math.floor(steps / 2));
+    }
+  }
   tr.loss.push(...data.loss);
   for (const [k, v] of Object.entries(data.gradient_norms)) (tr.norms[k] ??= []).push(...v);
   tr.start = { weights: data.weights, biases: data.biases };
@@ -629,9 +639,12 @@ async function trainRun(total) {
   if (state.running || !state.problem) return;
   state.running = true;
   $("err-train").textContent = "";
-  const chunk = Math.max(10, Math.ceil(total / 10));
+  const chunk = Math.min(Math.max(10, Math.ceil(total / 10)), state.defaults.limits.max_train_steps);
   try {
-    for (let done = 0; done < total && state.running; done += chunk) await trainChunk(Math.min(chunk, total - done));
+    const goal = state.train.loss.length + total;
+    while (state.train.loss.length < goal && state.running) {
+      await trainChunk(Math.min(chunk, goal - state.train.loss.length));
+    }
   } catch (err) {
     $("err-train").textContent = err.message;
   }
