@@ -40,3 +40,5 @@ class _CallableModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _CallableModule
+# inspect.signature(mb.explain) and help() then show the function's, shadowed or not
+__wrapped__ = explain
