@@ -199,10 +199,7 @@ def test_progress_bar_counts_the_compiled_epochs(
 NUMPY_PATH = [
     pytest.param({"optimizer": "rmsprop"}, id="rmsprop"),
     pytest.param({"optimizer": "adagrad"}, id="adagrad"),
-    pytest.param({"validation_split": 0.2}, id="validation"),
-    pytest.param({"early_stopping": True}, id="early-stopping"),
     pytest.param({"track_gradients": True}, id="gradient-norms"),
-    pytest.param({"checkpoint": "CK"}, id="checkpoint"),
     pytest.param({"activation": "leaky_relu"}, id="other-activation"),
     pytest.param({"output": "sigmoid", "loss": "logloss"}, id="logloss"),
     pytest.param({"env": "0"}, id="switched-off"),
@@ -224,8 +221,6 @@ def test_everything_else_takes_the_numpy_path(
     settings = dict(settings)
     if "env" in settings:
         monkeypatch.setenv("MATBACKPROP_FAST", settings.pop("env"))
-    if settings.get("checkpoint") == "CK":
-        settings["checkpoint"] = tmp_path / "run.ckpt"
     sizes = settings.pop("sizes", (2, 2, 2, 1))
     net = mb.Network(
         sizes, settings.pop("activation", "sigmoid"), settings.pop("output", "identity"), seed=0

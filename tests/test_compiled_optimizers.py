@@ -135,3 +135,77 @@ def test_a_fit_continues_the_state_of_a_compiled_fit(monkeypatch: pytest.MonkeyP
     ref.step(X, y, "mse", 0.01, optimizer=ref_opt)
     for p, q in zip(nets[0].parameters(), ref.parameters()):
         assert _rel(p, q) <= 1e-14
+
+
+OPTIONS = {  # fit's per-epoch options, which the compiled trainers run epoch by epoch
+    "validation-split": {"validation_split": 0.25},
+    "early-stopping": {"validation_split": 0.25, "early_stopping": True, "patience": 3},
+    "early-stopping-train-loss": {"early_stopping": True, "patience": 2, "min_delta": 1e-3},
+}
+
+
+@pytest.mark.parametrize("option", OPTIONS)
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+@pytest.mark.parametrize("batching", ["full", "shuffled-16"])
+def test_validation_and_early_stopping_equal_the_reference_path(
+    monkeypatch: pytest.MonkeyPatch, option: str, opt: str, batching: str
+) -> None:
+    sizes, act, bias, X, y = _problem(3, "mse", np.float64)
+    batch, shuffle = BATCHING[batching]
+    runs = []
+    for switch in ("1", "0"):
+        monkeypatch.setenv("MATBACKPROP_FAST", switch)
+        net = mb.Network(sizes, act, bias=bias, seed=1)
+        history = net.fit(
+            X, y, optimizer=OPTIMIZERS[opt](), learning_rate=0.2 if opt == "sgd" else 0.05,
+            epochs=60, batch_size=batch, shuffle=shuffle, seed=4, progress=False,
+            **OPTIONS[option],
+        )  # fmt: skip
+        runs.append((net, history))
+    (net, history), (ref, ref_history) = runs
+    assert history.path.startswith("compiled"), history.path
+    assert (history.epochs, history.best_epoch, history.stop_reason) == (
+        ref_history.epochs, ref_history.best_epoch, ref_history.stop_reason,
+    )  # fmt: skip
+    assert len(history.val_loss) == len(ref_history.val_loss)
+    if history.val_loss:
+        assert _rel(history.val_loss, ref_history.val_loss) <= 1e-12
+    assert _rel(history.loss, ref_history.loss) <= 1e-12
+    for p, q in zip(net.parameters(), ref.parameters()):  # early stopping: the best epoch's
+        assert _rel(p, q) <= 1e-12
+    if option == "early-stopping-train-loss":
+        assert history.stop_reason == "early_stopping"  # the grid exercises the stop itself
+
+
+@pytest.mark.parametrize("opt", ["sgd", "momentum", "adam"])
+def test_a_checkpointed_compiled_run_resumes_bitwise(tmp_path: Any, opt: str) -> None:
+    """Stopped after 7 epochs and resumed to 20, it ends bitwise where a run straight to 20
+    with a checkpoint ends, on the same compiled path; and close to the reference path."""
+    sizes, act, bias, X, y = _problem(5, "mse", np.float64)
+    settings: dict[str, Any] = {
+        "learning_rate": 0.05, "batch_size": 16, "seed": 2, "progress": False,
+    }  # fmt: skip
+
+    def fit(epochs: int, path: Any) -> tuple[mb.Network, Any, Any]:
+        net = mb.Network(sizes, act, bias=bias, seed=0)
+        optimizer = OPTIMIZERS[opt]()
+        history = net.fit(X, y, optimizer=optimizer, epochs=epochs, checkpoint=path, **settings)
+        return net, optimizer, history
+
+    ck = tmp_path / "run.ckpt"
+    _, _, first = fit(7, ck)
+    resumed, resumed_opt, history = fit(20, ck)
+    straight, straight_opt, straight_history = fit(20, tmp_path / "straight.ckpt")
+    assert first.path.startswith("compiled") and history.path == straight_history.path
+    assert resumed == straight  # bitwise
+    assert history.loss == straight_history.loss
+    assert resumed_opt.state.t == straight_opt.state.t
+    for name, slots in straight_opt.state.slots.items():
+        for a, b in zip(resumed_opt.state.slots[name], slots):
+            np.testing.assert_array_equal(a, b)
+    from matbackprop.checkpoint import load_checkpoint
+
+    saved = load_checkpoint(ck)
+    assert saved.epoch == 20 and saved.position == 0
+    for p, q in zip(saved.last_good, resumed.parameters()):
+        np.testing.assert_array_equal(p, q)

@@ -82,11 +82,18 @@ GRID: dict[str, tuple[Config, dict[str, str]]] = {
                "none": "reference", "scipy": "reference", "mkl-no-numba": "reference"}),
     "C-adam": (dataclasses.replace(C, optimizer="adam"), {"*": "reference",
                "mkl": "compiled_epochs", "old-mkl": "compiled_epochs"}),
+    # the compiled trainers run epoch by epoch for validation, early stopping, checkpoints
     **{
-        f"A-{flag}": (dataclasses.replace(A, **{flag: True}),
-                      {"*": "fused_step", "none": "reference", "numba": "reference"})
+        f"A-{flag}": (dataclasses.replace(A, **{flag: True}), {"*": "compiled_loops",
+                      "none": "reference", "scipy": "fused_step", "mkl-no-numba": "fused_step"})
         for flag in ("validation", "early_stopping", "checkpoint")
     },
+    "B-adam-validation": (dataclasses.replace(B, optimizer="adam", validation=True,
+                          early_stopping=True), {"*": "compiled_epochs", "none": "reference",
+                          "scipy": "reference", "mkl-no-numba": "reference"}),
+    # a checkpoint written mid-epoch (Ctrl-C on the NumPy loop) resumes on the NumPy loop
+    "A-mid-epoch": (dataclasses.replace(A, checkpoint=True, mid_epoch=True),
+                    {"*": "fused_step", "none": "reference", "numba": "reference"}),
     **{
         f"A-{flag}": (dataclasses.replace(A, **{flag: value}), {"*": "reference"})
         for flag, value in (("track_gradients", True), ("frozen", True), ("numpy", False))

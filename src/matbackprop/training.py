@@ -266,30 +266,42 @@ def fit(
         batch = n  # full batch
     params = net.parameters()
     state = opt.bound_state(params)  # fresh for a name; the object's own state continues
+    run = _Run(history=History(), last_good=[], norms=np.zeros(net.n_layers))
+    if ck is None:
+        _warn_if_symmetric(net)
+    else:
+        run.last_good = [_copy(p) for p in params]
+        _set_rng_state(rng, ck.rng_now, ck_path)
+        run.restore(ck, params, state, ck_path)
     # The speed path (matbackprop._speed, whose docstring tables them): chosen once, here
     chosen = _speed.plan(
         _speed.Config.of(
             net, X_, loss_fn, opt, batch=batch, shuffle=shuffle, validation=Xv is not None,
             early_stopping=early_stopping, checkpoint=ck_path is not None,
             track_gradients=track_gradients, frozen=bool(frozen), update=mode,
+            mid_epoch=run.position > 0,
         ),
         _speed.detect,
     )  # fmt: skip
+    run.history.path = str(chosen)
+    # built after a resume has put the checkpoint's weights and state in place
     compiled = _speed.epoch_trainer(chosen, net, X_, y_, loss_fn, eta, batch, opt, state)
     fused_sgd = chosen.path == "fused_step"
     from ._speed import fast
 
-    # a compiled trainer keeps its own copy of the last good weights
-    last_good = [] if compiled is not None else [_copy(p) for p in params]
-    run = _Run(history=History(path=str(chosen)), last_good=last_good, norms=np.zeros(net.n_layers))
-    if ck is None:
-        _warn_if_symmetric(net)
-    else:
-        _set_rng_state(rng, ck.rng_now, ck_path)
-        run.restore(ck, params, state, ck_path)
+    # A compiled trainer keeps its own copy of the last good weights; a checkpoint of its
+    # runs, written between epochs, takes the weights of that moment as the last good ones.
+    if compiled is None and not run.last_good:
+        run.last_good = [_copy(p) for p in params]
+    # one epoch per compiled call when something happens after each (else many per call)
+    epoch_by_epoch = Xv is not None or early_stopping or ck_path is not None
 
     def save() -> None:
         if ck_path is not None:
+            if compiled is not None:  # between epochs: the weights are the last good ones
+                if not run.last_good:
+                    run.last_good = [_copy(p) for p in params]
+                _restore(run.last_good, params)
             save_checkpoint(
                 ck_path, run.checkpoint(net, settings, fingerprint, params, state, rng_start, rng)
             )
@@ -308,8 +320,14 @@ def fit(
     quiet = np.errstate(over="ignore", invalid="ignore")
     history = run.history
 
+    def stopped_early() -> bool:
+        return history.stop_reason == "early_stopping"
+
     def after_epoch() -> None:
-        """Best epoch, progress bar, early stopping and checkpoint, once an epoch ends."""
+        """Validation loss, best epoch, progress bar, early stopping and checkpoint, once an
+        epoch ends."""
+        if Xv is not None and yv is not None:
+            history.val_loss.append(net._loss_value(net._forward(Xv), yv, loss_fn))
         monitored = history.val_loss[-1] if history.val_loss else history.loss[-1]
         if run.best_value is None or monitored < run.best_value - min_delta_:
             run.best_value, run.bad_epochs = monitored, 0
@@ -331,11 +349,12 @@ def fit(
             save()
 
     with bar, _sigint_stops() as interrupted, quiet:
-        while compiled is not None and run.epoch < n_epochs:
+        while compiled is not None and run.epoch < n_epochs and not stopped_early():
             if shuffle and batch < n:  # one epoch per call, its rows drawn as below
                 losses, status, bad = compiled.run(1, rng.permutation(n))
             else:
-                losses, status, bad = compiled.run(min(compiled.per_call, n_epochs - run.epoch))
+                per_call = 1 if epoch_by_epoch else compiled.per_call
+                losses, status, bad = compiled.run(min(per_call, n_epochs - run.epoch))
             for value in losses:
                 history.loss.append(value)
                 run.epoch += 1
@@ -347,8 +366,9 @@ def fit(
                 raise TrainingDivergedError(_diverged_message(run.epoch, value, eta), history)
             if interrupted():
                 history.stop_reason = "interrupted"
+                save()  # between epochs, as every compiled call ends
                 break
-        while compiled is None and run.epoch < n_epochs and history.stop_reason != "early_stopping":
+        while compiled is None and run.epoch < n_epochs and not stopped_early():
             if run.position == 0:  # a fresh epoch; else continue the interrupted one
                 run.perm = rng.permutation(n) if shuffle and batch < n else None
                 run.total, run.norms = 0.0, np.zeros(net.n_layers)
@@ -387,8 +407,6 @@ def fit(
                 history.stop_reason = "diverged"
                 raise TrainingDivergedError(_diverged_message(run.epoch, math.inf, eta), history)
             run.end_epoch(params, loss_fn.rows_divisor(n), n, batch, track_gradients)
-            if Xv is not None and yv is not None:
-                history.val_loss.append(net._loss_value(net._forward(Xv), yv, loss_fn))
             after_epoch()
     if early_stopping and run.best is not None:
         _restore(params, run.best)  # keep the best weights seen, not the last

@@ -10,12 +10,12 @@ Each path: **when** :func:`paths.plan` takes it; its **tolerance** against the r
 path; **why** it exists (the measurement, and where it is written down).
 
 ``reference`` (:func:`.fast.value_and_gradients`, the engine's passes in reused buffers)
-    *when*: ``MATBACKPROP_FAST=0``; an optimizer other than plain SGD (momentum, Nesterov,
-    Adam, a subclass of SGD, ...); data not in NumPy arrays; ``track_gradients``;
-    ``freeze``; ``update="layerwise"`` (which runs the engine's own passes,
-    ``Network._layerwise_step``, updating each layer inside the backward pass); plain SGD
-    without SciPy or MKL. *tolerance*: bitwise (the same ufuncs in the same order,
-    ``tests/test_fastpath.py``). *why*: the exact path, kept by ``MATBACKPROP_FAST=0``.
+    *when*: ``MATBACKPROP_FAST=0``; data not in NumPy arrays; ``update="layerwise"``;
+    ``track_gradients``; ``freeze``; an optimizer no kernel has a rule for (RMSprop,
+    AdaGrad, any subclass); a run resumed from the middle of an epoch; and whatever no
+    path below covers (plain SGD only without SciPy or MKL). *tolerance*: bitwise (the
+    same ufuncs in the same order, ``tests/test_fastpath.py``). *why*: the exact path, kept
+    by ``MATBACKPROP_FAST=0``.
 ``fused_step`` (:func:`.fast.sgd_step`, :mod:`.blas`, :mod:`.fused`)
     *when*: plain SGD with SciPy or MKL where no compiled path below applies.
     *tolerance*: 1e-12 relative in float64, float32 rounding (``tests/test_fastpath.py``).
@@ -23,26 +23,33 @@ path; **why** it exists (the measurement, and where it is written down).
     mnist-like workload of ``benchmarks/``, a fifth of the step" (:mod:`.fast`); MKL from
     2²² multiply-adds, "its products of workloads C and D run 10-25% faster than
     OpenBLAS's" (:mod:`.blas`).
-``compiled_loops`` (:mod:`.compiled`, :mod:`.compiled_loops`, :mod:`.vecmath`)
+``compiled_loops`` (:mod:`.compiled`, :mod:`.compiled_loops`, :mod:`.vecmath`, :mod:`.updates`)
     *when*: Numba; ≤ 64 weights (``limits.TINY_WEIGHTS``); MSE with an identity output;
-    rows in order; no validation, early stopping or checkpoint. *tolerance*: 1e-12
-    relative (``tests/test_compiled.py``). *why*: "the seed's network (10 weights) gains
-    4x" (``limits.TINY_WEIGHTS``): a NumPy step of 2-2-2-1 is about forty calls of a
-    microsecond around less than a microsecond of arithmetic (:mod:`.compiled`).
-``compiled_epochs`` (:mod:`.compiled_blas`, :mod:`.cblas`)
-    *when*: Numba; MSE/identity or cross-entropy/softmax; a step whose largest product
-    is ≤ 2²² multiply-adds, or ≤ 2²⁷ with MKL; no validation, early stopping or
-    checkpoint. *tolerance*: 1e-12 relative (``tests/test_compiled_blas.py``). *why*: B's
-    20-64-64-1 on 256 rows "spent half its time in the fused NumPy step's thirty-odd
-    calls"; in parts, "two halves take 63 µs a step in float32, one batch 83 µs"
-    (``limits.PARTS_UP_TO``).
+    rows in order; plain SGD, momentum, Nesterov or Adam. *tolerance*: 1e-12 relative
+    (``tests/test_compiled.py``, ``tests/test_compiled_optimizers.py``). *why*: "the seed's
+    network (10 weights) gains 4x" (``limits.TINY_WEIGHTS``): a NumPy step of 2-2-2-1 is
+    about forty calls of a microsecond around less than a microsecond of arithmetic
+    (:mod:`.compiled`).
+``compiled_epochs`` (:mod:`.compiled_blas`, :mod:`.cblas`, :mod:`.updates`)
+    *when*: Numba; MSE/identity or cross-entropy/softmax; plain SGD, momentum, Nesterov or
+    Adam; a step whose largest product is ≤ 2²² multiply-adds, or ≤ 2²⁷ with MKL.
+    *tolerance*: 1e-12 relative (``tests/test_compiled_blas.py``,
+    ``tests/test_compiled_optimizers.py``). *why*: B's 20-64-64-1 on 256 rows "spent half
+    its time in the fused NumPy step's thirty-odd calls"; in parts, "two halves take 63 µs
+    a step in float32, one batch 83 µs" (``limits.PARTS_UP_TO``); with Adam, B ran at
+    0.48-0.64x and C at 0.60-0.79x the reference path's time per step
+    (``benchmarks/path_vs_reference.py``, docs/benchmarks.md).
 ``blocked`` (:mod:`.blocked`)
-    *when*: as ``compiled_epochs``, with MKL's packed products, a hidden layer, and a
-    batch of ≥ 2,048 rows whose largest product is > 2²² (D). *tolerance*: 1e-12
-    relative (``tests/test_blocked.py``). *why*: "two threads' packed products ran at
-    317-347 GFLOP/s where MKL's own two-threaded product of all 8,192 rows ran at 306",
+    *when*: as ``compiled_epochs``, plain SGD only, with MKL's packed products, a hidden
+    layer, and a batch of ≥ 2,048 rows whose largest product is > 2²² (D). *tolerance*:
+    1e-12 relative (``tests/test_blocked.py``). *why*: "two threads' packed products ran
+    at 317-347 GFLOP/s where MKL's own two-threaded product of all 8,192 rows ran at 306",
     and the blocks "took half the time at 2,048 rows" of the compiled epochs
     (``limits.BLOCK_BYTES``, ``limits.BLOCKED_FROM_ROWS``; docs/benchmarks.md).
+
+The compiled paths take validation data or a split, early stopping and checkpoints: ``fit``
+then runs them one epoch per call and does the epoch's bookkeeping between calls (a
+checkpoint is always written between epochs, so it resumes on the same path, bitwise).
 
 ``matbackprop.training.fit`` builds the compiled trainers through :func:`epoch_trainer`;
 the modules that import Numba (all but :mod:`.paths`, :mod:`.limits`, :mod:`.blas` and

@@ -99,6 +99,7 @@ class Config:
     track_gradients: bool = False
     frozen: bool = False
     update: str = "after"  # fit(update=): "after" or "layerwise"
+    mid_epoch: bool = False  # resumed from a checkpoint written in the middle of an epoch
     fast: bool = True  # MATBACKPROP_FAST != "0"
     blas: str = ""  # MATBACKPROP_BLAS: "", "scipy" or "mkl"
 
@@ -118,6 +119,7 @@ class Config:
         track_gradients: bool = False,
         frozen: bool = False,
         update: str = "after",
+        mid_epoch: bool = False,
         environ: Mapping[str, str] = os.environ,
     ) -> Config:
         """The configuration of a ``fit`` call on checked training data ``X`` (n, n_0)."""
@@ -138,7 +140,7 @@ class Config:
             optimizer=opt_name, rows=int(X.shape[0]), batch=int(batch), shuffle=bool(shuffle),
             dtype=str(getattr(X, "dtype", "")), numpy=_xp.is_numpy(X), validation=validation,
             early_stopping=early_stopping, checkpoint=checkpoint,
-            track_gradients=track_gradients, frozen=frozen, update=update,
+            track_gradients=track_gradients, frozen=frozen, update=update, mid_epoch=mid_epoch,
             fast=environ.get("MATBACKPROP_FAST", "1") != "0",
             blas=environ.get("MATBACKPROP_BLAS", ""),
         )  # fmt: skip
@@ -273,8 +275,8 @@ def plan(config: Config, capabilities: Capabilities | Callable[[], Capabilities]
 
 def _compiled_path(c: Config, caps: Capabilities) -> Plan | str:
     """A compiled path's :class:`Plan`, or why none runs."""
-    if c.checkpoint or c.validation or c.early_stopping:
-        return "not compiled with validation, early stopping or a checkpoint"
+    if c.mid_epoch:
+        return "not compiled from the middle of an epoch (a resumed checkpoint's)"
     if not caps.numba:
         return "not compiled without Numba"
     in_order = c.batch >= c.rows or not c.shuffle
