@@ -271,3 +271,27 @@ def test_d_written_over_O_equals_d_written_apart(f: int, dtype: Any) -> None:
         np.testing.assert_array_equal(over, apart)
         np.testing.assert_array_equal(col_over, col_apart)
         assert np.any(apart != O)  # (the check could fail: the values changed)
+
+
+@needs_mkl
+@pytest.mark.parametrize("output", ["identity", "softmax"])
+def test_validation_loss_by_mkl_equals_the_numpy_forward_pass(
+    monkeypatch: pytest.MonkeyPatch, blocked: list[Any], output: str
+) -> None:
+    """With validation data the blocked trainer computes each epoch's validation loss with
+    MKL's products (compiled_blas.loss_at, in passes of up to 256 rows: 600 rows here make
+    a short last one), equal to NumPy's to 1e-12, and early stopping then agrees."""
+    X_val, y_val = _data(20, 3, 600, np.float64, seed=9)
+    if output == "softmax":
+        y_val = np.eye(3)[np.argmax(y_val + X_val[:, -1:], axis=1)]
+    (net, hist), (ref, ref_hist) = _fit_both(
+        monkeypatch, (20, 64, 64, 3), "relu", True, np.float64, n=600, epochs=6,
+        batch_size=128, shuffle=True, learning_rate=0.01, output=output,
+        validation_data=(X_val, y_val), early_stopping=True, patience=2,
+    )  # fmt: skip
+    assert blocked, "the blocked path was not taken"
+    assert len(hist.val_loss) == len(ref_hist.val_loss) == hist.epochs
+    assert _rel(hist.val_loss, ref_hist.val_loss) <= 1e-12
+    assert (hist.best_epoch, hist.stop_reason) == (ref_hist.best_epoch, ref_hist.stop_reason)
+    for W, W_ref in zip(net.parameters(), ref.parameters()):
+        assert _rel(W, W_ref) <= 1e-12

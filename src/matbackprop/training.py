@@ -327,7 +327,10 @@ def fit(
         """Validation loss, best epoch, progress bar, early stopping and checkpoint, once an
         epoch ends."""
         if Xv is not None and yv is not None:
-            history.val_loss.append(net._loss_value(net._forward(Xv), yv, loss_fn))
+            value = None if compiled is None else compiled.loss_at(Xv, yv)
+            if value is None:
+                value = net._loss_value(net._forward(Xv), yv, loss_fn)
+            history.val_loss.append(value)
         monitored = history.val_loss[-1] if history.val_loss else history.loss[-1]
         if run.best_value is None or monitored < run.best_value - min_delta_:
             run.best_value, run.bad_epochs = monitored, 0

@@ -63,6 +63,7 @@ from .compiled_blas import (
     _times_df_sums,
     _update,
     batch_rows,
+    loss_at,
     parallel_parts,
 )
 from .fused import _mse_head, _softmax_cross_entropy, compiled_twice, parallel_ok
@@ -198,6 +199,10 @@ class Trainer(EpochTrainer):
             bufs.PT, self.good_W, self.good_b, losses,
         )  # fmt: skip
         return self.outcome(losses, done, status)
+
+    def loss_at(self, X: Array, y: Array) -> float:
+        """The loss at ``(X, y)`` (validation rows), by MKL (:func:`.compiled_blas.loss_at`)."""
+        return loss_at(self, int(self.addresses[_GEMM]), X, y)
 
 
 _jit = numba.njit(

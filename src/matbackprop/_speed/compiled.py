@@ -142,6 +142,11 @@ class EpochTrainer:
         """Train ``epochs`` epochs in place: :meth:`outcome` (each subclass's kernel)."""
         raise NotImplementedError
 
+    def loss_at(self, X: Array, y: Array) -> float | None:
+        """The loss at ``(X, y)`` by the kernel's own products, or None: NumPy's forward
+        pass then computes it (the tiny networks' products start no BLAS threads)."""
+        return None
+
     @staticmethod
     def outcome(losses: Array, done: int, status: int) -> tuple[list[float], int, float]:
         """``(mean loss of each complete epoch, status, the non-finite loss when status is
