@@ -199,7 +199,6 @@ def test_progress_bar_counts_the_compiled_epochs(
 NUMPY_PATH = [
     pytest.param({"optimizer": "rmsprop"}, id="rmsprop"),
     pytest.param({"optimizer": "adagrad"}, id="adagrad"),
-    pytest.param({"track_gradients": True}, id="gradient-norms"),
     pytest.param({"activation": "leaky_relu"}, id="other-activation"),
     pytest.param({"output": "sigmoid", "loss": "logloss"}, id="logloss"),
     pytest.param({"env": "0"}, id="switched-off"),

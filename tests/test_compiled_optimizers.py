@@ -139,6 +139,8 @@ def test_a_fit_continues_the_state_of_a_compiled_fit(monkeypatch: pytest.MonkeyP
 
 OPTIONS = {  # fit's per-epoch options, which the compiled trainers run epoch by epoch
     "validation-split": {"validation_split": 0.25},
+    "gradient-norms": {"track_gradients": True},
+    "everything": {"validation_split": 0.25, "early_stopping": True, "track_gradients": True},
     "early-stopping": {"validation_split": 0.25, "early_stopping": True, "patience": 3},
     "early-stopping-train-loss": {"early_stopping": True, "patience": 2, "min_delta": 1e-3},
 }
@@ -170,6 +172,10 @@ def test_validation_and_early_stopping_equal_the_reference_path(
     assert len(history.val_loss) == len(ref_history.val_loss)
     if history.val_loss:
         assert _rel(history.val_loss, ref_history.val_loss) <= 1e-12
+    assert len(history.grad_norms) == len(ref_history.grad_norms)
+    if history.grad_norms:  # per epoch, ‖∂L/∂W_k‖ averaged over its steps
+        assert len(history.grad_norms) == history.epochs
+        assert _rel(history.grad_norms, ref_history.grad_norms) <= 1e-12
     assert _rel(history.loss, ref_history.loss) <= 1e-12
     for p, q in zip(net.parameters(), ref.parameters()):  # early stopping: the best epoch's
         assert _rel(p, q) <= 1e-12

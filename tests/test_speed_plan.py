@@ -96,8 +96,13 @@ GRID: dict[str, tuple[Config, dict[str, str]]] = {
                     {"*": "fused_step", "none": "reference", "numba": "reference"}),
     **{
         f"A-{flag}": (dataclasses.replace(A, **{flag: value}), {"*": "reference"})
-        for flag, value in (("track_gradients", True), ("frozen", True), ("numpy", False))
+        for flag, value in (("frozen", True), ("numpy", False))
     },
+    # the compiled loops and epochs sum the gradient norms; the fused step and blocks do not
+    "A-track_gradients": (dataclasses.replace(A, track_gradients=True),
+                          {"*": "compiled_loops", "none": "reference", "scipy": "reference",
+                           "mkl-no-numba": "reference"}),
+    "D-track_gradients": (dataclasses.replace(D, track_gradients=True), {"*": "reference"}),
     # layer-wise updates change W_k inside the backward pass: no fast path has that loop
     **{
         f"{name}-layerwise": (dataclasses.replace(config, update="layerwise"), {"*": "reference"})

@@ -285,7 +285,9 @@ def fit(
     )  # fmt: skip
     run.history.path = str(chosen)
     # built after a resume has put the checkpoint's weights and state in place
-    compiled = _speed.epoch_trainer(chosen, net, X_, y_, loss_fn, eta, batch, opt, state)
+    compiled = _speed.epoch_trainer(
+        chosen, net, X_, y_, loss_fn, eta, batch, opt, state, track_gradients
+    )
     fused_sgd = chosen.path == "fused_step"
     from ._speed import fast
 
@@ -358,8 +360,12 @@ def fit(
             else:
                 per_call = 1 if epoch_by_epoch else compiled.per_call
                 losses, status, bad = compiled.run(min(per_call, n_epochs - run.epoch))
-            for value in losses:
+            for i, value in enumerate(losses):
                 history.loss.append(value)
+                if track_gradients:  # Σ_steps ‖∂L/∂W_k‖ / steps, as end_epoch averages
+                    history.grad_norms.append(
+                        (compiled.grad_norm_sums[i] / math.ceil(n / batch)).tolist()
+                    )
                 run.epoch += 1
                 state.t += math.ceil(n / batch)  # the epoch's steps, as the loop below counts
                 after_epoch()

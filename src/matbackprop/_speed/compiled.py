@@ -98,10 +98,12 @@ class EpochTrainer:
         optimizer: Optimizer | None = None,
         state: OptimizerState | None = None,
         rule: str = "sgd",
+        track_gradients: bool = False,
     ) -> None:
         """``activations``: every layer's; the output's is handled by the kernel's loss.
         ``optimizer``, ``state``: the ``fit`` call's, ``rule`` its name in
-        :data:`.updates.RULES` (None and ``"sgd"``: plain SGD, whose state has no slots)."""
+        :data:`.updates.RULES` (None and ``"sgd"``: plain SGD, whose state has no slots);
+        ``track_gradients``: sum each step's ‖∂L/∂W_k‖ into :attr:`grad_norm_sums`."""
         from ..optimizers import SGD, OptimizerState
         from .updates import Rule
 
@@ -111,6 +113,9 @@ class EpochTrainer:
         # without biases the kernels still take arrays (of zeros, never read)
         self.b = tuple(params[L:]) if bias else tuple(np.zeros(s, dt) for s in layer_sizes[1:])
         self.state = OptimizerState() if state is None else state
+        # Σ over an epoch's steps of ‖∂L/∂W_k‖, per epoch of the last run() (n_epochs, L)
+        self.track = bool(track_gradients)
+        self.grad_norm_sums = np.zeros((0, L))
         self.rule = Rule(rule, SGD() if optimizer is None else optimizer, eta, dt)
         names = optimizer.slot_names() if optimizer is not None else ()  # velocity; m, v
         self.slots_W = tuple(
@@ -182,10 +187,12 @@ class Trainer(EpochTrainer):
             raise ValueError("order: the compiled loops take the rows in order")
         losses = np.empty(epochs, np.float64)
         r = self.rule
+        norms = self.grad_norm_sums = np.zeros((epochs, len(self.W)))
         done, status = _kernel()(
             self.XT, self.yT, self.W, self.b, self.acts, self.bias, self.scale, r.code, r.c,
             r.beta1, r.beta2, float(r.eta_float), self.state.t, self.slots_W, self.slots_b,
-            self.batch, epochs, self.OT, self.dT, self.good_W, self.good_b, losses,
+            self.track, norms, self.batch, epochs, self.OT, self.dT, self.good_W, self.good_b,
+            losses,
         )  # fmt: skip
         return self.outcome(losses, done, status)
 

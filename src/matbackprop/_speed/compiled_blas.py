@@ -120,7 +120,7 @@ class Trainer(EpochTrainer):
         self.D = tuple(np.empty((T, rows, s), dt) for s in layer_sizes[1:])
         self.G = np.empty((T, rows * width), dt)
         # one part with MKL and plain SGD updates in place (gemm with β = 1): no ∂L/∂W_k to keep
-        in_place = T == 1 and self.gemm != 0 and self.rule.in_product
+        in_place = T == 1 and self.gemm != 0 and self.rule.in_product and not self.track
         self.dW = tuple(np.empty((T, 0, 0) if in_place else (T, *W.shape), dt) for W in self.W)
         self.db = tuple(np.empty((T, s), dt) for s in layer_sizes[1:])
         self.shares = np.empty(T, np.float64)  # each part's share of a batch's loss
@@ -138,11 +138,13 @@ class Trainer(EpochTrainer):
         losses = np.empty(epochs, np.float64)
         kernel = _run_epochs_par if self.parts > 1 and parallel_ok() else _run_epochs_ser
         r = self.rule
+        norms = self.grad_norm_sums = np.zeros((epochs, len(self.W)))
         done, status = kernel(
             self.gemm, self.set_threads, self.parts, self.X, self.y,
             self._in_order if order is None else order, self.W, self.b, self.acts, self.bias,
             self.head, self.scale, r.code, r.c, r.beta1, r.beta2, r.eta_float, self.state.t,
-            self.slots_W, self.slots_b, self.batch, epochs, self.Xb, self.yb, self.O, self.D,
+            self.slots_W, self.slots_b, self.track, norms, self.batch, epochs, self.Xb, self.yb,
+            self.O, self.D,
             self.G, self.dW, self.db, self.shares, self.good_W, self.good_b, losses,
         )  # fmt: skip
         return self.outcome(losses, done, status)
@@ -403,14 +405,15 @@ def _part(
 def _run_epochs(
     gemm: int, set_threads: int, parts_max: int, X: Any, y: Any, order: Any, Ws: Any,
     bs: Any, acts: Any, bias: bool, head: int, scale: float, rule: int, c: Any,
-    beta1: float, beta2: float, eta: float, t: int, slots_W: Any, slots_b: Any, batch: int,
-    n_epochs: int, Xb: Any, yb: Any, O: Any, D: Any, G: Any, dW: Any, db: Any, shares: Any,
-    good_W: Any, good_b: Any, losses: Any,
+    beta1: float, beta2: float, eta: float, t: int, slots_W: Any, slots_b: Any, track: bool,
+    norms: Any, batch: int, n_epochs: int, Xb: Any, yb: Any, O: Any, D: Any, G: Any,
+    dW: Any, db: Any, shares: Any, good_W: Any, good_b: Any, losses: Any,
 ) -> tuple[int, int]:  # fmt: skip
     """Mini-batch (or full-batch) gradient descent over ``n_epochs`` epochs.
 
     ``rule``, ``c``, ``beta1``, ``beta2``, ``eta`` (float64), ``t`` and the slots: the update
-    rule and the optimizer's state, as :func:`.compiled_loops.run_epochs` takes them.
+    rule and the optimizer's state, ``track`` and ``norms`` the gradient norms, as
+    :func:`.compiled_loops.run_epochs` takes them.
 
     ``order``: the rows' order for one epoch, or empty for the rows as they are. Each batch
     is cut into up to ``parts_max`` parts of rows, whose passes run in parallel, each on
@@ -428,7 +431,7 @@ def _run_epochs(
             X_m, y_m = batch_rows(X, y, order, s, m, Xb, yb)
             parts = max(1, min(parts_max, m // _PART_ROWS))
             rows = -(-m // parts)
-            in_place = parts == 1 and gemm != 0 and rule == SGD
+            in_place = parts == 1 and gemm != 0 and rule == SGD and not track
             cast[0] = 0.0
             eta_part = c[0] if in_place else cast[0]  # η for an update inside the part
             t += 1
@@ -449,10 +452,12 @@ def _run_epochs(
                 # W_k ← W_k − η·∂L/∂W_k, b_k ← b_k − η·∂L/∂b_k (or the optimizer's rule), the
                 # parts' gradients summed
                 for k in range(L):
-                    _descend(
+                    sq = _descend(
                         Ws[k], dW[k], bs[k], db[k], bias, parts, rule, c, s_adam, root,
                         slots_W[0][k], slots_W[1][k], slots_b[0][k], slots_b[1][k],
                     )  # fmt: skip
+                    if track:
+                        norms[epoch, k] += math.sqrt(sq)
         losses[epoch] = total / n
         if not _all_finite(Ws, bs):
             _copy(good_W, Ws, good_b, bs)
@@ -519,19 +524,22 @@ def _all_finite(Ws: Any, bs: Any) -> bool:
 def _descend(
     W: Any, dW: Any, b: Any, db: Any, bias: bool, parts: int, rule: int, c: Any, s: float,
     root: Any, A_W: Any, B_W: Any, A_b: Any, B_b: Any,
-) -> None:  # fmt: skip
+) -> float:  # fmt: skip
     """``W ← W − η·Σ_t dW[t]``, and ``b`` likewise, or rule ``rule`` of :mod:`.updates` with
     its slots ``A_W``, ``B_W`` (``A_b``, ``B_b``) and step coefficients ``s``, ``root``.
-    Shapes: dW (T, n_{k-1}, n_k)."""
+    Returns ‖Σ_t dW[t]‖², the gradient's. Shapes: dW (T, n_{k-1}, n_k)."""
     n_prev, n_k = W.shape
+    sq = 0.0
     for p in range(n_prev):
         for j in range(n_k):
             g = dW[0, p, j]
             for t in range(1, parts):
                 g += dW[t, p, j]
+            sq += g * g
             update(rule, W, p, j, g, A_W, B_W, c, s, root)
     if bias:
         _descend_bias(b, db, parts, rule, c, s, root, A_b, B_b)
+    return sq
 
 
 @_jit

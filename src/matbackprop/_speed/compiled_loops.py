@@ -29,13 +29,15 @@ from .vecmath import sigmoid, tanh
 def run_epochs(
     XT: Any, yT: Any, Ws: Any, bs: Any, acts: Any, bias: bool, scale: float, rule: int,
     coef: Any, beta1: float, beta2: float, eta: float, t: int, slots_W: Any, slots_b: Any,
-    batch: int, n_epochs: int, OT: Any, dT: Any, good_W: Any, good_b: Any, losses: Any,
+    track: bool, norms: Any, batch: int, n_epochs: int, OT: Any, dT: Any, good_W: Any,
+    good_b: Any, losses: Any,
 ) -> tuple[int, int]:  # fmt: skip
     """Full-batch or in-order mini-batch gradient descent; Numba compiles this function.
 
     ``rule``, ``coef``, ``beta1``, ``beta2``, ``eta`` (float64): the update rule of
     :mod:`.updates` (:class:`.updates.Rule`); ``t``: the optimizer's steps before this call;
-    ``slots_W[s][k]``, ``slots_b[s][k]``: its slots, updated in place.
+    ``slots_W[s][k]``, ``slots_b[s][k]``: its slots, updated in place. With ``track``,
+    ``norms[epoch, k]`` sums each step's ‖∂L/∂W_k‖ (Frobenius).
 
     Every array is transposed: ``XT``: (n_0, n), ``OT[k-1]`` = O_kᵀ: (n_k, m),
     ``dT[k-1]`` = d_kᵀ = (∂L/∂H_k)ᵀ: (n_k, m), for a batch of m rows starting at row s.
@@ -127,6 +129,7 @@ def run_epochs(
                                 if op[i] <= 0:
                                     gp[i] = zero
                 O, at = (XT, s) if k == 0 else (OT[k - 1], 0)
+                sq = 0.0  # ‖∂L/∂W_k‖²
                 for p in range(W.shape[0]):
                     o = O[p, at : at + m]
                     for j in range(W.shape[1]):
@@ -134,8 +137,11 @@ def run_epochs(
                         acc = zero
                         for i in range(m):
                             acc += o[i] * dj[i]  # (∂L/∂W_k)ₚⱼ = Σ_i (O_{k-1})ᵢₚ dᵢⱼ
+                        sq += acc * acc
                         # W_k ← W_k − η·∂L/∂W_k, or momentum's or Adam's rule
                         update(rule, W, p, j, acc, slots_W[0][k], slots_W[1][k], coef, step, root)
+                if track:
+                    norms[epoch, k] += math.sqrt(sq)
                 if bias:
                     b2 = b.reshape((1, b.shape[0]))  # (1, n_k): a row for update()
                     A_b = slots_b[0][k].reshape((1, b.shape[0]))
