@@ -202,7 +202,8 @@ def test_a_checkpointed_compiled_run_resumes_bitwise(tmp_path: Any, opt: str) ->
     _, _, first = fit(7, ck)
     resumed, resumed_opt, history = fit(20, ck)
     straight, straight_opt, straight_history = fit(20, tmp_path / "straight.ckpt")
-    assert first.path.startswith("compiled") and history.path == straight_history.path
+    assert first.path.startswith("compiled")
+    assert history.path == straight_history.path
     assert resumed == straight  # bitwise
     assert history.loss == straight_history.loss
     assert resumed_opt.state.t == straight_opt.state.t
@@ -212,6 +213,7 @@ def test_a_checkpointed_compiled_run_resumes_bitwise(tmp_path: Any, opt: str) ->
     from matbackprop.checkpoint import load_checkpoint
 
     saved = load_checkpoint(ck)
-    assert saved.epoch == 20 and saved.position == 0
+    assert saved.epoch == 20
+    assert saved.position == 0
     for p, q in zip(saved.last_good, resumed.parameters()):
         np.testing.assert_array_equal(p, q)
