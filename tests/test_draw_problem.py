@@ -290,3 +290,26 @@ def test_draw_refuses_half_a_problem(
     code, _, err = _cli(capsys, "draw", *argv, "-o", str(tmp_path / "d.svg"))
     assert code == 2
     assert fragment in err
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "caption"),
+    [
+        ("gd", "W₃ - η · ∂L/∂W₃"),
+        ("momentum", "W₃ + v"),
+        ("nesterov", "W₃ + μ v - η · ∂L/∂W₃"),
+        ("adam", "W₃ - η · m̂/(√ŝ + ε)"),
+    ],
+)
+def test_the_updated_weights_are_captioned_by_the_optimizers_rule(
+    optimizer: str, caption: str
+) -> None:
+    """A worked step of momentum or Adam is no W − η·∂L/∂W: the caption says its rule, and
+    the numbers under it are the solution's updated W3 (Adam's first step moves each
+    weight by η against the gradient's sign: 1/2 here)."""
+    net = mb.Network([2, 2, 2, 1], bias=True, init="zeros")
+    sol = mb.solve(net, "1,2;3,4", "1;0", learning_rate="1/2", optimizer=optimizer)
+    dot = mb.diagram(sol, step=1, what="backward").to_dot()
+    assert f"{caption} = [" in dot, dot
+    if optimizer == "adam":
+        assert "W₃ - η · m̂/(√ŝ + ε) = [0.5000; 0.5000]" in dot

@@ -36,6 +36,7 @@ class StepNumbers:
     n_rows: int = 0  # rows of X in all
     loss: Any = None  # L of the step (before its update)
     eta: Any = None  # the learning rate of the update
+    rule: str = "sgd"  # the update's optimizer: "sgd", "momentum", "nesterov" or "adam"
 
 
 def from_cache(
@@ -100,4 +101,5 @@ def from_solution(sol: Solution, step: int) -> StepNumbers:
         n_rows=int(sol.problem.X.shape[0]),
         loss=v["L"],
         eta=sol.problem.eta,
+        rule=sol.problem.rule.kind,
     )

@@ -53,6 +53,8 @@ _WORDS = {
     r"\top": "T",
     r"\to": "→",
     r"\eta": "η",
+    r"\mu": "μ",
+    r"\epsilon": "ε",
     r"\ldots": "…",
     r"\,": " ",
     r"\ ": " ",
@@ -96,6 +98,7 @@ def plain(tex: str) -> str:
     """A Unicode rendering of a mathtext label, for Graphviz and terminals: ``ŷ``, ``W₃ᵀ``."""
     s = tex.replace("$", "")
     s = re.sub(r"\\hat\{(\w)\}", lambda m: m.group(1) + "\u0302", s)
+    s = re.sub(r"\\sqrt\{([^{}]*)\}", r"√\1", s)
     s = _fractions(s)
     s = re.sub(r"\\mathrm\{([^{}]*)\}", r"\1", s)
     s = re.sub(r"\\mathcal\{([^{}]*)\}", r"\1", s)

@@ -354,7 +354,7 @@ def _branches(
         if numbers is None:
             continue
         # ∂L/∂W_k under its formula; ∂L/∂b_k and the updated W_k, b_k under it, when known.
-        for name, caption in _branch_numbers(arch, k):
+        for name, caption in _branch_numbers(arch, k, numbers.rule):
             values = numbers.values.get(name)
             if values is None:
                 continue
@@ -368,21 +368,30 @@ def _branches(
     return lowest
 
 
-def _branch_numbers(arch: Arch, k: int) -> list[tuple[str, str]]:
+def _branch_numbers(arch: Arch, k: int, rule: str = "sgd") -> list[tuple[str, str]]:
     """The matrices under ``W_k``'s box: which value, and the caption above its brackets
-    (none for ``∂L/∂W_k``: the formula above it names it)."""
+    (none for ``∂L/∂W_k``: the formula above it names it); ``rule``: the update's."""
     out = [(f"dW{k}", "")]
     if arch.bias:
         out.append((f"db{k}", rf"\partial L/\partial b_{{{k}}}"))
-    out.append((f"W{k}'", _updated(f"W_{{{k}}}")))
+    out.append((f"W{k}'", _updated(f"W_{{{k}}}", rule)))
     if arch.bias:
-        out.append((f"b{k}'", _updated(f"b_{{{k}}}")))
+        out.append((f"b{k}'", _updated(f"b_{{{k}}}", rule)))
     return out
 
 
-def _updated(sym: str) -> str:
-    """The update's caption: ``W_k - η·∂L/∂W_k`` (the seed's ``W_k ← W_k − η·∂L/∂W_k``)."""
-    return rf"{sym} - \eta \cdot \partial L/\partial {sym}"
+def _updated(sym: str, rule: str = "sgd") -> str:
+    """The update's caption, by the optimizer's rule: plain ``W_k - η·∂L/∂W_k`` (the seed's
+    ``W_k ← W_k − η·∂L/∂W_k``), momentum ``W_k + v`` (v the new velocity), Nesterov
+    ``W_k + μv − η·∂L/∂W_k``, Adam ``W_k − η·m̂/(√ŝ + ε)``."""
+    grad = rf"\partial L/\partial {sym}"
+    if rule == "momentum":
+        return rf"{sym} + v"
+    if rule == "nesterov":
+        return rf"{sym} + \mu v - \eta \cdot {grad}"
+    if rule == "adam":
+        return rf"{sym} - \eta \cdot \hat{{m}}/(\sqrt{{\hat{{s}}}} + \epsilon)"
+    return rf"{sym} - \eta \cdot {grad}"
 
 
 def _cells(values: Any, max_rows: int, text: Callable[[Any], str] | None = None) -> list[list[str]]:
