@@ -200,7 +200,6 @@ NUMPY_PATH = [
     pytest.param({"optimizer": "rmsprop"}, id="rmsprop"),
     pytest.param({"optimizer": "adagrad"}, id="adagrad"),
     pytest.param({"activation": "leaky_relu"}, id="other-activation"),
-    pytest.param({"output": "sigmoid", "loss": "logloss"}, id="logloss"),
     pytest.param({"env": "0"}, id="switched-off"),
 ]
 

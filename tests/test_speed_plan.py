@@ -110,8 +110,10 @@ GRID: dict[str, tuple[Config, dict[str, str]]] = {
     },
     "A-leaky-relu": (dataclasses.replace(A, hidden=("leaky_relu", "leaky_relu")),
                      {"*": "fused_step", "none": "reference", "numba": "reference"}),
+    # log-loss has compiled epochs (compiled_blas), not the tiny loops
     "A-logloss": (dataclasses.replace(A, output="sigmoid", loss="logloss"),
-                  {"*": "fused_step", "none": "reference", "numba": "reference"}),
+                  {"*": "compiled_epochs", "none": "reference", "scipy": "fused_step",
+                   "mkl-no-numba": "fused_step"}),
     "A-sum-reduction": (dataclasses.replace(A, loss_default_reduction=False),
                         {"*": "fused_step", "none": "reference", "numba": "reference"}),
     "B": (B, {"*": "compiled_epochs", "none": "reference", "scipy": "fused_step",

@@ -109,7 +109,7 @@ def epoch_trainer(
 
     settings: dict[str, Any] = dict(
         layer_sizes=sizes, activations=acts, bias=net.bias, mse_scale=scale,
-        head="mse" if acts[-1] == "identity" else "softmax_ce", **rule,
+        head={"identity": "mse", "sigmoid": "logloss"}.get(acts[-1], "softmax_ce"), **rule,
     )  # fmt: skip
     if chosen.path == "blocked":
         # the network keeps the blocks' arrays for its next fit (see blocked.Trainer)

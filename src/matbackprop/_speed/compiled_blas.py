@@ -22,7 +22,8 @@ order): ``tests/test_compiled_blas.py`` bounds the trained weights' difference a
 (float64, relative).
 
 Supported: plain SGD, momentum, Nesterov and Adam (:mod:`.updates`; only plain SGD updates
-inside a product); MSE with an identity output or cross-entropy with a softmax output;
+inside a product); MSE with an identity output, cross-entropy with a softmax output or
+log-loss with a sigmoid output;
 hidden activations in :data:`ACTIVATION_CODES`; rows in order or shuffled (:func:`fit`
 draws their order from its generator as the NumPy path does).
 """
@@ -44,7 +45,7 @@ from . import limits
 from . import paths as _plan
 from .cblas import NO_TRANS, TRANS
 from .compiled import DIVERGED_LOSS, DIVERGED_WEIGHTS, OK, EpochTrainer
-from .fused import _mse_head, _softmax_cross_entropy, compiled_twice, parallel_ok
+from .fused import _logloss_head, _mse_head, _softmax_cross_entropy, compiled_twice, parallel_ok
 from .updates import SGD, adam_step, update
 from .vecmath import sigmoid, tanh
 
@@ -100,7 +101,7 @@ class Trainer(EpochTrainer):
         super().__init__(params, X, **settings)
         dt, layer_sizes, batch = X.dtype, settings["layer_sizes"], self.batch
         self.X, self.y = np.ascontiguousarray(X), np.ascontiguousarray(y)
-        self.head = {"mse": _MSE, "softmax_ce": _SOFTMAX_CE}[head]
+        self.head = {"mse": _MSE, "softmax_ce": _SOFTMAX_CE, "logloss": _LOGLOSS}[head]
         n = X.shape[0]
         weights = sum(a * b for a, b in itertools.pairwise(layer_sizes))
         # epochs per call, rows in order
@@ -187,7 +188,7 @@ _jit = numba.njit(
 # Rows of a part at least: below, a thread's share costs more to hand out than it saves
 _PART_ROWS = 64
 
-_MSE, _SOFTMAX_CE = 0, 1  # the output layer and loss (head)
+_MSE, _SOFTMAX_CE, _LOGLOSS = 0, 1, 2  # the output layer and loss (head)
 
 
 @_jit
@@ -367,11 +368,8 @@ def _part(
         if k < L - 1 or head == _MSE:
             _activate(O[k][t, :r], bs[k], bias, acts[k])
     # The part's share of the batch's loss, and d_L = ∂L/∂H_L: (r, n_L)
-    y_hat, d_L = O[L - 1][t, :r], D[L - 1][t, :r]  # y_hat holds H_L until the softmax
-    if head == _MSE:
-        value = _mse_head(y_hat, y, d_L, scale, m)
-    else:
-        value = _softmax_cross_entropy(y_hat, bs[L - 1], bias, y, y_hat, d_L, m)
+    d_L = D[L - 1][t, :r]
+    value = _head(head, O[L - 1][t, :r], bs[L - 1], bias, y, d_L, scale, m)
 
     # Backward: d_{k-1} = d_k·W_kᵀ * f'(O_{k-1}); ∂L/∂W_k = O_{k-1}ᵀ·d_k, ∂L/∂b_k = 1ᵀ·d_k
     db[L - 1][t][:] = 0
@@ -482,13 +480,22 @@ def _loss_at(
             _matmul(gemm, X_r if k == 0 else O[k - 1][:r], Ws[k], O[k][:r])
             if k < L - 1 or head == _MSE:
                 _activate(O[k][:r], bs[k], bias, acts[k])
-        if head == _MSE:
-            total += _mse_head(O[L - 1][:r], y_r, d_L[:r], scale, n)
-        else:
-            total += _softmax_cross_entropy(
-                O[L - 1][:r], bs[L - 1], bias, y_r, O[L - 1][:r], d_L[:r], n
-            )
+        total += _head(head, O[L - 1][:r], bs[L - 1], bias, y_r, d_L[:r], scale, n)
     return total
+
+
+@_jit
+def _head(
+    head: int, y_hat: Any, b: Any, bias: bool, y: Any, d_L: Any, scale: float, m: int
+) -> float:  # fmt: skip
+    """The output layer and the loss: these rows' share of the loss of a batch of ``m`` rows,
+    and ``d_L = ∂L/∂H_L`` into ``d_L``. ``y_hat`` holds ``O_L`` (MSE: the identity's, with
+    ``b_L`` added) or ``H_L`` (softmax, sigmoid), then ``O_L``. Shapes: (r, n_L)."""
+    if head == _MSE:
+        return _mse_head(y_hat, y, d_L, scale, m)
+    if head == _LOGLOSS:
+        return _logloss_head(y_hat, b, bias, y, d_L, m)
+    return _softmax_cross_entropy(y_hat, b, bias, y, y_hat, d_L, m)
 
 
 @_jit

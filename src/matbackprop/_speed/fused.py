@@ -23,6 +23,7 @@ This module imports Numba: import it only where :func:`matbackprop._speed.compil
 
 from __future__ import annotations
 
+import math
 import os
 import types
 from typing import Any
@@ -34,6 +35,7 @@ from numpy.typing import NDArray
 from . import blas as _blas
 from . import limits
 from .compiled import ACTIVATION_CODES
+from .vecmath import sigmoid
 
 Array = NDArray[np.floating]
 
@@ -182,6 +184,27 @@ def _mse_head(y_hat: Any, y: Any, d: Any, scale: float, rows: int) -> float:
             d[i, j] = c * r
             total += r * r
     return scale * total / (rows * m)
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False, error_model="numpy")
+def _logloss_head(H: Any, b: Any, bias: bool, y: Any, d: Any, rows: int) -> float:
+    """``+ b_L``, the sigmoid output ``O_L = σ(H_L)`` written over ``H``, the log-loss in
+    ``LogLoss.value_from_logits``' softplus form, ``log(1 + e^−|z|) + max(z, 0) − y·z``
+    (nothing overflows, no ``1 − σ`` cancels), and ``d_L = (O_L − y)/rows`` as
+    ``LogLoss.grad_H_into``. ``rows``: the batch's (these may be a part of it): the divisor."""
+    n, m = H.shape
+    cast = np.empty(1, d.dtype)
+    cast[0] = rows
+    k = cast[0]  # the divisor in the arrays' dtype, as NumPy's weak scalar
+    total = 0.0
+    for i in range(n):
+        for j in range(m):
+            z = H[i, j] + b[j] if bias else H[i, j]
+            total += math.log1p(math.exp(-abs(z))) + max(z, 0.0) - y[i, j] * z
+            p = sigmoid(z)
+            H[i, j] = p
+            d[i, j] = (p - y[i, j]) / k
+    return total / rows
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)

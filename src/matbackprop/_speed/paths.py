@@ -60,6 +60,7 @@ class Coverage:
 _F_FROM_O = frozenset({"identity", "sigmoid", "tanh", "relu"})
 _MSE_HEADS = frozenset({("mse", "identity"), ("mse_half", "identity")})
 _CE_HEAD = frozenset({("cross_entropy", "softmax")})
+_LOGLOSS_HEAD = frozenset({("logloss", "sigmoid")})
 
 # the update rules of matbackprop._speed.updates (its RULES), one entry at a time
 _RULES = frozenset({"sgd", "momentum", "nesterov", "adam"})
@@ -67,7 +68,7 @@ _RULES = frozenset({"sgd", "momentum", "nesterov", "adam"})
 #: Which kernel covers what: a configuration outside a kernel's row never reaches it.
 COVERAGE: Mapping[str, Coverage] = {
     "compiled_loops": Coverage(_F_FROM_O, _MSE_HEADS, _RULES),  # compiled_loops.run_epochs
-    "compiled_epochs": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD, _RULES),  # compiled_blas
+    "compiled_epochs": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD | _LOGLOSS_HEAD, _RULES),
     # blocked and compiled_blas's passes; its updates are inside MKL's products
     "blocked": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD, gradient_norms=False),
 }
