@@ -31,8 +31,9 @@ path; **why** it exists (the measurement, and where it is written down).
     about forty calls of a microsecond around less than a microsecond of arithmetic
     (:mod:`.compiled`).
 ``compiled_epochs`` (:mod:`.compiled_blas`, :mod:`.cblas`, :mod:`.updates`)
-    *when*: Numba; MSE/identity or cross-entropy/softmax; plain SGD, momentum, Nesterov or
-    Adam; a step whose largest product is ≤ 2²² multiply-adds, or ≤ 2²⁷ with MKL.
+    *when*: Numba; MSE/identity, cross-entropy/softmax or log-loss/sigmoid; plain SGD,
+    momentum, Nesterov or Adam; a step whose largest product is ≤ 2²² multiply-adds, or
+    ≤ 2²⁷ with MKL.
     *tolerance*: 1e-12 relative (``tests/test_compiled_blas.py``,
     ``tests/test_compiled_optimizers.py``). *why*: B's 20-64-64-1 on 256 rows "spent half
     its time in the fused NumPy step's thirty-odd calls"; in parts, "two halves take 63 µs
@@ -40,8 +41,9 @@ path; **why** it exists (the measurement, and where it is written down).
     0.48-0.64x and C at 0.60-0.79x the reference path's time per step
     (``benchmarks/path_vs_reference.py``, docs/benchmarks.md).
 ``blocked`` (:mod:`.blocked`)
-    *when*: as ``compiled_epochs``, plain SGD only, with MKL's packed products, a hidden
-    layer, and a batch of ≥ 2,048 rows whose largest product is > 2²² (D). *tolerance*:
+    *when*: as ``compiled_epochs``, but plain SGD and MSE or cross-entropy only, with MKL's
+    packed products, a hidden layer, and a batch of ≥ 2,048 rows whose largest product is
+    > 2²² (D). *tolerance*:
     1e-12 relative (``tests/test_blocked.py``). *why*: "two threads' packed products ran
     at 317-347 GFLOP/s where MKL's own two-threaded product of all 8,192 rows ran at 306",
     and the blocks "took half the time at 2,048 rows" of the compiled epochs
