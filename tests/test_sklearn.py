@@ -510,3 +510,31 @@ def test_import_matbackprop_does_not_load_sklearn_but_the_module_does() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_divergence_keeps_the_last_finite_weights_and_says_so_as_fit_does() -> None:
+    """One divergence rule for fit, Dask and the estimators (training.diverged): the error
+    is TrainingDivergedError, the weights are those before the epoch that diverged, and
+    the message names the learning rate as the user set it."""
+    from matbackprop.sklearn import MLPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 3)) * 100.0
+    y = X @ np.array([1.0, -2.0, 3.0])
+    est = MLPRegressor(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=5.0,
+                       max_iter=50, random_state=0)  # fmt: skip
+    with pytest.raises(mb.TrainingDivergedError) as info:
+        est.fit(X, y)
+    message = str(info.value)
+    assert message.startswith("training diverged in epoch ")
+    assert "(learning_rate_init=5)" in message
+    assert message.endswith("The last finite weights were kept.")
+    assert all(np.all(np.isfinite(W)) for W in est.coefs_)
+    # fit's message has the same form, with fit's own name for η
+    net = mb.Network([3, 8, 1], "relu", seed=0)
+    with pytest.raises(mb.TrainingDivergedError) as fit_info:
+        net.fit(X, y, optimizer="sgd", learning_rate=5.0, epochs=50, progress=False)
+    fit_message = str(fit_info.value)
+    assert fit_message.startswith("training diverged in epoch ")
+    assert "(learning_rate=5)" in fit_message
+    assert fit_message.endswith("The last finite weights were kept.")

@@ -54,11 +54,10 @@ from .errors import (
     MatbackpropError,
     MissingFileError,
     ShapeError,
-    TrainingDivergedError,
 )
 from .losses import Loss, check_pairing, get_loss
 from .optimizers import Optimizer, get_optimizer
-from .training import History, _all_finite, _sigint_stops
+from .training import History, _all_finite, _sigint_stops, diverged
 
 if TYPE_CHECKING:
     import os
@@ -309,12 +308,12 @@ def fit_full_batch(
             value, grads = total.result()
             del futures, total  # release the partial sums held on the workers
             if not math.isfinite(value):
-                _diverged(params, last_good, history, epoch, value, eta)
+                raise diverged(epoch, value, eta, history, params, last_good)
             if track_gradients:
                 history.grad_norms.append([float(np.linalg.norm(g)) for g in grads[: net.n_layers]])
             opt.update(params, grads, state, eta)  # W_k ← W_k − η·∂L/∂W_k (or Adam, ...)
             if not _all_finite(params):
-                _diverged(params, last_good, history, epoch, math.inf, eta)
+                raise diverged(epoch, math.inf, eta, history, params, last_good)
             for p, keep in zip(params, last_good):
                 np.copyto(keep, p)
             history.loss.append(value)
@@ -534,7 +533,7 @@ def fit_streaming(
                         b = rows[start : start + batch]
                         value, grads = net._value_and_gradients(Xc[b], yc[b], loss_fn, reuse=True)
                         if not math.isfinite(value):
-                            _diverged(params, last_good, history, epoch, value, eta)
+                            raise diverged(epoch, value, eta, history, params, last_good)
                         opt.update(params, grads.parameters(), state, eta)
                         total += value * loss_fn.rows_divisor(len(b))
                         step += 1
@@ -549,7 +548,7 @@ def fit_streaming(
                     history.stop_reason = "interrupted"  # a partial epoch is not recorded
                     break
                 if not _all_finite(params):
-                    _diverged(params, last_good, history, epoch, math.inf, eta)
+                    raise diverged(epoch, math.inf, eta, history, params, last_good)
                 for p, keep in zip(params, last_good):
                     np.copyto(keep, p)
                 history.loss.append(total / loss_fn.rows_divisor(n))
@@ -597,24 +596,6 @@ def _row_chunked(net: Network, X: Any, y: Any) -> tuple[da.Array, da.Array]:
     Xd = Xd.rechunk({1: -1})  # whole rows: O_{k-1}ᵀ·d needs every column of a row
     yd = yd.rechunk({0: Xd.chunks[0], 1: -1} if yd.ndim == 2 else {0: Xd.chunks[0]})
     return Xd, yd
-
-
-def _diverged(
-    params: list[Array],
-    last_good: list[Array],
-    history: History,
-    epoch: int,
-    value: float,
-    eta: float,
-) -> None:
-    for p, keep in zip(params, last_good):
-        np.copyto(p, keep)
-    history.stop_reason = "diverged"
-    raise TrainingDivergedError(
-        f"training diverged in epoch {epoch + 1} (loss {value}); the network keeps the weights "
-        f"of the last finite epoch; try a learning rate below {eta:g}",
-        history,
-    )
 
 
 def _training_info(

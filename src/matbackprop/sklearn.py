@@ -33,6 +33,7 @@ This module imports scikit-learn; ``import matbackprop`` never loads it.
 from __future__ import annotations
 
 import itertools
+import math
 import numbers
 import warnings
 from collections.abc import Sequence
@@ -54,6 +55,7 @@ from .errors import ConfigError, DataError, DTypeError
 from .losses import MSE, CrossEntropy, LogLoss, Loss, check_pairing, get_loss
 from .network import Network
 from .optimizers import SGD, Adam, Optimizer, OptimizerState
+from .training import _all_finite, diverged
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -345,10 +347,17 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
             if self.shuffle:  # scikit-learn permutes the previous order, from its random state
                 rows = sk_shuffle(rows, random_state=self._random_state)
             total = 0.0
+            last_good = [p.copy() for p in params]  # put back if this epoch diverges
             for start in range(0, n, batch):
                 part = rows[start : start + batch]
                 value = self._step(net, params, X[part], Y[part])
+                if not math.isfinite(value):  # fit's rule (training.diverged)
+                    raise diverged(self.n_iter_, value, self._eta, None, params, last_good,
+                                   rate="learning_rate_init")  # fmt: skip
                 total += value * self._loss.rows_divisor(part.size)  # Σ over the batch's rows
+            if not _all_finite(params):
+                raise diverged(self.n_iter_, math.inf, self._eta, None, params, last_good,
+                               rate="learning_rate_init")  # fmt: skip
             self.n_iter_ += 1
             self.t_ += n
             self.loss_ = total / self._loss.rows_divisor(n)
@@ -377,12 +386,10 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
 
     def _step(self, net: Network, params: list[Array], Xb: Array, Yb: Array) -> float:
         """One update on one batch; returns the batch loss before the step."""
-        value, grads = net._value_and_gradients(Xb, Yb, self._loss, reuse=True)
-        if not np.isfinite(value):
-            raise DataError(
-                f"training diverged: the loss became {value} (learning_rate_init="
-                f"{self.learning_rate_init:g}); scale X or lower the learning rate"
-            )
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run: caught below
+            value, grads = net._value_and_gradients(Xb, Yb, self._loss, reuse=True)
+        if not math.isfinite(value):
+            return value  # _train puts the last good weights back and raises
         if self.alpha:
             nb = Xb.shape[0]
             # L2: L += ½·alpha·Σ‖W_k‖²/n_b, so ∂L/∂W_k += alpha·W_k/n_b (biases are not penalised)

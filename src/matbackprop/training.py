@@ -370,9 +370,8 @@ def fit(
                 state.t += math.ceil(n / batch)  # the epoch's steps, as the loop below counts
                 after_epoch()
             if status != _compiled.OK:  # the weights are already those of the last good epoch
-                history.stop_reason = "diverged"
                 value = bad if status == _compiled.DIVERGED_LOSS else math.inf
-                raise TrainingDivergedError(_diverged_message(run.epoch, value, eta), history)
+                raise diverged(run.epoch, value, eta, history)
             if interrupted():
                 history.stop_reason = "interrupted"
                 save()  # between epochs, as every compiled call ends
@@ -395,9 +394,7 @@ def fit(
                 else:
                     value, grads = net._value_and_gradients(Xb, yb, loss_fn, reuse=True)
                 if not math.isfinite(value):
-                    _restore(params, run.last_good)
-                    history.stop_reason = "diverged"
-                    raise TrainingDivergedError(_diverged_message(run.epoch, value, eta), history)
+                    raise diverged(run.epoch, value, eta, history, params, run.last_good)
                 if not fused_sgd:
                     if track_gradients:
                         run.norms += [_norm(g) for g in grads.weights]
@@ -412,9 +409,7 @@ def fit(
                 save()  # mid-epoch: a partial epoch is not in the history
                 break
             if not _all_finite(params):
-                _restore(params, run.last_good)
-                history.stop_reason = "diverged"
-                raise TrainingDivergedError(_diverged_message(run.epoch, math.inf, eta), history)
+                raise diverged(run.epoch, math.inf, eta, history, params, run.last_good)
             run.end_epoch(params, loss_fn.rows_divisor(n), n, batch, track_gradients)
             after_epoch()
     if early_stopping and run.best is not None:
@@ -604,11 +599,30 @@ def _norm(g: Array) -> float:
     return float(_xp.namespace(g).linalg.vector_norm(g))
 
 
-def _diverged_message(epoch: int, value: float, eta: float) -> str:
-    return (
-        f"training diverged in epoch {epoch + 1}: the loss became {value} "
-        f"(learning_rate={eta:g}); try a smaller learning rate. The last finite weights "
-        "were kept."
+def diverged(
+    epoch: int,
+    value: float,
+    eta: float,
+    history: History | None = None,
+    params: Sequence[Array] = (),
+    last_good: Sequence[Array] = (),
+    rate: str = "learning_rate",
+) -> TrainingDivergedError:
+    """The one divergence rule of ``fit``, the Dask trainers and the scikit-learn estimators:
+    the parameters get their ``last_good`` values back (none given: they have them already),
+    ``history`` stops as ``"diverged"``, and this error, to raise, says so.
+
+    ``epoch``: the complete epochs before it (0-based: the message counts from 1);
+    ``value``: the non-finite loss (``inf`` for non-finite weights); ``rate``: the
+    learning rate's name where the user set it (scikit-learn's ``learning_rate_init``).
+    """
+    _restore(list(params), list(last_good))
+    if history is not None:
+        history.stop_reason = "diverged"
+    return TrainingDivergedError(
+        f"training diverged in epoch {epoch + 1}: the loss became {value} ({rate}={eta:g}); "
+        "try a smaller learning rate. The last finite weights were kept.",
+        history,
     )
 
 
