@@ -152,6 +152,8 @@ def test_a_fit_continues_the_state_of_a_compiled_fit(monkeypatch: pytest.MonkeyP
 OPTIONS = {  # fit's per-epoch options, which the compiled trainers run epoch by epoch
     "validation-split": {"validation_split": 0.25},
     "gradient-norms": {"track_gradients": True},
+    "freeze-W1-b2": {"freeze": ["W1", "b2"]},
+    "freeze-every-bias": {"freeze": "b", "track_gradients": True},
     "everything": {"validation_split": 0.25, "early_stopping": True, "track_gradients": True},
     "early-stopping": {"validation_split": 0.25, "early_stopping": True, "patience": 3},
     "early-stopping-train-loss": {"early_stopping": True, "patience": 2, "min_delta": 1e-3},
@@ -165,6 +167,7 @@ def test_validation_and_early_stopping_equal_the_reference_path(
     monkeypatch: pytest.MonkeyPatch, option: str, opt: str, batching: str
 ) -> None:
     sizes, act, bias, X, y = _problem(3, "mse", np.float64)
+    bias = bias or "freeze" in OPTIONS[option]  # b2 exists to be frozen
     batch, shuffle = BATCHING[batching]
     runs = []
     for switch in ("1", "0"):
@@ -191,6 +194,14 @@ def test_validation_and_early_stopping_equal_the_reference_path(
     assert _rel(history.loss, ref_history.loss) <= 1e-12
     for p, q in zip(net.parameters(), ref.parameters()):  # early stopping: the best epoch's
         assert _rel(p, q) <= 1e-12
+    if "freeze" in OPTIONS[option]:  # the frozen ones as they were, bitwise
+        start = mb.Network(sizes, act, bias=True, seed=1)
+        freeze = OPTIONS[option]["freeze"]
+        for name, p, q in zip(net.parameter_names(), net.parameters(), start.parameters()):
+            if name in freeze or (freeze == "b" and name.startswith("b")):
+                np.testing.assert_array_equal(p, q)
+            else:
+                assert not np.array_equal(p, q), name
     if option == "early-stopping-train-loss":
         assert history.stop_reason == "early_stopping"  # the grid exercises the stop itself
 

@@ -96,13 +96,17 @@ GRID: dict[str, tuple[Config, dict[str, str]]] = {
                     {"*": "fused_step", "none": "reference", "numba": "reference"}),
     **{
         f"A-{flag}": (dataclasses.replace(A, **{flag: value}), {"*": "reference"})
-        for flag, value in (("frozen", True), ("numpy", False))
+        for flag, value in (("numpy", False),)
     },
     # the compiled loops and epochs sum the gradient norms; the fused step and blocks do not
     "A-track_gradients": (dataclasses.replace(A, track_gradients=True),
                           {"*": "compiled_loops", "none": "reference", "scipy": "reference",
                            "mkl-no-numba": "reference"}),
     "D-track_gradients": (dataclasses.replace(D, track_gradients=True), {"*": "reference"}),
+    # so do they keep the parameters of freeze (updates.FROZEN); the fused step and blocks not
+    "A-frozen": (dataclasses.replace(A, frozen=True), {"*": "compiled_loops",
+                 "none": "reference", "scipy": "reference", "mkl-no-numba": "reference"}),
+    "D-frozen": (dataclasses.replace(D, frozen=True), {"*": "reference"}),
     # layer-wise updates change W_k inside the backward pass: no fast path has that loop
     **{
         f"{name}-layerwise": (dataclasses.replace(config, update="layerwise"), {"*": "reference"})

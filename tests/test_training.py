@@ -100,8 +100,8 @@ def test_mini_batch_epoch_loss_is_weighted_by_batch_size(monkeypatch: pytest.Mon
 def test_fit_freezes_parameters_like_step(
     monkeypatch: pytest.MonkeyPatch, fast: str, batch_size: int | None
 ) -> None:
-    # Plain SGD with frozen biases must leave the fast paths (none of them freezes) and
-    # follow net.step(freeze=...) bitwise.
+    # Plain SGD with frozen biases follows net.step(freeze=...): bitwise on the reference
+    # path, to rounding on a compiled one (which keeps the frozen ones bitwise).
     monkeypatch.setenv("MATBACKPROP_FAST", fast)
     rng = np.random.default_rng(3)
     X, y = rng.normal(size=(12, 2)), rng.normal(size=(12, 1))
@@ -114,7 +114,10 @@ def test_fit_freezes_parameters_like_step(
         for s in range(0, 12, batch_size or 12):
             rows = slice(s, s + (batch_size or 12))
             twin.step(X[rows], y[rows], "mse", learning_rate=0.1, freeze="b")
-    assert net == twin
+    if fast == "0":
+        assert net == twin
+    for p, q in zip(net.parameters(), twin.parameters()):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=0)
     for b, b_start in zip(net.biases, b0):
         np.testing.assert_array_equal(b, b_start)
     assert net.training_info is not None

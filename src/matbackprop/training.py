@@ -286,7 +286,7 @@ def fit(
     run.history.path = str(chosen)
     # built after a resume has put the checkpoint's weights and state in place
     compiled = _speed.epoch_trainer(
-        chosen, net, X_, y_, loss_fn, eta, batch, opt, state, track_gradients
+        chosen, net, X_, y_, loss_fn, eta, batch, opt, state, track_gradients, frozen
     )
     fused_sgd = chosen.path == "fused_step"
     from ._speed import fast

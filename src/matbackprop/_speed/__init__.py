@@ -11,7 +11,7 @@ path; **why** it exists (the measurement, and where it is written down).
 
 ``reference`` (:func:`.fast.value_and_gradients`, the engine's passes in reused buffers)
     *when*: ``MATBACKPROP_FAST=0``; data not in NumPy arrays; ``update="layerwise"``;
-    ``freeze``; an optimizer no kernel has a rule for (RMSprop,
+    an optimizer no kernel has a rule for (RMSprop,
     AdaGrad, any subclass); a run resumed from the middle of an epoch; and whatever no
     path below covers (plain SGD only without SciPy or MKL). *tolerance*: bitwise (the
     same ufuncs in the same order, ``tests/test_fastpath.py``). *why*: the exact path, kept
@@ -49,7 +49,8 @@ path; **why** it exists (the measurement, and where it is written down).
     and the blocks "took half the time at 2,048 rows" of the compiled epochs
     (``limits.BLOCK_BYTES``, ``limits.BLOCKED_FROM_ROWS``; docs/benchmarks.md).
 
-The compiled loops and epochs also sum the gradient norms of ``track_gradients``. The
+The compiled loops and epochs also sum the gradient norms of ``track_gradients`` and keep
+the parameters of ``freeze`` (:data:`.updates.FROZEN`). The
 compiled paths take validation data or a split, early stopping and checkpoints: ``fit``
 then runs them one epoch per call and does the epoch's bookkeeping between calls (a
 checkpoint is always written between epochs, so it resumes on the same path, bitwise).
@@ -61,6 +62,7 @@ the modules that import Numba (all but :mod:`.paths`, :mod:`.limits`, :mod:`.bla
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from .paths import Capabilities, Config, Plan, detect, optimizer_name, plan
@@ -79,7 +81,7 @@ __all__ = ["Capabilities", "Config", "Plan", "compiled_trainer", "detect", "epoc
 def epoch_trainer(
     chosen: Plan, net: Network, X: NDArray[Any], y: NDArray[Any], loss: Loss, eta: float,
     batch: int, optimizer: Optimizer | None = None, state: OptimizerState | None = None,
-    track_gradients: bool = False,
+    track_gradients: bool = False, frozen: Collection[int] = (),
 ) -> EpochTrainer | None:  # fmt: skip
     """The compiled trainer of a compiled ``chosen`` path (None for the others), updating
     by ``optimizer`` (plain SGD when None) with ``state``, bound to ``net.parameters()``.
@@ -98,7 +100,7 @@ def epoch_trainer(
     rule = dict(
         eta=eta, batch=batch, optimizer=optimizer, rule=optimizer_name(optimizer),
         state=optimizer.bound_state(params) if state is None else state,
-        track_gradients=track_gradients,
+        track_gradients=track_gradients, frozen=frozen,
     )  # fmt: skip
     if chosen.path == "compiled_loops":
         from . import compiled

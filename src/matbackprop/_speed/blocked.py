@@ -363,7 +363,7 @@ def _run_epochs(
             total += value * m
             # W_L, b_L and b_{L-1}: the threads' sums
             _descend(
-                Ws[L - 1], gW, bs[L - 1], db[L - 1], bias, parts, SGD, c, 0.0, eta, Ws[L - 1],
+                Ws[L - 1], gW, bs[L - 1], db[L - 1], bias, parts, SGD, SGD, c, 0.0, eta, Ws[L - 1],
                 Ws[L - 1], bs[L - 1], bs[L - 1],
             )  # fmt: skip
             if bias:

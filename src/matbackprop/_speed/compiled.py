@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -99,11 +100,13 @@ class EpochTrainer:
         state: OptimizerState | None = None,
         rule: str = "sgd",
         track_gradients: bool = False,
+        frozen: Collection[int] = (),
     ) -> None:
         """``activations``: every layer's; the output's is handled by the kernel's loss.
         ``optimizer``, ``state``: the ``fit`` call's, ``rule`` its name in
         :data:`.updates.RULES` (None and ``"sgd"``: plain SGD, whose state has no slots);
-        ``track_gradients``: sum each step's ‖∂L/∂W_k‖ into :attr:`grad_norm_sums`."""
+        ``track_gradients``: sum each step's ‖∂L/∂W_k‖ into :attr:`grad_norm_sums`;
+        ``frozen``: the indices of ``params`` that ``fit(freeze=...)`` keeps."""
         from ..optimizers import SGD, OptimizerState
         from .updates import Rule
 
@@ -117,6 +120,8 @@ class EpochTrainer:
         self.track = bool(track_gradients)
         self.grad_norm_sums = np.zeros((0, L))
         self.rule = Rule(rule, SGD() if optimizer is None else optimizer, eta, dt)
+        # each parameter's update code, W_1..W_L then b_1..b_L (the frozen ones: FROZEN)
+        self.codes = self.rule.codes(2 * L, set(frozen))
         names = optimizer.slot_names() if optimizer is not None else ()  # velocity; m, v
         self.slots_W = tuple(
             tuple(self.state.slots[names[i]][:L]) if i < len(names) else self.W for i in range(2)
@@ -190,7 +195,8 @@ class Trainer(EpochTrainer):
         norms = self.grad_norm_sums = np.zeros((epochs, len(self.W)))
         done, status = _kernel()(
             self.XT, self.yT, self.W, self.b, self.acts, self.bias, self.scale, r.code, r.c,
-            r.beta1, r.beta2, float(r.eta_float), self.state.t, self.slots_W, self.slots_b,
+            r.beta1, r.beta2, float(r.eta_float), self.state.t, self.codes, self.slots_W,
+            self.slots_b,
             self.track, norms, self.batch, epochs, self.OT, self.dT, self.good_W, self.good_b,
             losses,
         )  # fmt: skip

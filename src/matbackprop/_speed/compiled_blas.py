@@ -121,7 +121,7 @@ class Trainer(EpochTrainer):
         self.D = tuple(np.empty((T, rows, s), dt) for s in layer_sizes[1:])
         self.G = np.empty((T, rows * width), dt)
         # one part with MKL and plain SGD updates in place (gemm with β = 1): no ∂L/∂W_k to keep
-        in_place = T == 1 and self.gemm != 0 and self.rule.in_product and not self.track
+        in_place = T == 1 and self.gemm != 0 and self._in_product()
         self.dW = tuple(np.empty((T, 0, 0) if in_place else (T, *W.shape), dt) for W in self.W)
         self.db = tuple(np.empty((T, s), dt) for s in layer_sizes[1:])
         self.shares = np.empty(T, np.float64)  # each part's share of a batch's loss
@@ -144,11 +144,16 @@ class Trainer(EpochTrainer):
             self.gemm, self.set_threads, self.parts, self.X, self.y,
             self._in_order if order is None else order, self.W, self.b, self.acts, self.bias,
             self.head, self.scale, r.code, r.c, r.beta1, r.beta2, r.eta_float, self.state.t,
-            self.slots_W, self.slots_b, self.track, norms, self.batch, epochs, self.Xb, self.yb,
-            self.O, self.D,
-            self.G, self.dW, self.db, self.shares, self.good_W, self.good_b, losses,
+            self.codes, self._in_product(), self.slots_W, self.slots_b, self.track, norms,
+            self.batch, epochs, self.Xb, self.yb, self.O, self.D, self.G, self.dW, self.db,
+            self.shares, self.good_W, self.good_b, losses,
         )  # fmt: skip
         return self.outcome(losses, done, status)
+
+    def _in_product(self) -> bool:
+        """Whether one part's updates may go inside MKL's products (``gemm`` with β = 1):
+        plain SGD on every parameter, and no gradient norms to sum."""
+        return self.rule.in_product and not self.track and bool(np.all(self.codes == SGD))
 
     def loss_at(self, X: Array, y: Array) -> float:
         """The loss at ``(X, y)`` (validation rows), by this trainer's BLAS."""
@@ -403,7 +408,8 @@ def _part(
 def _run_epochs(
     gemm: int, set_threads: int, parts_max: int, X: Any, y: Any, order: Any, Ws: Any,
     bs: Any, acts: Any, bias: bool, head: int, scale: float, rule: int, c: Any,
-    beta1: float, beta2: float, eta: float, t: int, slots_W: Any, slots_b: Any, track: bool,
+    beta1: float, beta2: float, eta: float, t: int, codes: Any, in_product: bool, slots_W: Any,
+    slots_b: Any, track: bool,
     norms: Any, batch: int, n_epochs: int, Xb: Any, yb: Any, O: Any, D: Any, G: Any,
     dW: Any, db: Any, shares: Any, good_W: Any, good_b: Any, losses: Any,
 ) -> tuple[int, int]:  # fmt: skip
@@ -429,7 +435,7 @@ def _run_epochs(
             X_m, y_m = batch_rows(X, y, order, s, m, Xb, yb)
             parts = max(1, min(parts_max, m // _PART_ROWS))
             rows = -(-m // parts)
-            in_place = parts == 1 and gemm != 0 and rule == SGD and not track
+            in_place = parts == 1 and gemm != 0 and in_product
             cast[0] = 0.0
             eta_part = c[0] if in_place else cast[0]  # η for an update inside the part
             t += 1
@@ -451,7 +457,8 @@ def _run_epochs(
                 # parts' gradients summed
                 for k in range(L):
                     sq = _descend(
-                        Ws[k], dW[k], bs[k], db[k], bias, parts, rule, c, s_adam, root,
+                        Ws[k], dW[k], bs[k], db[k], bias, parts, codes[k], codes[L + k], c, s_adam,
+                        root,
                         slots_W[0][k], slots_W[1][k], slots_b[0][k], slots_b[1][k],
                     )  # fmt: skip
                     if track:
@@ -529,11 +536,12 @@ def _all_finite(Ws: Any, bs: Any) -> bool:
 
 @_jit
 def _descend(
-    W: Any, dW: Any, b: Any, db: Any, bias: bool, parts: int, rule: int, c: Any, s: float,
-    root: Any, A_W: Any, B_W: Any, A_b: Any, B_b: Any,
+    W: Any, dW: Any, b: Any, db: Any, bias: bool, parts: int, rule: int, rule_b: int, c: Any,
+    s: float, root: Any, A_W: Any, B_W: Any, A_b: Any, B_b: Any,
 ) -> float:  # fmt: skip
-    """``W ← W − η·Σ_t dW[t]``, and ``b`` likewise, or rule ``rule`` of :mod:`.updates` with
-    its slots ``A_W``, ``B_W`` (``A_b``, ``B_b``) and step coefficients ``s``, ``root``.
+    """``W ← W − η·Σ_t dW[t]``, and ``b`` likewise, or rule ``rule`` (``rule_b``) of
+    :mod:`.updates` with its slots ``A_W``, ``B_W`` (``A_b``, ``B_b``) and step
+    coefficients ``s``, ``root``.
     Returns ‖Σ_t dW[t]‖², the gradient's. Shapes: dW (T, n_{k-1}, n_k)."""
     n_prev, n_k = W.shape
     sq = 0.0
@@ -545,7 +553,7 @@ def _descend(
             sq += g * g
             update(rule, W, p, j, g, A_W, B_W, c, s, root)
     if bias:
-        _descend_bias(b, db, parts, rule, c, s, root, A_b, B_b)
+        _descend_bias(b, db, parts, rule_b, c, s, root, A_b, B_b)
     return sq
 
 

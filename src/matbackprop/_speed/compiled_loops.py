@@ -28,7 +28,8 @@ from .vecmath import sigmoid, tanh
 )
 def run_epochs(
     XT: Any, yT: Any, Ws: Any, bs: Any, acts: Any, bias: bool, scale: float, rule: int,
-    coef: Any, beta1: float, beta2: float, eta: float, t: int, slots_W: Any, slots_b: Any,
+    coef: Any, beta1: float, beta2: float, eta: float, t: int, codes: Any, slots_W: Any,
+    slots_b: Any,
     track: bool, norms: Any, batch: int, n_epochs: int, OT: Any, dT: Any, good_W: Any,
     good_b: Any, losses: Any,
 ) -> tuple[int, int]:  # fmt: skip
@@ -36,6 +37,7 @@ def run_epochs(
 
     ``rule``, ``coef``, ``beta1``, ``beta2``, ``eta`` (float64): the update rule of
     :mod:`.updates` (:class:`.updates.Rule`); ``t``: the optimizer's steps before this call;
+    ``codes[k-1]``, ``codes[L+k-1]``: the rule of ``W_k`` and ``b_k`` (``FROZEN`` or ``rule``);
     ``slots_W[s][k]``, ``slots_b[s][k]``: its slots, updated in place. With ``track``,
     ``norms[epoch, k]`` sums each step's ‖∂L/∂W_k‖ (Frobenius).
 
@@ -139,7 +141,9 @@ def run_epochs(
                             acc += o[i] * dj[i]  # (∂L/∂W_k)ₚⱼ = Σ_i (O_{k-1})ᵢₚ dᵢⱼ
                         sq += acc * acc
                         # W_k ← W_k − η·∂L/∂W_k, or momentum's or Adam's rule
-                        update(rule, W, p, j, acc, slots_W[0][k], slots_W[1][k], coef, step, root)
+                        update(
+                            codes[k], W, p, j, acc, slots_W[0][k], slots_W[1][k], coef, step, root
+                        )
                 if track:
                     norms[epoch, k] += math.sqrt(sq)
                 if bias:
@@ -151,7 +155,7 @@ def run_epochs(
                         acc = zero
                         for i in range(m):
                             acc += dj[i]  # (∂L/∂b_k)ⱼ = Σ_i dᵢⱼ
-                        update(rule, b2, 0, j, acc, A_b, B_b, coef, step, root)
+                        update(codes[L + k], b2, 0, j, acc, A_b, B_b, coef, step, root)
         losses[epoch] = total / n
         finite = True
         for k in range(L):  # a sum is finite only if every entry is (as training._all_finite)

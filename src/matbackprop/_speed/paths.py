@@ -53,6 +53,7 @@ class Coverage:
     heads: frozenset[tuple[str, str]]
     optimizers: frozenset[str] = frozenset({"sgd"})
     gradient_norms: bool = True  # whether it sums ‖∂L/∂W_k‖ for track_gradients
+    frozen: bool = True  # whether it keeps the parameters of fit(freeze=...)
 
 
 # f' from O in every kernel: sigmoid O·(1 − O), tanh 1 − O·O, ReLU [O > 0], identity 1
@@ -70,7 +71,7 @@ COVERAGE: Mapping[str, Coverage] = {
     "compiled_loops": Coverage(_F_FROM_O, _MSE_HEADS, _RULES),  # compiled_loops.run_epochs
     "compiled_epochs": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD | _LOGLOSS_HEAD, _RULES),
     # blocked and compiled_blas's passes; its updates are inside MKL's products
-    "blocked": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD, gradient_norms=False),
+    "blocked": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD, gradient_norms=False, frozen=False),
 }
 
 
@@ -241,7 +242,9 @@ def uncovered(kernel: str, config: Config) -> str | None:
     missing = [a for a in config.hidden if a not in cover.hidden]
     if missing:
         return f"hidden activation {missing[0]}"
-    return "gradient norms" if config.track_gradients and not cover.gradient_norms else None
+    if config.track_gradients and not cover.gradient_norms:
+        return "gradient norms"
+    return "frozen parameters" if config.frozen and not cover.frozen else None
 
 
 def plan(config: Config, capabilities: Capabilities | Callable[[], Capabilities]) -> Plan:
@@ -262,8 +265,6 @@ def plan(config: Config, capabilities: Capabilities | Callable[[], Capabilities]
         )
     if c.optimizer != "sgd" and not any(c.optimizer in k.optimizers for k in COVERAGE.values()):
         return Plan("reference", f"optimizer {c.optimizer}: no kernel has its update rule")
-    if c.frozen:
-        return Plan("reference", "frozen parameters")
     caps = capabilities() if callable(capabilities) else capabilities
     compiled = _compiled_path(c, caps)
     if isinstance(compiled, Plan):
@@ -272,6 +273,8 @@ def plan(config: Config, capabilities: Capabilities | Callable[[], Capabilities]
         return Plan("reference", f"optimizer {c.optimizer}; {compiled}")
     if c.track_gradients:
         return Plan("reference", f"track_gradients (the fused step forms no gradient); {compiled}")
+    if c.frozen:
+        return Plan("reference", f"frozen parameters (the fused step updates all); {compiled}")
     if caps.scipy or caps.mkl:
         return Plan("fused_step", f"plain SGD, updates fused into gemm; {compiled}")
     return Plan("reference", f"plain SGD without SciPy or MKL; {compiled}")

@@ -25,10 +25,12 @@ other optimizer, or a subclass of one of these, never reaches a kernel.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import numba
 import numpy as np
+from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from ..optimizers import Optimizer
@@ -37,6 +39,7 @@ __all__ = ["RULES", "Rule", "adam_step", "update"]
 
 # The rules, as the kernels number them; their names are paths.Config.optimizer's
 SGD, MOMENTUM, NESTEROV, ADAM, ADAM_V_HAT = 0, 1, 2, 3, 4
+FROZEN = 5  # a parameter fit(freeze=...) keeps: neither it nor its slots change
 RULES = {"sgd": SGD, "momentum": MOMENTUM, "nesterov": NESTEROV, "adam": ADAM}
 
 
@@ -68,6 +71,11 @@ class Rule:
             mu = optimizer.momentum if isinstance(optimizer, _SGD) else 0.0
             self.c = np.array([eta, mu, 0.0, 0.0, 0.0, 0.0, 0.0], dtype)
 
+    def codes(self, n_params: int, frozen: Collection[int] = ()) -> NDArray[np.int64]:
+        """Each parameter's code, in ``Network.parameters()`` order: :data:`FROZEN` for the
+        indices in ``frozen``, this rule's for the others. Shapes: (n_params,)."""
+        return np.array([FROZEN if i in frozen else self.code for i in range(n_params)], np.int64)
+
     @property
     def in_product(self) -> bool:
         """Whether the update may be done inside the product (``gemm`` with β = 1)."""
@@ -94,6 +102,8 @@ def update(
     ``B[i, j]`` (velocity; Adam's m and v) by rule ``code``; ``c``: :class:`Rule`'s
     coefficients; ``s``, ``root``: :func:`adam_step`'s for this step, ``root`` rounded to
     ``W``'s dtype (NumPy rounds the Python float ``√(1−β2ᵗ)`` so)."""
+    if code == FROZEN:
+        return
     if code == SGD:
         W[i, j] -= c[0] * g
     elif code <= NESTEROV:  # MOMENTUM or NESTEROV
