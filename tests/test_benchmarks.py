@@ -55,7 +55,8 @@ def test_quick_benchmark_prints_a_table(capsys: pytest.CaptureFixture[str], tmp_
     assert re.search(peak, out)
     time = r"[\d.]+ (?:µs|ms|s)"
     for key, opt, order in CELLS:
-        name = "Adam \\(lr 0.001, betas 0.9/0.999, eps 1e-08\\)" if opt == "adam" else "SGD"
+        adam = r"Adam \(lr 0.001, betas 0.9/0.999, eps 1e-08\)"
+        name = adam if opt == "adam" else r"SGD \(lr [\d.]+\)"
         where = "full batch" if order == "full batch" else f"batch \\d+, {order}"
         for dtype in ("float64", "float32"):
             head = rf"\n{key} [^\n]*, {where}, {name}  \[{dtype}\]\n  tool +time/step +samples/s"
