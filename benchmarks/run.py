@@ -1,11 +1,14 @@
 """Benchmark matbackprop against PyTorch, JAX, scikit-learn and a naive NumPy loop.
 
 Run ``python benchmarks/run.py`` (or ``make bench``); ``--quick`` is a smoke test on tiny
-sizes. Prints, for workloads A-D of issue 5 in float64 and float32, the median time per
-training step, samples/s, the ratio to the best peer and each tool's peak RSS (every tool
-runs in its own subprocess); then the measured matmul peak, D's share of it, the scaling
-of a step against n and against width with fitted log-log slopes, and the BLAS in use.
-Speed is measured here, never asserted.
+sizes. Prints, for workloads A-D of issue 5 in float64 and float32, each with plain SGD and
+with Adam (issue 15), and B and C with their rows shuffled each epoch and in order, the
+median time per training step, samples/s, the ratio to the best peer and each tool's peak
+RSS (every tool runs in its own subprocess); per cell the path ``fit`` took
+(``History.path``) and its time against ours with ``MATBACKPROP_FAST=0`` (the reference
+path, which the plain install runs); then the measured matmul peak, D's share of it, the
+scaling of a step against n and against width with fitted log-log slopes, the BLAS in
+use, and which install this is. Speed is measured here, never asserted.
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ sys.path.insert(0, str(HERE))
 import numpy as np  # noqa: E402
 from tools import TOOLS  # noqa: E402
 from worker import Runner  # noqa: E402
-from workloads import WORKLOADS, get_workload  # noqa: E402
+from workloads import OPTIMIZERS, ORDERS, WORKLOADS, Workload, get_workload, orders_of  # noqa: E402
 
-PEERS = [t for t in TOOLS if t != "ours"]
+OURS = ("ours", "ours-ref")  # the path fit chooses, and the reference path (MATBACKPROP_FAST=0)
+PEERS = [t for t in TOOLS if t not in OURS]
 OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 GOAL_RATIO = 0.9  # ours must take at most 0.9x the best peer's time per step
 GOAL_PEAK = 0.9  # D must reach 90% of the measured matmul peak
@@ -46,6 +50,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--tools", default=",".join(TOOLS), help="comma-separated, from: %(default)s")
     p.add_argument("--workloads", default="A,B,C,D", help="comma-separated subset of A,B,C,D")
     p.add_argument("--dtypes", default="float64,float32", help="float64, float32 or both")
+    p.add_argument(
+        "--optimizers", default=",".join(OPTIMIZERS), help="sgd, adam or both (default: both)"
+    )
+    p.add_argument(
+        "--order",
+        default=",".join(ORDERS),
+        help="rows of B and C: shuffled (a new permutation each epoch, as fit does by\n"
+        "default), in-order, or both (default: both); A and D are full batch",
+    )
     p.add_argument("--repeats", type=int, default=5, help="timed repeats after the warm-up (>= 5)")
     p.add_argument("--no-scaling", action="store_true", help="skip the scaling runs")
     p.add_argument(
@@ -67,6 +80,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     args.workloads = [k.strip().upper() for k in args.workloads.split(",") if k.strip()]
     args.dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
+    args.optimizers = [o.strip().lower() for o in args.optimizers.split(",") if o.strip()]
+    args.order = [o.strip().lower() for o in args.order.split(",") if o.strip()]
     for t in args.tools:
         if t not in TOOLS:
             p.error(f"--tools: unknown tool {t!r}; expected some of {', '.join(TOOLS)}")
@@ -76,6 +91,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     for d in args.dtypes:
         if d not in ("float64", "float32"):
             p.error(f"--dtypes: expected float64 and/or float32, got {d!r}")
+    for o in args.optimizers:
+        if o not in OPTIMIZERS:
+            p.error(f"--optimizers: expected sgd and/or adam, got {o!r}")
+    for o in args.order:
+        if o not in ORDERS:
+            p.error(f"--order: expected shuffled and/or in-order, got {o!r}")
+    if not args.optimizers or not args.order:
+        p.error("--optimizers and --order need at least one value each")
     if args.repeats < 1:
         p.error(f"--repeats must be >= 1, got {args.repeats}")
     return args
@@ -157,8 +180,12 @@ def fmt_peaks(peaks: dict[str, float]) -> str:
 class _Process:
     """A worker process serving one tool (see worker.py); its stderr goes to a temp file."""
 
-    def __init__(self, tool: str, key: str, dtype: str, quick: bool) -> None:
-        cmd = [sys.executable, str(HERE / "worker.py"), tool, key, dtype]
+    def __init__(
+        self, tool: str, key: str, dtype: str, quick: bool, optimizer: str = "sgd",
+        order: str = "in-order",
+    ) -> None:  # fmt: skip
+        cmd = [sys.executable, str(HERE / "worker.py"), tool, key, dtype, optimizer, order]
+        self.path: str | None = None
         if quick:
             cmd.append("--quick")
         self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in close())
@@ -186,6 +213,7 @@ class _Process:
         reply = self.ask("run")
         if "error" in reply:
             raise RuntimeError(reply["error"])
+        self.path = reply.get("path")
         return float(reply["seconds"])
 
     def close(self) -> float | None:
@@ -195,8 +223,11 @@ class _Process:
         return None if rss is None else float(rss)
 
 
-def run_workload(key: str, dtype: str, args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Time every tool on one workload, taking turns: warm-up round, then ``repeats`` rounds.
+def run_workload(
+    key: str, dtype: str, args: argparse.Namespace, optimizer: str = "sgd",
+    order: str = "in-order",
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Time every tool on one cell, taking turns: warm-up round, then ``repeats`` rounds.
 
     Taking turns (in a rotating order) puts every tool under the same background load, which
     matters on a shared machine. Each tool lives in its own process unless ``--in-process``.
@@ -207,12 +238,13 @@ def run_workload(key: str, dtype: str, args: argparse.Namespace) -> list[dict[st
     the matmul peak it is compared with is measured back to back.
     """
     runners: dict[str, Any] = {}
-    results = {t: {"tool": t, "workload": key, "dtype": dtype, "seconds": []} for t in args.tools}
+    cell = {"workload": key, "dtype": dtype, "optimizer": optimizer, "order": order}
+    results = {t: {"tool": t, **cell, "seconds": []} for t in args.tools}
     for t in args.tools:  # one at a time, so that preparing one does not slow another
         r = (
-            Runner(t, key, dtype, args.quick)
+            Runner(t, key, dtype, args.quick, optimizer, order)
             if args.in_process
-            else _Process(t, key, dtype, args.quick)
+            else _Process(t, key, dtype, args.quick, optimizer, order)
         )
         results[t]["note"] = r.note
         if r.error:
@@ -233,6 +265,8 @@ def run_workload(key: str, dtype: str, args: argparse.Namespace) -> list[dict[st
                 continue
             if round_ > 0:
                 results[t]["seconds"].append(seconds)
+            if getattr(runners[t], "path", None):
+                results[t]["path"] = runners[t].path
             if not args.in_process:
                 time.sleep(PAUSE)
     for t, r in runners.items():
@@ -251,16 +285,20 @@ def fmt_time(s: float) -> str:
     return f"{s:8.3f} s "
 
 
+def _verdict(ratio: float, goal: float) -> str:
+    return "met" if ratio <= goal else "NOT met"
+
+
 def workload_table(
-    key: str, dtype: str, results: list[dict[str, Any]], quick: bool
-) -> tuple[list[str], float | None]:
-    """Rows of the table for one workload and dtype, and ours / best peer."""
-    w = get_workload(key, quick)
+    w: Workload, dtype: str, results: list[dict[str, Any]]
+) -> tuple[list[str], dict[str, Any]]:
+    """Rows of the table for one cell, and its summary: ours / best peer, ours against the
+    reference path, the reference path against the naive loop, the path taken."""
     rows = [f"\n{w.describe()}  [{dtype}]"]
     rows.append(f"  {'tool':9} {'time/step':>11} {'samples/s':>12} {'vs best peer':>13} "
                 f"{'spread':>7} {'peak RSS':>9}  note")  # fmt: skip
     medians = {r["tool"]: statistics.median(r["seconds"]) for r in results if r.get("seconds")}
-    peers = {t: s for t, s in medians.items() if t != "ours"}
+    peers = {t: s for t, s in medians.items() if t in PEERS}
     best_peer = min(peers.values()) if peers else None
     for r in results:
         t = r["tool"]
@@ -273,14 +311,90 @@ def workload_table(
         spread = (max(r["seconds"]) - min(r["seconds"])) / s
         rows.append(f"  {t:9} {fmt_time(s):>11} {min(w.batch, w.n) / s:12,.0f} {ratio} "
                     f"{spread:6.0%} {rss:>9}  {r.get('note', '')}")  # fmt: skip
-    ours = medians.get("ours")
-    verdict = None
+    ours, ref, naive = medians.get("ours"), medians.get("ours-ref"), medians.get("naive")
+    path = next((str(r["path"]) for r in results if r["tool"] == "ours" and r.get("path")), "")
+    summary: dict[str, Any] = {
+        "cell": w.cell, "dtype": dtype, "ours": ours, "ref": ref, "path": path,
+        "best": None, "best_peer": best_peer, "vs_best": None, "vs_ref": None, "ref_vs_naive": None,
+    }  # fmt: skip
+    if path:
+        rows.append(f"  ours took: {path}  (History.path)")
+    if ours is not None and ref is not None:
+        summary["vs_ref"] = ours / ref
+        times = f"{fmt_time(ours).strip()} / {fmt_time(ref).strip()}"
+        rows.append(f"  chosen path / reference path (MATBACKPROP_FAST=0) = {times} = "
+                    f"{ours / ref:.2f}  (a fast path must not be slower: "
+                    f"{_verdict(ours / ref, 1.0)})")  # fmt: skip
     if ours is not None and best_peer:
         best = min(peers, key=lambda t: peers[t])
-        verdict = ours / best_peer
-        ok = "met" if verdict <= GOAL_RATIO else "NOT met"
-        rows.append(f"  ours / best peer ({best}) = {verdict:.2f}  (goal <= {GOAL_RATIO}: {ok})")
-    return rows, verdict
+        summary["best"], summary["vs_best"] = best, ours / best_peer
+        verdict = _verdict(ours / best_peer, GOAL_RATIO)
+        rows.append(f"  ours / best peer ({best}) = {ours / best_peer:.2f}  "
+                    f"(goal <= {GOAL_RATIO}: {verdict})")  # fmt: skip
+    if ref is not None and naive is not None:
+        summary["ref_vs_naive"] = ref / naive
+        rows.append(f"  plain install (the reference path) / naive NumPy = {ref / naive:.2f}  "
+                    f"(goal <= 1: {_verdict(ref / naive, 1.0)})")  # fmt: skip
+    return rows, summary
+
+
+def summary_table(cells: list[dict[str, Any]]) -> list[str]:
+    """One line per cell: the goals of issue 15 side by side."""
+    rows = [f"\nSummary: ours / best peer (goal <= {GOAL_RATIO}), chosen path / reference path "
+            "(goal <= 1), plain install (reference path) / naive NumPy (goal <= 1)",
+            f"  {'cell':19} {'dtype':8} {'ours':>11} {'best peer':>21} {'ours/best':>13} "
+            f"{'chosen/ref':>10} {'ref/naive':>9}  path"]  # fmt: skip
+
+    def num(v: float | None, goal: float | None = None) -> str:
+        if v is None:
+            return "n/a"
+        return f"{v:.2f}" + ("" if goal is None else (" met" if v <= goal else " NOT"))
+
+    for c in cells:
+        ours = fmt_time(c["ours"]).strip() if c["ours"] is not None else "-"
+        best = f"{c['best']} {fmt_time(c['best_peer']).strip()}" if c["best"] else "n/a"
+        rows.append(f"  {c['cell']:19} {c['dtype']:8} {ours:>11} {best:>21} "
+                    f"{num(c['vs_best'], GOAL_RATIO):>13} {num(c['vs_ref']):>10} "
+                    f"{num(c['ref_vs_naive']):>9}  {c['path'].split(' ')[0] or '-'}")  # fmt: skip
+    return rows
+
+
+def install_lines() -> list[str]:
+    """Which install this run is, by what ``fit`` can find, and how to time the other."""
+    try:
+        from matbackprop import _speed
+
+        caps = _speed.detect()
+        numba, scipy, mkl = caps.numba, caps.scipy, caps.mkl
+    except Exception:  # the engine moved: look the libraries up directly
+        import importlib.util
+
+        numba, scipy = (importlib.util.find_spec(m) is not None for m in ("numba", "scipy"))
+        mkl = False
+    found = ", ".join(n for n, ok in (("Numba", numba), ("SciPy", scipy), ("MKL", mkl)) if ok)
+    if numba and mkl:
+        this = "with the fast and mkl extras (pip install -e '.[fast,mkl]', or '.[bench]')"
+    elif numba:
+        this = "with the fast extra (pip install -e '.[fast]')"
+    elif scipy:
+        this = "the plain install plus SciPy (plain SGD's fused step only)"
+    else:
+        this = "the plain install (pip install -e ., no extras)"
+    rows = [f"install: {this}; found: {found or 'none of Numba, SciPy, MKL'}"]
+    if numba or scipy:
+        rows.append(
+            "  the other install, plain `pip install -e .`, takes the reference path everywhere: "
+            "the ours-ref rows (MATBACKPROP_FAST=0) time it here. To run it for real: "
+            "python -m venv /tmp/plain && /tmp/plain/bin/pip install -e . threadpoolctl && "
+            "/tmp/plain/bin/python benchmarks/run.py --tools ours,naive (JAX and scikit-learn "
+            "bring SciPy, which would give ours a fast path)"
+        )
+    else:
+        rows.append(
+            "  the other install: pip install -e '.[bench]' (the peers, and the fast and mkl "
+            "extras), then python benchmarks/run.py"
+        )
+    return rows
 
 
 # -- scaling --------------------------------------------------------------------------
@@ -340,6 +454,24 @@ def scaling(quick: bool, dtype: str) -> list[str]:
 # -- main -----------------------------------------------------------------------------
 
 
+def peak_beside_d(
+    w: Workload, dtype: str, results: list[dict[str, Any]], peaks: dict[str, float],
+    quick: bool, emit: Any,
+) -> None:  # fmt: skip
+    """Measure the peak again beside D, keep the best, and print each tool's share of it:
+    load on a shared machine varies, and a low peak would flatter D's percentage."""
+    again = matmul_peak(dtype, quick)
+    peaks[dtype] = max(peaks[dtype], *again.values())
+    emit(f"  matmul peak ({dtype}) measured again: {fmt_peaks(again)}; "
+         f"the best of both: {peaks[dtype]:,.1f} GFLOP/s")  # fmt: skip
+    flops = 6.0 * w.n * w.n_weights
+    for r in results:
+        if r.get("seconds"):
+            g = flops / statistics.median(r["seconds"]) / 1e9
+            emit(f"    {r['tool']:9} {g:8.1f} GFLOP/s = {g / peaks[dtype]:6.1%} of "
+                 f"the matmul peak (6·n·weights per step)")  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     out: list[str] = []
@@ -356,6 +488,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     emit(f"machine: {cpu_name()}, {os.cpu_count()} logical cores, "
          f"Python {platform.python_version()}, NumPy {np.__version__}")  # fmt: skip
     emit(f"BLAS: {blas_info()}")
+    emit(*install_lines())
     kept = [f"{v}={os.environ[v]}" for v in OPENBLAS_VARS if v in os.environ]
     emit(f"OpenBLAS variables: {', '.join(kept) if kept else 'not set'}")
     turn = ", each timed chunk right after an untimed one" if args.turn_warmup else ""
@@ -369,34 +502,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     peaks = {d: max(p.values()) for d, p in peak_runs.items()}
 
     records: list[dict[str, Any]] = []
-    verdicts: dict[tuple[str, str], float | None] = {}
+    cells: list[dict[str, Any]] = []
     for key in args.workloads:
-        for dtype in args.dtypes:
-            results = run_workload(key, dtype, args)
-            records += results
-            rows, verdicts[key, dtype] = workload_table(key, dtype, results, args.quick)
-            emit(*rows)
-            if key == "D":
-                # measure the peak again beside D, and keep the best: load on a shared
-                # machine varies, and a low peak would flatter D's percentage
-                again = matmul_peak(dtype, args.quick)
-                peaks[dtype] = max(peaks[dtype], *again.values())
-                emit(f"  matmul peak ({dtype}) measured again: {fmt_peaks(again)}; "
-                     f"the best of both: {peaks[dtype]:,.1f} GFLOP/s")  # fmt: skip
-                w = get_workload(key, args.quick)
-                flops = 6.0 * w.n * w.n_weights
-                for r in results:
-                    if r.get("seconds"):
-                        g = flops / statistics.median(r["seconds"]) / 1e9
-                        emit(f"    {r['tool']:9} {g:8.1f} GFLOP/s = {g / peaks[dtype]:6.1%} of "
-                             f"the matmul peak (6·n·weights per step)")  # fmt: skip
+        for optimizer in args.optimizers:
+            for order in orders_of(key, args.order):
+                for dtype in args.dtypes:
+                    w = get_workload(key, args.quick, optimizer, order)
+                    results = run_workload(key, dtype, args, optimizer, order)
+                    records += results
+                    rows, summary = workload_table(w, dtype, results)
+                    cells.append(summary)
+                    emit(*rows)
+                    if key == "D":
+                        peak_beside_d(w, dtype, results, peaks, args.quick, emit)
 
     if not args.no_scaling:
         emit(*scaling(args.quick, args.dtypes[0]))
 
-    emit("\nSummary: ours / best peer (goal <= 0.9)")
-    for (key, dtype), v in verdicts.items():
-        emit(f"  {key} {dtype}: " + ("n/a (no peer ran)" if v is None else f"{v:.2f}"))
+    emit(*summary_table(cells))
+    emit(*install_lines())
     if args.json:
         Path(args.json).write_text(json.dumps({"peaks": peaks, "results": records}, indent=1))
     return 0

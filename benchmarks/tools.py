@@ -1,4 +1,5 @@
-"""The tools compared: matbackprop, a naive NumPy loop, PyTorch, JAX (jit, lax.scan), sklearn.
+"""The tools compared: matbackprop (on the path ``fit`` chooses, and on the reference path),
+a naive NumPy loop, PyTorch, JAX (jit, lax.scan), sklearn; each with its own SGD and Adam.
 
 Each ``prepare_*`` builds the network and its data once and returns ``(chunk, note)``:
 ``chunk()`` runs ``w.chunk_steps`` training steps (the whole workload, but for D) and
@@ -8,14 +9,16 @@ A tool whose library is missing raises :class:`ToolMissing`.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import itertools
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
-from workloads import Array, Workload, batches, make_data
+from workloads import ADAM, Array, Workload, batches, make_data, numpy_epochs
 
 Chunk = Callable[[], None]
 
@@ -31,48 +34,95 @@ def _dtype(name: str) -> type[np.floating]:
 # -- matbackprop ----------------------------------------------------------------------
 
 
-def prepare_ours(w: Workload, dtype: str) -> tuple[Chunk, str]:
-    """``Network.fit`` as a user calls it: no progress bar, no shuffling."""
+def _our_optimizer(w: Workload) -> Any:
+    """``"sgd"``, or an Adam object with :data:`workloads.ADAM`'s settings: passed to every
+    chunk's ``fit``, it carries its moments and ``t`` from chunk to chunk, as the peers'
+    optimizers do."""
+    if w.optimizer != "adam":
+        return "sgd"
+    from matbackprop.optimizers import Adam
+
+    return Adam(beta1=ADAM["beta1"], beta2=ADAM["beta2"], epsilon=ADAM["epsilon"])
+
+
+@contextlib.contextmanager
+def _reference_path() -> Iterator[None]:
+    """``MATBACKPROP_FAST=0`` for the calls inside: ``fit`` reads it on every call."""
+    before = os.environ.get("MATBACKPROP_FAST")
+    os.environ["MATBACKPROP_FAST"] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["MATBACKPROP_FAST"]
+        else:
+            os.environ["MATBACKPROP_FAST"] = before
+
+
+def _prepare_fit(w: Workload, dtype: str, reference: bool) -> tuple[Chunk, str]:
     import matbackprop as mb
 
     X, y = make_data(w, _dtype(dtype))
     net = mb.Network(
         w.layer_sizes, w.activation, w.output, bias=w.bias, seed=0, dtype=_dtype(dtype)
     )
-    full = w.batch >= w.n
-    epochs = w.chunk_steps if full else max(1, w.chunk_steps // w.steps_per_epoch)
-    batch = None if full else w.batch
+    epochs = w.chunk_steps if w.full_batch else max(1, w.chunk_steps // w.steps_per_epoch)
+    optimizer = _our_optimizer(w)
+    settings: dict[str, Any] = dict(
+        loss=w.loss, optimizer=optimizer, learning_rate=w.learning_rate, epochs=epochs,
+        batch_size=None if w.full_batch else w.batch, shuffle=w.shuffle,
+        seed=np.random.default_rng(0), progress=False,
+    )  # fmt: skip
 
     def chunk() -> None:
-        net.fit(
-            X, y, loss=w.loss, optimizer="sgd", learning_rate=w.learning_rate, epochs=epochs,
-            batch_size=batch, shuffle=False, progress=False,
-        )  # fmt: skip
+        with _reference_path() if reference else contextlib.nullcontext():
+            history = net.fit(X, y, **settings)
+        chunk.path = str(history.path)  # type: ignore[attr-defined]  # run.py prints it
 
-    return chunk, "Network.fit, " + _our_path(w, net, X, y)
+    if reference:
+        return chunk, "Network.fit with MATBACKPROP_FAST=0: the reference path"
+    return chunk, "Network.fit, " + _our_path(w, net, X, y, optimizer)
 
 
-def _our_path(w: Workload, net: Any, X: Array, y: Array) -> str:
-    """The path fit takes here with plain SGD, by fit's own choice (matbackprop._speed's
-    plan), with the details of its trainer or BLAS."""
+def prepare_ours(w: Workload, dtype: str) -> tuple[Chunk, str]:
+    """``Network.fit`` as a user calls it (no progress bar), on the path it chooses."""
+    return _prepare_fit(w, dtype, reference=False)
+
+
+def prepare_ours_reference(w: Workload, dtype: str) -> tuple[Chunk, str]:
+    """The same ``fit`` with ``MATBACKPROP_FAST=0``: the reference path, which is also what
+    the plain install (no Numba, no SciPy) runs."""
+    return _prepare_fit(w, dtype, reference=True)
+
+
+def _our_path(w: Workload, net: Any, X: Array, y: Array, optimizer: Any) -> str:
+    """The path fit takes here with ``optimizer``, by fit's own choice (matbackprop._speed's
+    plan), with the details of its trainer or BLAS where the trainer shows them."""
     from matbackprop import _speed
     from matbackprop._speed import blas as _blas
     from matbackprop.losses import get_loss
-    from matbackprop.optimizers import SGD
+    from matbackprop.optimizers import get_optimizer
 
     loss, batch = get_loss(w.loss), min(w.batch, w.n)
-    config = _speed.Config.of(net, X, loss, SGD(), batch=batch, shuffle=False)
+    # a copy: binding a trainer to it must not touch the state that the chunks carry on
+    opt = get_optimizer(optimizer) if isinstance(optimizer, str) else copy.deepcopy(optimizer)
+    config = _speed.Config.of(net, X, loss, opt, batch=batch, shuffle=w.shuffle)
     chosen = _speed.plan(config, _speed.detect())
-    compiled = _speed.epoch_trainer(chosen, net, X, y, loss, w.learning_rate, batch)
     detail = chosen.reason
+    try:
+        compiled: Any = _speed.epoch_trainer(
+            chosen, net, X, y, loss, w.learning_rate, batch, optimizer=opt
+        )
+    except Exception as exc:  # the engine changes under the benchmarks: say so, go on
+        return f"{chosen} (trainer not built here: {type(exc).__name__})"
     if chosen.path == "blocked":
-        R, T = compiled.buffers.R, compiled.T  # type: ignore[union-attr]
+        R, T = compiled.buffers.R, compiled.T
         detail = f"blocks of {R} rows on {T} threads, MKL-packed weights (Numba)"
     elif chosen.path == "compiled_epochs":
-        if compiled.gemm == 0:  # type: ignore[union-attr]
+        if getattr(compiled, "gemm", None) == 0:
             detail = "SciPy BLAS (Numba)"
-        elif compiled.parts > 1:  # type: ignore[union-attr]
-            detail = f"batch in {compiled.parts} parts on as many threads, MKL"  # type: ignore[union-attr]
+        elif getattr(compiled, "parts", 1) > 1:
+            detail = f"batch in {compiled.parts} parts on as many threads, MKL"
         else:
             detail = "MKL on its threads (Numba)"
     elif chosen.path == "fused_step":
@@ -102,7 +152,8 @@ def _softmax(H: Array) -> Array:
 
 
 def prepare_naive(w: Workload, dtype: str) -> tuple[Chunk, str]:
-    """The loop a student writes from the seed's equations: new arrays every step."""
+    """The loop a student writes from the seed's equations: new arrays every step; Adam as
+    the paper's Algorithm 1 writes it."""
     dt = _dtype(dtype)
     X, y = make_data(w, dt)
     rng = np.random.default_rng(0)
@@ -113,9 +164,23 @@ def prepare_naive(w: Workload, dtype: str) -> tuple[Chunk, str]:
     ]
     b = [np.zeros(n_k, dt) for n_k in s[1:]]
     L, f, df, eta = len(W), _F[w.activation], _DF[w.activation], w.learning_rate
-    plan = batches(w)
+    b1, b2, eps = ADAM["beta1"], ADAM["beta2"], ADAM["epsilon"]
+    m = {id(p): np.zeros_like(p) for p in (*W, *b)}  # Adam's moments, per parameter
+    v = {id(p): np.zeros_like(p) for p in (*W, *b)}
+    t = [0]
+
+    def update(p: Array, g: Array) -> None:
+        if w.optimizer != "adam":
+            p -= eta * g
+            return
+        m[id(p)] = b1 * m[id(p)] + (1.0 - b1) * g
+        v[id(p)] = b2 * v[id(p)] + (1.0 - b2) * g * g
+        m_hat = m[id(p)] / (1.0 - b1 ** t[0])
+        v_hat = v[id(p)] / (1.0 - b2 ** t[0])
+        p -= eta * m_hat / (np.sqrt(v_hat) + eps)
 
     def step(Xb: Array, yb: Array) -> None:
+        t[0] += 1
         H, O = [], [Xb]
         for k in range(L):
             H_k = O[k] @ W[k] + b[k] if w.bias else O[k] @ W[k]
@@ -128,20 +193,17 @@ def prepare_naive(w: Workload, dtype: str) -> tuple[Chunk, str]:
             db = d.sum(axis=0)
             if k > 0:
                 d = (d @ W[k].T) * df(H[k - 1], O[k])
-            W[k] -= eta * dW
+            update(W[k], dW)
             if w.bias:
-                b[k] -= eta * db
+                update(b[k], db)
+
+    feed = numpy_epochs(w, X, y, np.random.default_rng(1))
 
     def chunk() -> None:
-        done = 0
-        while done < w.chunk_steps:
-            for lo, hi in plan:
-                step(X[lo:hi], y[lo:hi])
-                done += 1
-                if done == w.chunk_steps:
-                    break
+        for _ in range(w.chunk_steps):
+            step(*next(feed))
 
-    return chunk, "plain NumPy loop"
+    return chunk, "plain NumPy loop" + (", Adam by hand" if w.optimizer == "adam" else "")
 
 
 # -- PyTorch --------------------------------------------------------------------------
@@ -163,7 +225,13 @@ def prepare_torch(w: Workload, dtype: str) -> tuple[Chunk, str]:
         if k < len(s) - 2:
             layers.append(act())
     model = torch.nn.Sequential(*layers).to(tdt)
-    opt = torch.optim.SGD(model.parameters(), lr=w.learning_rate)
+    if w.optimizer == "adam":
+        opt: Any = torch.optim.Adam(
+            model.parameters(), lr=w.learning_rate, betas=(ADAM["beta1"], ADAM["beta2"]),
+            eps=ADAM["epsilon"],
+        )  # fmt: skip
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=w.learning_rate)
     X, y = make_data(w, _dtype(dtype))
     Xt = torch.from_numpy(X)
     if w.output == "softmax":
@@ -173,25 +241,38 @@ def prepare_torch(w: Workload, dtype: str) -> tuple[Chunk, str]:
         yt = torch.from_numpy(y)
         loss_fn = torch.nn.MSELoss()
     plan = batches(w)
+    gen = torch.Generator().manual_seed(1)
+
+    def feed() -> Iterator[tuple[Any, Any]]:
+        while True:
+            perm = torch.randperm(w.n, generator=gen) if w.shuffle else None
+            for lo, hi in plan:
+                if perm is None:
+                    yield Xt[lo:hi], yt[lo:hi]
+                else:
+                    idx = perm[lo:hi]
+                    yield Xt[idx], yt[idx]
+
+    batches_ = feed()
 
     def chunk() -> None:
-        done = 0
-        while done < w.chunk_steps:
-            for lo, hi in plan:
-                opt.zero_grad(set_to_none=True)
-                loss_fn(model(Xt[lo:hi]), yt[lo:hi]).backward()
-                opt.step()
-                done += 1
-                if done == w.chunk_steps:
-                    break
+        for _ in range(w.chunk_steps):
+            Xb, yb = next(batches_)
+            opt.zero_grad(set_to_none=True)
+            loss_fn(model(Xb), yb).backward()
+            opt.step()
 
-    return chunk, f"eager, {torch.get_num_threads()} threads, torch {torch.__version__}"
+    name = "torch.optim.Adam" if w.optimizer == "adam" else "torch.optim.SGD"
+    return chunk, f"eager, {name}, {torch.get_num_threads()} threads, torch {torch.__version__}"
 
 
 # -- JAX ------------------------------------------------------------------------------
 
 
 def _jax_setup(w: Workload, dtype: str) -> tuple[Any, Any, Any, Any]:
+    """``(jax, jax.numpy, state, update)``: ``update(state, X_b, y_b)`` is one step of the
+    workload's optimizer, pure, to be jitted or scanned; ``state`` is the parameters for
+    SGD, ``(parameters, m, v, t)`` for Adam (written here: optax is not needed)."""
     try:
         import jax
     except ImportError as exc:
@@ -222,47 +303,96 @@ def _jax_setup(w: Workload, dtype: str) -> tuple[Any, Any, Any, Any]:
         return jnp.mean((O - yb) ** 2)
 
     eta = w.learning_rate
+    tree_map = jax.tree_util.tree_map
+    b1, b2, eps = ADAM["beta1"], ADAM["beta2"], ADAM["epsilon"]
 
-    def update(params: Any, Xb: Any, yb: Any) -> Any:
+    def sgd(params: Any, Xb: Any, yb: Any) -> Any:
         g = jax.grad(loss)(params, Xb, yb)
-        return jax.tree_util.tree_map(lambda p, dp: p - eta * dp, params, g)
+        return tree_map(lambda p, dp: p - eta * dp, params, g)
 
-    return jax, jnp, params, update
+    def adam(state: Any, Xb: Any, yb: Any) -> Any:
+        params, m, v, t = state
+        g = jax.grad(loss)(params, Xb, yb)
+        t = t + 1
+        m = tree_map(lambda m_, g_: b1 * m_ + (1 - b1) * g_, m, g)
+        v = tree_map(lambda v_, g_: b2 * v_ + (1 - b2) * g_ * g_, v, g)
+        c1, c2 = 1 - b1**t, 1 - b2**t
+        params = tree_map(
+            lambda p, m_, v_: p - eta * (m_ / c1) / (jnp.sqrt(v_ / c2) + eps), params, m, v
+        )
+        return params, m, v, t
+
+    if w.optimizer != "adam":
+        return jax, jnp, params, sgd
+    zeros = tree_map(jnp.zeros_like, params)
+    return jax, jnp, (params, zeros, tree_map(jnp.zeros_like, params), jnp.zeros((), jdt)), adam
+
+
+def _jax_adam_note(w: Workload) -> str:
+    return ", Adam by hand" if w.optimizer == "adam" else ""
 
 
 def prepare_jax_jit(w: Workload, dtype: str) -> tuple[Chunk, str]:
-    jax, jnp, params0, update = _jax_setup(w, dtype)
-    step = jax.jit(update, donate_argnums=0)
+    jax, jnp, state0, update = _jax_setup(w, dtype)
     X, y = make_data(w, _dtype(dtype))
-    plan = [(jnp.asarray(X[lo:hi]), jnp.asarray(y[lo:hi])) for lo, hi in batches(w)]
-    state = {"params": params0}
+    state = {"state": state0}
+    if not w.shuffle:
+        step = jax.jit(update, donate_argnums=0)
+        plan = [(jnp.asarray(X[lo:hi]), jnp.asarray(y[lo:hi])) for lo, hi in batches(w)]
+
+        def chunk() -> None:
+            p, done = state["state"], 0
+            while done < w.chunk_steps:
+                for Xb, yb in plan:
+                    p = step(p, Xb, yb)
+                    done += 1
+                    if done == w.chunk_steps:
+                        break
+            jax.block_until_ready(p)
+            state["state"] = p
+
+        return chunk, f"jit per step{_jax_adam_note(w)}, jax {jax.__version__}"
+
+    # shuffled: a permutation per epoch on the device; each step gathers its rows inside
+    # the jitted step (the batch size is static: the short last batch compiles once more)
+    def gathered(q: Any, Xj: Any, yj: Any, perm: Any, lo: Any, size: int) -> Any:
+        idx = jax.lax.dynamic_slice_in_dim(perm, lo, size)
+        return update(q, Xj[idx], yj[idx])
+
+    step = jax.jit(gathered, static_argnums=5, donate_argnums=0)
+    permute = jax.jit(lambda k: jax.random.permutation(k, w.n))
+    Xj, yj = jnp.asarray(X), jnp.asarray(y)
+    plan = batches(w)
+    key = {"key": jax.random.PRNGKey(1)}
 
     def chunk() -> None:
-        p, done = state["params"], 0
+        p, done = state["state"], 0
         while done < w.chunk_steps:
-            for Xb, yb in plan:
-                p = step(p, Xb, yb)
+            key["key"], sub = jax.random.split(key["key"])
+            perm = permute(sub)
+            for lo, hi in plan:
+                p = step(p, Xj, yj, perm, lo, hi - lo)
                 done += 1
                 if done == w.chunk_steps:
                     break
         jax.block_until_ready(p)
-        state["params"] = p
+        state["state"] = p
 
-    return chunk, f"jit per step, jax {jax.__version__}"
+    return chunk, f"jit per step, rows gathered in it{_jax_adam_note(w)}, jax {jax.__version__}"
 
 
 def prepare_jax_scan(w: Workload, dtype: str) -> tuple[Chunk, str]:
-    jax, jnp, params0, update = _jax_setup(w, dtype)
+    jax, jnp, state0, update = _jax_setup(w, dtype)
     X, y = make_data(w, _dtype(dtype))
     full = w.n // w.batch  # lax.scan needs equal batches: the short last one is dropped
-    steps = min(w.chunk_steps, full) if w.batch < w.n else w.chunk_steps  # per epoch
-    epochs = max(1, w.chunk_steps // w.steps_per_epoch) if w.batch < w.n else 1
-    if w.batch >= w.n:
+    steps = min(w.chunk_steps, full) if not w.full_batch else w.chunk_steps  # per epoch
+    epochs = max(1, w.chunk_steps // w.steps_per_epoch) if not w.full_batch else 1
+    if w.full_batch:
         Xj, yj = jnp.asarray(X), jnp.asarray(y)
 
         def loop(p: Any) -> Any:
             return jax.lax.scan(lambda q, _: (update(q, Xj, yj), None), p, None, length=steps)[0]
-    else:
+    elif not w.shuffle:
         m = steps * w.batch
         Xs = jnp.asarray(X[:m].reshape(steps, w.batch, -1))
         ys = jnp.asarray(y[:m].reshape(steps, w.batch, -1))
@@ -272,15 +402,29 @@ def prepare_jax_scan(w: Workload, dtype: str) -> tuple[Chunk, str]:
 
         def loop(p: Any) -> Any:
             return jax.lax.scan(lambda q, _: (epoch(q), None), p, None, length=epochs)[0]
+    else:
+        m = steps * w.batch
+        Xj, yj = jnp.asarray(X), jnp.asarray(y)
+
+        def shuffled_epoch(carry: Any) -> Any:
+            p, k = carry
+            k, sub = jax.random.split(k)
+            idx = jax.random.permutation(sub, w.n)[:m].reshape(steps, w.batch)
+            p = jax.lax.scan(lambda q, i: (update(q, Xj[i], yj[i]), None), p, idx)[0]
+            return p, k
+
+        def loop(p: Any) -> Any:
+            return jax.lax.scan(lambda c, _: (shuffled_epoch(c), None), p, None, length=epochs)[0]
 
     run = jax.jit(loop, donate_argnums=0)
-    state = {"params": params0}
+    state = {"state": (state0, jax.random.PRNGKey(1)) if w.shuffle else state0}
 
     def chunk() -> None:
-        state["params"] = jax.block_until_ready(run(state["params"]))
+        state["state"] = jax.block_until_ready(run(state["state"]))
 
     chunk.steps = steps * epochs  # type: ignore[attr-defined]
-    note = "whole loop in lax.scan"
+    note = "whole loop in lax.scan" + (", permutations in it" if w.shuffle else "")
+    note += _jax_adam_note(w)
     if steps * epochs != w.chunk_steps:
         note += f", {epochs} × {steps} full batches"
     return chunk, note
@@ -297,14 +441,20 @@ def prepare_sklearn(w: Workload, dtype: str) -> tuple[Chunk, str]:
     except ImportError as exc:
         raise ToolMissing("scikit-learn is not installed") from exc
     X, y = make_data(w, _dtype(dtype))
-    full = w.batch >= w.n
     cls = MLPClassifier if w.output == "softmax" else MLPRegressor
     act = {"sigmoid": "logistic", "tanh": "tanh", "relu": "relu"}[w.activation]
+    if w.optimizer == "adam":
+        solver: dict[str, Any] = dict(
+            solver="adam", beta_1=ADAM["beta1"], beta_2=ADAM["beta2"], epsilon=ADAM["epsilon"]
+        )
+    else:
+        solver = dict(solver="sgd", momentum=0.0, nesterovs_momentum=False)
     model = cls(
-        hidden_layer_sizes=w.layer_sizes[1:-1], activation=act, solver="sgd", alpha=0.0,
-        momentum=0.0, nesterovs_momentum=False, learning_rate_init=w.learning_rate,
-        batch_size=w.batch, shuffle=False, tol=0.0, n_iter_no_change=10**9, random_state=0,
-        max_iter=w.chunk_steps if full else max(1, w.chunk_steps // w.steps_per_epoch),
+        hidden_layer_sizes=w.layer_sizes[1:-1], activation=act, alpha=0.0,
+        learning_rate_init=w.learning_rate, batch_size=w.batch, shuffle=w.shuffle, tol=0.0,
+        n_iter_no_change=10**9, random_state=0,
+        max_iter=w.chunk_steps if w.full_batch else max(1, w.chunk_steps // w.steps_per_epoch),
+        **solver,
     )  # fmt: skip
     target = y.argmax(axis=1) if w.output == "softmax" else y.ravel()
 
@@ -314,13 +464,13 @@ def prepare_sklearn(w: Workload, dtype: str) -> tuple[Chunk, str]:
             model.fit(X, target)
 
     bias = "" if w.bias else ", always with biases"
-    return chunk, f"MLP{'Classifier' if cls is MLPClassifier else 'Regressor'} sgd{bias}, " + (
-        f"sklearn {sklearn.__version__}"
-    )
+    name = "Classifier" if cls is MLPClassifier else "Regressor"
+    return chunk, f"MLP{name} {solver['solver']}{bias}, sklearn {sklearn.__version__}"
 
 
 TOOLS: dict[str, Callable[[Workload, str], tuple[Chunk, str]]] = {
     "ours": prepare_ours,
+    "ours-ref": prepare_ours_reference,
     "naive": prepare_naive,
     "torch": prepare_torch,
     "jax-jit": prepare_jax_jit,

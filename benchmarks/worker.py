@@ -1,8 +1,9 @@
 """One tool on one workload in one dtype, in its own process so that its peak RSS is its own.
 
-``python benchmarks/worker.py TOOL WORKLOAD DTYPE [--quick]`` prepares the tool, prints
-``{"ready": ..., "note": ...}`` and then answers one line per command on stdin: ``run``
-times one chunk (``{"seconds": per step}``), ``quit`` reports ``{"rss_mb": peak RSS}``.
+``python benchmarks/worker.py TOOL WORKLOAD DTYPE OPTIMIZER ORDER [--quick]`` prepares the
+tool, prints ``{"ready": ..., "note": ...}`` and then answers one line per command on stdin:
+``run`` times one chunk (``{"seconds": per step}``, and ``"path"``: ``History.path`` for
+ours), ``quit`` reports ``{"rss_mb": peak RSS}``.
 ``run.py`` keeps one such process per tool and asks them in turn, so that every tool is
 timed under the same background load. Every reply is one JSON line; a failure is
 ``{"error": ...}``.
@@ -42,10 +43,14 @@ def peak_rss_mb() -> float:
 class Runner:
     """A tool prepared in this process: ``run()`` times one chunk, in seconds per step."""
 
-    def __init__(self, tool: str, key: str, dtype: str, quick: bool) -> None:
-        w = get_workload(key, quick)
+    def __init__(
+        self, tool: str, key: str, dtype: str, quick: bool, optimizer: str = "sgd",
+        order: str = "in-order",
+    ) -> None:  # fmt: skip
+        w = get_workload(key, quick, optimizer, order)
         self.error: str | None = None
         self.note = ""
+        self.path: str | None = None  # History.path of the last chunk (ours only)
         try:
             self._chunk, self.note = TOOLS[tool](w, dtype)
             self._steps = int(getattr(self._chunk, "steps", w.chunk_steps))
@@ -57,15 +62,17 @@ class Runner:
     def run(self) -> float:
         t0 = time.perf_counter()
         self._chunk()
-        return (time.perf_counter() - t0) / self._steps
+        seconds = (time.perf_counter() - t0) / self._steps
+        self.path = getattr(self._chunk, "path", None)
+        return seconds
 
 
 def _reply(obj: dict[str, Any]) -> None:
     print(json.dumps(obj), flush=True)
 
 
-def serve(tool: str, key: str, dtype: str, quick: bool) -> int:
-    runner = Runner(tool, key, dtype, quick)
+def serve(tool: str, key: str, dtype: str, quick: bool, optimizer: str, order: str) -> int:
+    runner = Runner(tool, key, dtype, quick, optimizer, order)
     if runner.error:
         _reply({"error": runner.error})
         return 0
@@ -74,7 +81,8 @@ def serve(tool: str, key: str, dtype: str, quick: bool) -> int:
         command = line.strip()
         if command == "run":
             try:
-                _reply({"seconds": runner.run()})
+                seconds = runner.run()
+                _reply({"seconds": seconds, "path": runner.path})
             except Exception as exc:
                 _reply({"error": f"failed: {type(exc).__name__}: {exc}"})
                 traceback.print_exc()
@@ -86,8 +94,8 @@ def serve(tool: str, key: str, dtype: str, quick: bool) -> int:
 
 
 def main(argv: list[str]) -> int:
-    tool, key, dtype = argv[:3]
-    return serve(tool, key, dtype, "--quick" in argv)
+    tool, key, dtype, optimizer, order = argv[:5]
+    return serve(tool, key, dtype, "--quick" in argv, optimizer, order)
 
 
 if __name__ == "__main__":

@@ -1,18 +1,28 @@
 """The four workloads of issue 5, their data, and the smaller ``--quick`` variants.
 
-Every tool trains the same network on the same rows in the same order (no shuffling), so
-that the only difference between two timings is the tool.
+Every tool trains the same network on the same rows with the same optimizer, so that the
+only difference between two timings is the tool. Each workload runs with plain SGD and with
+Adam (issue 15: :data:`ADAM`, each tool with its own Adam), and B and C, the mini-batch
+workloads, both with the rows in order and shuffled (a new permutation each epoch, drawn
+by each tool's own generator, as ``fit`` does by default).
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 Array = NDArray[np.floating]
+
+OPTIMIZERS = ("sgd", "adam")
+ORDERS = ("shuffled", "in-order")
+# Adam's settings for every tool: torch.optim.Adam's, optax.adam's and scikit-learn's defaults
+ADAM = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
 
 
 @dataclass(frozen=True)
@@ -29,7 +39,9 @@ class Workload:
     batch: int  # rows per step; == n for full-batch gradient descent
     total_steps: int  # the whole workload, as issue 5 states it
     chunk_steps: int  # steps timed per repeat: the whole workload, but for D
-    learning_rate: float
+    learning_rate: float  # plain SGD's; Adam's is ADAM["learning_rate"]
+    optimizer: str = "sgd"  # sgd | adam
+    shuffle: bool = False  # a new permutation of the rows each epoch (mini-batches only)
 
     @property
     def loss(self) -> str:
@@ -45,10 +57,31 @@ class Workload:
     def steps_per_epoch(self) -> int:
         return -(-self.n // self.batch)
 
+    @property
+    def full_batch(self) -> bool:
+        return self.batch >= self.n
+
+    @property
+    def order(self) -> str:
+        """``"shuffled"``, ``"in-order"``, or ``"full batch"`` (where order does not matter)."""
+        return "full batch" if self.full_batch else ("shuffled" if self.shuffle else "in-order")
+
+    @property
+    def cell(self) -> str:
+        """The cell's name in the summary: ``"B adam shuffled"``, ``"A sgd"``."""
+        tail = "" if self.full_batch else f" {self.order}"
+        return f"{self.key} {self.optimizer}{tail}"
+
     def describe(self) -> str:
         sizes = "-".join(map(str, self.layer_sizes))
-        batch = "full batch" if self.batch >= self.n else f"batch {self.batch}"
-        return f"{self.key} {self.title}: {sizes} {self.activation}, n={self.n:,}, {batch}"
+        batch = "full batch" if self.full_batch else f"batch {self.batch}, {self.order}"
+        opt = (
+            f"Adam (lr {self.learning_rate:g}, betas {ADAM['beta1']}/{ADAM['beta2']}, "
+            f"eps {ADAM['epsilon']:g})"
+            if self.optimizer == "adam"
+            else f"SGD (lr {self.learning_rate:g})"
+        )
+        return f"{self.key} {self.title}: {sizes} {self.activation}, n={self.n:,}, {batch}, {opt}"
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -89,8 +122,24 @@ QUICK: dict[str, Workload] = {
 }
 
 
-def get_workload(key: str, quick: bool) -> Workload:
-    return (QUICK if quick else WORKLOADS)[key]
+def get_workload(
+    key: str, quick: bool, optimizer: str = "sgd", order: str = "in-order"
+) -> Workload:
+    """Workload ``key`` trained by ``optimizer`` (``"sgd"``, ``"adam"``) with its rows in
+    ``order`` (``"shuffled"``, ``"in-order"``; a full-batch workload ignores it)."""
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer: expected one of {OPTIMIZERS}, got {optimizer!r}")
+    if order not in ORDERS:
+        raise ValueError(f"order: expected one of {ORDERS}, got {order!r}")
+    w = (QUICK if quick else WORKLOADS)[key]
+    lr = ADAM["learning_rate"] if optimizer == "adam" else w.learning_rate
+    shuffle = order == "shuffled" and not w.full_batch
+    return replace(w, optimizer=optimizer, shuffle=shuffle, learning_rate=lr)
+
+
+def orders_of(key: str, orders: tuple[str, ...] | list[str]) -> list[str]:
+    """The row orders that make distinct cells of workload ``key``: one for full batch."""
+    return list(orders) if WORKLOADS[key].batch < WORKLOADS[key].n else [ORDERS[1]]
 
 
 def make_data(w: Workload, dtype: type[np.floating]) -> tuple[Array, Array]:
@@ -111,3 +160,18 @@ def make_data(w: Workload, dtype: type[np.floating]) -> tuple[Array, Array]:
 def batches(w: Workload) -> list[tuple[int, int]]:
     """``(start, stop)`` of each step of one epoch, the last batch possibly shorter."""
     return [(s, min(s + w.batch, w.n)) for s in range(0, w.n, w.batch)]
+
+
+def numpy_epochs(w: Workload, X: Array, y: Array, rng: np.random.Generator) -> Iterator[Any]:
+    """Endless ``(X_b, y_b)`` batches, epoch after epoch, for the NumPy-side tools: views in
+    order, or, shuffled, the rows of a new ``rng.permutation`` each epoch (copies)."""
+    plan = batches(w)
+    while True:
+        if not w.shuffle:
+            for lo, hi in plan:
+                yield X[lo:hi], y[lo:hi]
+            continue
+        perm = rng.permutation(w.n)
+        for lo, hi in plan:
+            idx = perm[lo:hi]
+            yield X[idx], y[idx]
