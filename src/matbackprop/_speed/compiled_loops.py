@@ -15,7 +15,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from .updates import adam_step, update
+from .updates import FROZEN, adam_step, update
 from .vecmath import sigmoid, tanh
 
 
@@ -140,13 +140,14 @@ def run_epochs(
                         for i in range(m):
                             acc += o[i] * dj[i]  # (∂L/∂W_k)ₚⱼ = Σ_i (O_{k-1})ᵢₚ dᵢⱼ
                         sq += acc * acc
-                        # W_k ← W_k − η·∂L/∂W_k, or momentum's or Adam's rule
-                        update(
-                            codes[k], W, p, j, acc, slots_W[0][k], slots_W[1][k], coef, step, root
-                        )
+                        # W_k ← W_k − η·∂L/∂W_k, or momentum's or Adam's rule (loop-invariant
+                        # test: the compiler takes it out of the loop)
+                        if codes[k] != FROZEN:
+                            update(codes[k], W, p, j, acc, slots_W[0][k], slots_W[1][k], coef,
+                                   step, root)  # fmt: skip
                 if track:
                     norms[epoch, k] += math.sqrt(sq)
-                if bias:
+                if bias and codes[L + k] != FROZEN:
                     b2 = b.reshape((1, b.shape[0]))  # (1, n_k): a row for update()
                     A_b = slots_b[0][k].reshape((1, b.shape[0]))
                     B_b = slots_b[1][k].reshape((1, b.shape[0]))
