@@ -266,7 +266,14 @@ def _long_run(**extra: Any) -> tuple[mb.Network, mb.History]:
     return net, history
 
 
-def test_sigkill_then_resume_is_bitwise_identical(tmp_path: Path) -> None:
+def test_sigkill_then_resume_is_bitwise_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the reference path, in the child as here: the compiled paths' MKL products may
+    round otherwise on another number of threads, and this process's MKL may have been set
+    to one thread by an earlier test (a compiled run resumes bitwise in one process:
+    tests/test_compiled_optimizers.py)."""
+    monkeypatch.setenv("MATBACKPROP_FAST", "0")  # the child inherits it
     reference = _long_run()
     rng = np.random.default_rng(99)
     killed_at = []
