@@ -73,8 +73,11 @@ def _ctrl_c(argv: list[str], wait_for: Path) -> subprocess.CompletedProcess[str]
 
 
 def test_ctrl_c_saves_model_history_and_checkpoint_then_resumes(
-    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the child's epochs and this process's, compared bitwise: on the reference path, which
+    # rounds alike whatever MKL's threads in either process (tests/test_checkpoint.py)
+    monkeypatch.setenv("MATBACKPROP_FAST", "0")
     model, history, ck = tmp_path / "m.npz", tmp_path / "h.csv", tmp_path / "run.ckpt"
     outputs = ["--save", str(model), "--history", str(history), "--checkpoint", str(ck)]
     done = _ctrl_c(_train(data, 100_000, *outputs), wait_for=ck)
