@@ -301,9 +301,10 @@ def fit(
     def save() -> None:
         if ck_path is not None:
             if compiled is not None:  # between epochs: the weights are the last good ones
-                if not run.last_good:
+                if run.last_good:
+                    _restore(run.last_good, params)
+                else:  # the first save: one copy, not an allocation then a copy
                     run.last_good = [_copy(p) for p in params]
-                _restore(run.last_good, params)
             save_checkpoint(
                 ck_path, run.checkpoint(net, settings, fingerprint, params, state, rng_start, rng)
             )
@@ -360,14 +361,13 @@ def fit(
             else:
                 per_call = 1 if epoch_by_epoch else compiled.per_call
                 losses, status, bad = compiled.run(min(per_call, n_epochs - run.epoch))
+            steps = math.ceil(n / batch)  # an epoch's, as the loop below counts them
             for i, value in enumerate(losses):
                 history.loss.append(value)
                 if track_gradients:  # Σ_steps ‖∂L/∂W_k‖ / steps, as end_epoch averages
-                    history.grad_norms.append(
-                        (compiled.grad_norm_sums[i] / math.ceil(n / batch)).tolist()
-                    )
+                    history.grad_norms.append((compiled.grad_norm_sums[i] / steps).tolist())
                 run.epoch += 1
-                state.t += math.ceil(n / batch)  # the epoch's steps, as the loop below counts
+                state.t += steps
                 after_epoch()
             if status != _compiled.OK:  # the weights are already those of the last good epoch
                 value = bad if status == _compiled.DIVERGED_LOSS else math.inf
