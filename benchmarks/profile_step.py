@@ -1,14 +1,10 @@
 """Where the time of one training step goes: each matrix product, and everything else.
 
 ``python benchmarks/profile_step.py C float32`` runs one workload's step (the first batch)
-``--steps`` times on each of fit's paths for plain SGD and prints, per path, the time
-per step and the part spent in each matrix product (timed around each call):
-
-* ``numpy``: the reference-equal NumPy path (``MATBACKPROP_FAST=0``): ``np.matmul`` into
-  reused buffers, then the optimizer's ``W -= η·dW``;
-* ``scipy`` and ``mkl``: the fused step (``matbackprop._speed.fast.sgd_step``) with that BLAS.
-
-Each path runs in its own process, so that one BLAS library's threads never slow another's.
+``--steps`` times on the reference path (``MATBACKPROP_FAST=0``: ``np.matmul`` into reused
+buffers, then the optimizer's ``W -= η·dW``) with plain SGD, in a process of its own, and
+prints the time per step and the part spent in each matrix product (timed around each call).
+The compiled paths make their products inside compiled code, where nothing can time them.
 """
 
 from __future__ import annotations
@@ -30,11 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from workloads import WORKLOADS, make_data
 
 
-def profile(key: str, dtype: str, path: str, steps: int) -> dict[str, Any]:
-    """Time ``steps`` steps of workload ``key`` on one path, in this process."""
+def profile(key: str, dtype: str, steps: int) -> dict[str, Any]:
+    """Time ``steps`` steps of workload ``key`` on the reference path, in this process."""
     import matbackprop as mb
-    from matbackprop._speed import blas as _blas
-    from matbackprop._speed import fast as _fast
     from matbackprop.losses import get_loss
     from matbackprop.optimizers import SGD
 
@@ -46,40 +40,27 @@ def profile(key: str, dtype: str, path: str, steps: int) -> dict[str, Any]:
     net = mb.Network(w.layer_sizes, w.activation, w.output, bias=w.bias, seed=0, dtype=dt)
     spent: dict[str, float] = collections.defaultdict(float)
 
-    def timed(name: str, f: Any, method: bool = False) -> Any:
+    def timed(name: str, f: Any) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
             result = f(*args, **kwargs)
-            operands = args[1:3] if method else args[:2]
+            operands = args[:2]
             shapes = "·".join("x".join(map(str, a.shape)) for a in operands)
             spent[f"{name} {shapes}"] += time.perf_counter() - t0
             return result
 
         return call
 
-    if path == "numpy":
-        os.environ["MATBACKPROP_FAST"] = "0"
-        np.matmul = timed("matmul", np.matmul)  # this process only, called as np.matmul
-        opt, params = SGD(), net.parameters()
-        state = opt.init_state(params)
+    os.environ["MATBACKPROP_FAST"] = "0"
+    np.matmul = timed("matmul", np.matmul)  # this process only, called as np.matmul
+    opt, params = SGD(), net.parameters()
+    state = opt.init_state(params)
 
-        def step() -> None:
-            _, grads = net._value_and_gradients(Xb, yb, loss, reuse=True)
-            t0 = time.perf_counter()
-            opt.update(params, grads.parameters(), state, w.learning_rate)
-            spent["update W -= η·dW"] += time.perf_counter() - t0
-
-    else:
-        os.environ["MATBACKPROP_BLAS"] = path
-        backend = _blas.for_step(w.layer_sizes, w.batch)
-        if backend is None or backend.name != path:
-            raise SystemExit(f"{path} is not installed")
-        cls = type(backend)
-        cls.matmul = timed("matmul", cls.matmul, True)  # type: ignore[method-assign]
-        cls.gemm_update = timed("gemm update", cls.gemm_update, True)  # type: ignore[method-assign]
-
-        def step() -> None:
-            _fast.sgd_step(net, Xb, yb, loss, w.learning_rate)
+    def step() -> None:
+        _, grads = net._value_and_gradients(Xb, yb, loss, reuse=True)
+        t0 = time.perf_counter()
+        opt.update(params, grads.parameters(), state, w.learning_rate)
+        spent["update W -= η·dW"] += time.perf_counter() - t0
 
     for _ in range(3):
         step()
@@ -96,29 +77,27 @@ def main() -> int:
     parser.add_argument("workload", choices=sorted(WORKLOADS))
     parser.add_argument("dtype", choices=["float64", "float32"])
     parser.add_argument("--steps", type=int, default=0, help="default: ~2 s of steps")
-    parser.add_argument("--paths", default="numpy,scipy,mkl")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     steps = args.steps or {"A": 2000, "B": 2000, "C": 200, "D": 2}[args.workload]
     if args.worker:
-        print(json.dumps(profile(args.workload, args.dtype, args.worker, steps)))
+        print(json.dumps(profile(args.workload, args.dtype, steps)))
         return 0
     w = WORKLOADS[args.workload]
     print(f"{w.describe()} [{args.dtype}], one step on the first batch, mean of {steps}")
-    for path in args.paths.split(","):
-        cmd = [sys.executable, __file__, args.workload, args.dtype, "--steps", str(steps)]
-        run = subprocess.run([*cmd, "--worker", path], capture_output=True, text=True)
-        if run.returncode != 0:
-            print(f"\n{path}: failed: {(run.stderr.strip().splitlines() or ['?'])[-1]}")
-            continue
-        result = json.loads(run.stdout.strip().splitlines()[-1])
-        total, parts = result["total"], result["parts"]
-        print(f"\n{path}: {total * 1e6:,.1f} µs per step")
-        for name, t in sorted(parts.items(), key=lambda kv: -kv[1]):
-            print(f"  {name:44} {t * 1e6:11,.1f} µs  {t / total:6.1%}")
-        rest = total - sum(parts.values())
-        print(f"  {'everything else (element-wise, Python)':44} {rest * 1e6:11,.1f} µs  "
-              f"{rest / total:6.1%}")  # fmt: skip
+    cmd = [sys.executable, __file__, args.workload, args.dtype, "--steps", str(steps)]
+    run = subprocess.run([*cmd, "--worker"], capture_output=True, text=True)
+    if run.returncode != 0:
+        print(f"\nfailed: {(run.stderr.strip().splitlines() or ['?'])[-1]}")
+        return 1
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    total, parts = result["total"], result["parts"]
+    print(f"\nreference path: {total * 1e6:,.1f} µs per step")
+    for name, t in sorted(parts.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:44} {t * 1e6:11,.1f} µs  {t / total:6.1%}")
+    rest = total - sum(parts.values())
+    print(f"  {'everything else (element-wise, Python)':44} {rest * 1e6:11,.1f} µs  "
+          f"{rest / total:6.1%}")  # fmt: skip
     return 0
 
 

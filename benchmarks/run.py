@@ -143,7 +143,7 @@ def cpu_name() -> str:
 
 def matmul_peak(dtype: str, quick: bool) -> dict[str, float]:
     """Best GFLOP/s of a square matrix product (2·m³ FLOPs) over a few tries, per BLAS:
-    NumPy's, and MKL's when matbackprop's fused step can use it (the ``mkl`` extra)."""
+    NumPy's, and MKL's when the compiled epochs can call it (the ``mkl`` extra)."""
     from matbackprop._speed import blas as _blas
 
     m = 256 if quick else 3072
@@ -154,7 +154,24 @@ def matmul_peak(dtype: str, quick: bool) -> dict[str, float]:
     products = {"NumPy": lambda: np.matmul(a, b, out=out)}
     mkl = _blas._mkl()
     if mkl is not None:
-        products["MKL"] = lambda: mkl.matmul(a, b, out=out)
+        gemm, one = mkl._gemm[np.dtype(dtype)], np.dtype(dtype).type(1)
+        no = _blas.NO_TRANS
+        products["MKL"] = lambda: gemm(
+            _blas.ROW_MAJOR,
+            no,
+            no,
+            m,
+            m,
+            m,
+            one,
+            a.ctypes.data,
+            m,
+            b.ctypes.data,
+            m,
+            0 * one,
+            out.ctypes.data,
+            m,
+        )
     peaks = {}
     for name, product in products.items():
         product()
@@ -377,7 +394,7 @@ def install_lines() -> list[str]:
     elif numba:
         this = "with the fast extra (pip install -e '.[fast]')"
     elif scipy:
-        this = "the plain install plus SciPy (plain SGD's fused step only)"
+        this = "the plain install plus SciPy (no fast path without Numba)"
     else:
         this = "the plain install (pip install -e ., no extras)"
     rows = [f"install: {this}; found: {found or 'none of Numba, SciPy, MKL'}"]
@@ -386,8 +403,7 @@ def install_lines() -> list[str]:
             "  the other install, plain `pip install -e .`, takes the reference path everywhere: "
             "the ours-ref rows (MATBACKPROP_FAST=0) time it here. To run it for real: "
             "python -m venv /tmp/plain && /tmp/plain/bin/pip install -e . threadpoolctl && "
-            "/tmp/plain/bin/python benchmarks/run.py --tools ours,naive (JAX and scikit-learn "
-            "bring SciPy, which would give ours a fast path)"
+            "/tmp/plain/bin/python benchmarks/run.py --tools ours,naive"
         )
     else:
         rows.append(

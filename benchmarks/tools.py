@@ -99,7 +99,6 @@ def _our_path(w: Workload, net: Any, X: Array, y: Array, optimizer: Any) -> str:
     """The path fit takes here with ``optimizer``, by fit's own choice (matbackprop._speed's
     plan), with the details of its trainer or BLAS where the trainer shows them."""
     from matbackprop import _speed
-    from matbackprop._speed import blas as _blas
     from matbackprop.losses import get_loss
     from matbackprop.optimizers import get_optimizer
 
@@ -115,20 +114,13 @@ def _our_path(w: Workload, net: Any, X: Array, y: Array, optimizer: Any) -> str:
         )
     except Exception as exc:  # the engine changes under the benchmarks: say so, go on
         return f"{chosen} (trainer not built here: {type(exc).__name__})"
-    if chosen.path == "blocked":
-        R, T = compiled.buffers.R, compiled.T
-        detail = f"blocks of {R} rows on {T} threads, MKL-packed weights (Numba)"
-    elif chosen.path == "compiled_epochs":
+    if chosen.path == "compiled_epochs":
         if getattr(compiled, "gemm", None) == 0:
             detail = "SciPy BLAS (Numba)"
         elif getattr(compiled, "parts", 1) > 1:
             detail = f"batch in {compiled.parts} parts on as many threads, MKL"
         else:
             detail = "MKL on its threads (Numba)"
-    elif chosen.path == "fused_step":
-        blas = _blas.for_step(w.layer_sizes, w.batch)
-        name = "MKL" if blas is not None and blas.name == "mkl" else "SciPy BLAS"
-        detail = f"updates fused into gemm ({name})"
     return f"{chosen.path}: {detail}"
 
 

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
-PHASES = RUN.with_name("blocked_phases.py")
 
 
 def _load() -> ModuleType:
@@ -169,37 +168,6 @@ def test_each_timed_chunk_follows_an_untimed_one_in_its_turn(
     assert Counting.calls == runs  # round 0's warm-up, then one or two runs a round
     timed = [3.0, 5.0, 7.0, 9.0, 11.0] if flag == "--turn-warmup" else [2.0, 3.0, 4.0, 5.0, 6.0]
     assert result["seconds"] == timed  # the second run of each turn is the timed one
-
-
-def test_blocked_phases_prints_each_piece(capsys: pytest.CaptureFixture[str]) -> None:
-    """``benchmarks/blocked_phases.py --quick``: every piece of a blocked step gets a line;
-    without MKL's packed products it says what to install instead."""
-    spec = importlib.util.spec_from_file_location("matbackprop_bench_phases", PHASES)
-    assert spec is not None
-    assert spec.loader is not None
-    phases = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(phases)
-    from matbackprop._speed import blas as _blas
-
-    rc = phases.main(["--quick", "--repeats", "1", "--dtypes", "float32"])
-    captured = capsys.readouterr()
-    if _blas.mkl_packed_addresses(np.dtype(np.float64))[0] == 0:
-        assert rc == 1
-        assert "pip install 'matbackprop[mkl]'" in captured.err
-        return
-    assert rc == 0
-    out = captured.out
-    assert "float32: 16-64-64-1, 256 rows" in out
-    for piece in ("X·W_1, blocks", "O_1·W_2, blocks", "d_2·W_2ᵀ, blocks", "W_2 −= η·O_1ᵀ·d_2",
-                  "W_1 −= η·Xᵀ·d_1", "square 256³, MKL (the peak)"):  # fmt: skip
-        assert re.search(
-            rf"    {re.escape(piece)}[^\n]* [\d.]+ ms +[\d.]+ \( *[\d.]+\) GFLOP/s", out
-        )
-    for piece in ("one thread", "shared"):
-        assert re.search(rf"    {piece} +[\d.]+ ms \([\d.]+\)", out)
-    assert re.search(r"\n +128 rows +32 rows\n", out)  # the kernel's block and a quarter
-    for piece in ("into another array", "_times_df_sums given O twice", "_times_df_over"):
-        assert re.search(rf"{re.escape(piece)} +[\d.]+ +[\d.]+\n", out)
 
 
 def test_path_against_reference_prints_each_cell(capsys: pytest.CaptureFixture[str]) -> None:

@@ -292,178 +292,22 @@ def test_mse_value_is_bitwise_numpy_mean(shape: tuple[int, int], half: bool, dty
         assert mb.MSE(half=half).value(y_hat, y) == expected
 
 
-# -- the fast extra's fused update: sgd_step --------------------------------------------
-
-
-def _rel(a: Any, b: Any) -> float:
-    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-300))
-
-
-BLAS = [pytest.param("scipy", id="scipy"), pytest.param("mkl", id="mkl")]
-
-
-@pytest.mark.parametrize("blas", BLAS)
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
-@pytest.mark.parametrize(("output", "loss"), HEADS)
-@pytest.mark.parametrize("activation", HIDDEN)
-def test_fused_sgd_step_equals_gradients_then_update(
-    monkeypatch: pytest.MonkeyPatch, activation: str, output: str, loss: str, bias: bool,
-    dtype: Any, blas: str,
-) -> None:  # fmt: skip
-    """W_k ← W_k − η·O_{k-1}ᵀ·d in one gemm rounds once where the reference rounds twice:
-    equal to rounding (1e-12 relative in float64), not bitwise."""
-    from matbackprop._speed.fast import sgd_step
-
-    monkeypatch.setenv("MATBACKPROP_BLAS", blas)
-
-    sizes = [3, 5, 4, 3] if output == "softmax" or loss != "mse" else [3, 5, 4, 1]
-    fused = mb.Network(sizes, activation, output, bias=bias, seed=1, dtype=dtype)
-    ref = fused.copy()
-    loss_fn, eta = get_loss(loss), 0.1
-    X, y = _data(sizes, loss, 40, dtype)
-    tol = 1e-12 if dtype == np.float64 else 1e-5
-    for rows in (40, 9, 40):  # a shorter batch runs in views of the same buffers
-        value = sgd_step(fused, X[:rows], y[:rows], loss_fn, eta)
-        v_ref, grads = ref._value_and_gradients(X[:rows], y[:rows], loss_fn)
-        SGD().update(ref.parameters(), grads.parameters(), SGD().init_state([]), eta)
-        assert value == pytest.approx(v_ref, rel=tol)  # SciPy's BLAS: other blocking
-    for p, q in zip(fused.parameters(), ref.parameters()):
-        assert p.dtype == q.dtype
-        assert _rel(p, q) <= tol
-
-
-def test_fused_sgd_step_takes_non_contiguous_rows_and_weights() -> None:
-    from matbackprop._speed.fast import sgd_step
-
-    sizes = [6, 8, 3]
-    fused = mb.Network(sizes, "tanh", "softmax", seed=2)
-    ref = fused.copy()
-    X, y = _data(sizes, "cross_entropy", 30, np.float64)
-    X_f = np.asfortranarray(X)  # BLAS gets a copy of the rows, the result is the same
-    loss_fn = get_loss("cross_entropy")
-    for _ in range(3):
-        sgd_step(fused, X_f, y, loss_fn, 0.3)
-        _, grads = ref._value_and_gradients(X, y, loss_fn)
-        SGD().update(ref.parameters(), grads.parameters(), SGD().init_state([]), 0.3)
-    for p, q in zip(fused.parameters(), ref.parameters()):
-        assert p.flags.c_contiguous  # updated in place, still the network's own arrays
-        assert _rel(p, q) <= 1e-12
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-def test_fit_with_plain_sgd_takes_the_fused_step(
-    monkeypatch: pytest.MonkeyPatch, dtype: Any
-) -> None:
-    """fit's default (fast extra) path against MATBACKPROP_FAST=0, the bitwise one, with the
-    compiled paths (tests/test_compiled*.py) out of the way."""
-    from matbackprop._speed import fast as _fast
-    from matbackprop._speed import limits
-
-    # no compiled path: the plan falls through to the fused step
-    monkeypatch.setattr(limits, "PARTS_UP_TO", -1)
-    monkeypatch.setattr(limits, "WHOLE_UP_TO", -1)
-    calls: list[int] = []
-    step = _fast.sgd_step
-
-    def spy(*args: Any) -> float:
-        calls.append(1)
-        return step(*args)
-
-    monkeypatch.setattr(_fast, "sgd_step", spy)
-    sizes = [10, 32, 16, 4]
-    X, y = _data(sizes, "cross_entropy", 130, dtype, seed=4)
-    runs = []
-    for switch in ("1", "0"):
-        monkeypatch.setenv("MATBACKPROP_FAST", switch)
-        net = mb.Network(sizes, "relu", "softmax", seed=0, dtype=dtype)
-        history = net.fit(X, y, loss="cross_entropy", optimizer="sgd", learning_rate=0.2,
-                          epochs=5, batch_size=32, seed=1, progress=False)  # fmt: skip
-        runs.append((net, history))
-    assert len(calls) == 5 * 5  # 5 batches (the last of 2 rows) in each of 5 epochs
-    (net, history), (ref, ref_history) = runs
-    tol = 1e-12 if dtype == np.float64 else 1e-4
-    assert _rel(np.array(history.loss), np.array(ref_history.loss)) <= tol
-    for p, q in zip(net.parameters(), ref.parameters()):
-        assert _rel(p, q) <= tol
-
-
-@pytest.mark.parametrize("blas", BLAS)
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
-@pytest.mark.parametrize(
-    "sizes",
-    [
-        pytest.param([5, 16, 12, 1], id="one-output"),  # d·W_Lᵀ built inside the pass
-        pytest.param([5, 16, 12, 3], id="three-outputs"),  # d·W_Lᵀ from BLAS
-        pytest.param([4, 9, 1], id="one-hidden"),
-    ],
-)
-@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "identity"])
-def test_fused_passes_equal_the_numpy_passes(
-    monkeypatch: pytest.MonkeyPatch, activation: str, sizes: list[int], bias: bool,
-    dtype: Any, blas: str,
-) -> None:  # fmt: skip
-    """Large layers go through matbackprop._speed.fused (Numba): here every layer does."""
-    from matbackprop._speed import fast as _fast
-    from matbackprop._speed import fused as _fused
-    from matbackprop._speed import limits
-
-    monkeypatch.setattr(limits, "FUSED_MIN_SIZE", 1)
-    monkeypatch.setenv("MATBACKPROP_BLAS", blas)
-    calls: list[str] = []
-    for name in ("bias_relu", "backprop"):
-        real = getattr(_fused, name)
-        monkeypatch.setattr(_fused, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
-    fused = mb.Network(sizes, activation, "identity", bias=bias, seed=4, dtype=dtype)
-    ref = fused.copy()
-    X, y = _data(sizes, "mse", 64, dtype, seed=6)
-    loss_fn = get_loss("mse")
-    for rows in (64, 17):
-        _fast.sgd_step(fused, X[:rows], y[:rows], loss_fn, 0.05)
-        _, grads = ref._value_and_gradients(X[:rows], y[:rows], loss_fn)
-        SGD().update(ref.parameters(), grads.parameters(), SGD().init_state([]), 0.05)
-    hidden = len(sizes) - 2
-    assert calls.count("backprop") == 2 * hidden
-    assert calls.count("bias_relu") == (2 * hidden if activation == "relu" else 0)
-    tol = 1e-12 if dtype == np.float64 else 1e-5
-    for p, q in zip(fused.parameters(), ref.parameters()):
-        assert _rel(p, q) <= tol
-
-
-def test_fused_relu_keeps_nan_as_numpy_maximum_does() -> None:
-    from matbackprop._speed import fused as _fused
-
-    H = np.array([[np.nan, -1.0, 2.0, -0.0]])
-    _fused.bias_relu(H, np.zeros(4))
-    expected = np.maximum(np.array([[np.nan, -1.0, 2.0, -0.0]]), 0.0)
-    np.testing.assert_array_equal(H, expected)
-    assert np.signbit(H[0, 3]) == np.signbit(expected[0, 3])
-
-
 @pytest.mark.parametrize(("output", "loss"), HEADS)
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
-def test_the_fused_step_never_reads_what_an_earlier_step_left(
-    monkeypatch: pytest.MonkeyPatch, activation: str, output: str, loss: str
+def test_the_reused_buffers_are_never_read_before_they_are_written(
+    activation: str, output: str, loss: str
 ) -> None:
     """Buffers full of NaN before the step: any value read before it is written shows."""
-    from matbackprop._speed import fast as _fast
-    from matbackprop._speed import limits
-
-    monkeypatch.setattr(limits, "FUSED_MIN_SIZE", 1)  # the Numba passes too, on small layers
     sizes = [3, 6, 5, 3] if output == "softmax" or loss != "mse" else [3, 6, 5, 1]
-    fused = mb.Network(sizes, activation, output, seed=2)
-    ref = fused.copy()
+    net = mb.Network(sizes, activation, output, seed=2)
     X, y = _data(sizes, loss, 24, np.float64, seed=3)
-    bufs = buffers_for(fused, 24)
-    bufs.scratch(24, 1)  # made now, so that it is poisoned too
-    for a in [*bufs._H, *bufs._O, bufs._d_L, bufs._tmp, bufs._scratch, *bufs.dW, *bufs.db]:
+    bufs = buffers_for(net, 24)
+    for a in [*bufs._H, *bufs._O, bufs._d_L, bufs._tmp, *bufs.dW, *bufs.db]:
         if a is not None:
             a.fill(np.nan)
     loss_fn = get_loss(loss)
-    value = _fast.sgd_step(fused, X, y, loss_fn, 0.1)
-    v_ref, grads = ref._value_and_gradients(X, y, loss_fn)
-    SGD().update(ref.parameters(), grads.parameters(), SGD().init_state([]), 0.1)
-    assert value == pytest.approx(v_ref, rel=1e-12)
-    for p, q in zip(fused.parameters(), ref.parameters()):
-        assert _rel(p, q) <= 1e-12
+    value, grads = net._value_and_gradients(X, y, loss_fn, reuse=True)
+    v_ref, ref = net._value_and_gradients(X, y, loss_fn)
+    assert value == v_ref
+    for p, q in zip(grads.parameters(), ref.parameters()):
+        np.testing.assert_array_equal(p, q)

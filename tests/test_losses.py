@@ -292,14 +292,14 @@ def test_network_loss_gradients_and_step_are_exact(
 def test_fit_history_and_validation_loss_are_exact(
     monkeypatch: pytest.MonkeyPatch, name: str, output: str, dtype: Any, tol: float, fast: str
 ) -> None:
-    """Every training path (compiled epochs, the fused SGD step, the NumPy step) reports
+    """Every training path (the compiled epochs, the NumPy step) reports
     the exact loss: full batch, epoch 1's loss is the value before its step."""
     monkeypatch.setenv("MATBACKPROP_FAST", fast)
     net, X, y = _saturated_problem(name, output, dtype)
     expected, _ = _exact_loss(net, X, y, name)
     h = net.copy().fit(X, y, loss=name, learning_rate=1e-3, epochs=1, progress=False)
     assert h.loss[0] == pytest.approx(expected, rel=tol)
-    # with validation rows: the fused step, and val_loss measured after the step
+    # with validation rows: epoch by epoch, and val_loss measured after the step
     trained = net.copy()
     h = trained.fit(
         X, y, loss=name, learning_rate=1e-3, epochs=1, validation_data=(X, y),
@@ -308,23 +308,6 @@ def test_fit_history_and_validation_loss_are_exact(
     assert h.loss[0] == pytest.approx(expected, rel=tol)
     after, _ = _exact_loss(trained, X, y, name)
     assert h.val_loss[0] == pytest.approx(after, rel=tol)
-
-
-@pytest.mark.parametrize(("dtype", "tol"), DTYPES)
-def test_blocked_epochs_report_the_exact_loss(dtype: Any, tol: float) -> None:
-    """The MKL blocked trainer's softmax head (shared with the compiled epochs)."""
-    from matbackprop import _speed
-    from matbackprop._speed import blas as _blas
-    from matbackprop._speed import blocked as _blocked
-
-    if _blas.mkl_packed_addresses(np.dtype(np.float64)) == (0, 0):
-        pytest.skip("the blocked trainer needs the 'mkl' extra")
-    net, X, y = _saturated_problem("cross_entropy", "softmax", dtype, (9, 300, 8, 3), n=2048)
-    trainer = _speed.compiled_trainer(net.copy(), X, y, mb.CrossEntropy(), 1e-3, 2048, False)
-    assert isinstance(trainer, _blocked.Trainer)
-    expected, _ = _exact_loss(net, X, y, "cross_entropy")
-    h = net.fit(X, y, loss="cross_entropy", learning_rate=1e-3, epochs=1, progress=False)
-    assert h.loss[0] == pytest.approx(expected, rel=tol)
 
 
 def test_gradients_check_at_saturated_logits() -> None:

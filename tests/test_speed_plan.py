@@ -26,12 +26,12 @@ NONE = Capabilities()
 NUMBA = Capabilities(numba=True)
 SCIPY = Capabilities(scipy=True)
 FAST = Capabilities(numba=True, scipy=True)  # the `fast` extra
-MKL = Capabilities(numba=True, scipy=True, mkl=True, mkl_packed=True)  # `fast` and `mkl`
-MKL_NO_NUMBA = Capabilities(scipy=True, mkl=True, mkl_packed=True)
-OLD_MKL = Capabilities(numba=True, scipy=True, mkl=True)  # no packed products
+MKL = Capabilities(numba=True, scipy=True, mkl=True)  # `fast` and `mkl`
+MKL_NO_NUMBA = Capabilities(scipy=True, mkl=True)
+MKL_NO_SCIPY = Capabilities(numba=True, mkl=True)
 CAPS = {
     "none": NONE, "numba": NUMBA, "scipy": SCIPY, "fast": FAST, "mkl": MKL,
-    "mkl-no-numba": MKL_NO_NUMBA, "old-mkl": OLD_MKL,
+    "mkl-no-numba": MKL_NO_NUMBA, "mkl-no-scipy": MKL_NO_SCIPY,
 }  # fmt: skip
 
 
@@ -52,93 +52,62 @@ C = _config(
 )  # fmt: skip
 D = _config((256, 2048, 2048, 1), hidden=("relu", "relu"), rows=8192, batch=8192)
 
+# {capabilities: path} of each kind of run: the tiny loops need Numba; the compiled epochs
+# Numba and MKL or SciPy (Numba's np.dot calls SciPy's BLAS); a whole batch on MKL's threads
+# (C's medium products) MKL; everything else, and any of them without, the reference path
+REF = {"*": "reference"}
+NUMBA_CAPS = ("numba", "fast", "mkl", "mkl-no-scipy")
+LOOPS = {"*": "reference", **dict.fromkeys(NUMBA_CAPS, "compiled_loops")}
+EPOCHS = {"*": "reference", **dict.fromkeys(("fast", "mkl", "mkl-no-scipy"), "compiled_epochs")}
+WHOLE = {"*": "reference", **dict.fromkeys(("mkl", "mkl-no-scipy"), "compiled_epochs")}
+
 # (configuration, {capabilities: path}); capabilities not named take the path of "*"
 GRID: dict[str, tuple[Config, dict[str, str]]] = {
-    "A": (A, {"*": "compiled_loops", "none": "reference", "scipy": "fused_step",
-              "mkl-no-numba": "fused_step"}),
-    "A-fast-0": (dataclasses.replace(A, fast=False), {"*": "reference"}),
-    "A-shuffled": (dataclasses.replace(A, batch=10), {"*": "compiled_epochs",
-                   "none": "reference", "scipy": "fused_step", "mkl-no-numba": "fused_step"}),
-    "A-unshuffled-batches": (dataclasses.replace(A, batch=10, shuffle=False),
-                             {"*": "compiled_loops", "none": "reference", "scipy": "fused_step",
-                              "mkl-no-numba": "fused_step"}),
-    "A-mse-half": (dataclasses.replace(A, loss="mse_half"), {"*": "compiled_loops",
-                   "none": "reference", "scipy": "fused_step", "mkl-no-numba": "fused_step"}),
-    # the compiled kernels update by every rule of _speed.updates; the fused step is SGD's
-    **{
-        f"A-{opt}": (dataclasses.replace(A, optimizer=opt), {"*": "compiled_loops",
-                     "none": "reference", "scipy": "reference", "mkl-no-numba": "reference"})
-        for opt in ("momentum", "nesterov", "adam")
-    },
-    **{
-        f"A-{opt}": (dataclasses.replace(A, optimizer=opt), {"*": "reference"})
-        for opt in ("rmsprop", "adagrad", "MySGD (a subclass of sgd)",
-                    "MyAdam (a subclass of adam)")
-    },
-    "A-adam-shuffled": (dataclasses.replace(A, optimizer="adam", batch=10),
-                        {"*": "compiled_epochs", "none": "reference", "scipy": "reference",
-                         "mkl-no-numba": "reference"}),
-    "B-adam": (dataclasses.replace(B, optimizer="adam"), {"*": "compiled_epochs",
-               "none": "reference", "scipy": "reference", "mkl-no-numba": "reference"}),
-    "C-adam": (dataclasses.replace(C, optimizer="adam"), {"*": "reference",
-               "mkl": "compiled_epochs", "old-mkl": "compiled_epochs"}),
+    "A": (A, LOOPS),
+    "A-fast-0": (dataclasses.replace(A, fast=False), REF),
+    "A-shuffled": (dataclasses.replace(A, batch=10), EPOCHS),
+    "A-unshuffled-batches": (dataclasses.replace(A, batch=10, shuffle=False), LOOPS),
+    "A-mse-half": (dataclasses.replace(A, loss="mse_half"), LOOPS),
+    # the compiled kernels update by every rule of _speed.updates
+    **{f"A-{opt}": (dataclasses.replace(A, optimizer=opt), LOOPS)
+       for opt in ("momentum", "nesterov", "adam")},
+    **{f"A-{opt}": (dataclasses.replace(A, optimizer=opt), REF)
+       for opt in ("rmsprop", "adagrad", "MySGD (a subclass of sgd)",
+                   "MyAdam (a subclass of adam)")},
+    "A-adam-shuffled": (dataclasses.replace(A, optimizer="adam", batch=10), EPOCHS),
+    "B-adam": (dataclasses.replace(B, optimizer="adam"), EPOCHS),
+    "C-adam": (dataclasses.replace(C, optimizer="adam"), WHOLE),
     # the compiled trainers run epoch by epoch for validation, early stopping, checkpoints
-    **{
-        f"A-{flag}": (dataclasses.replace(A, **{flag: True}), {"*": "compiled_loops",
-                      "none": "reference", "scipy": "fused_step", "mkl-no-numba": "fused_step"})
-        for flag in ("validation", "early_stopping", "checkpoint")
-    },
+    **{f"A-{flag}": (dataclasses.replace(A, **{flag: True}), LOOPS)
+       for flag in ("validation", "early_stopping", "checkpoint")},
     "B-adam-validation": (dataclasses.replace(B, optimizer="adam", validation=True,
-                          early_stopping=True), {"*": "compiled_epochs", "none": "reference",
-                          "scipy": "reference", "mkl-no-numba": "reference"}),
+                                              early_stopping=True), EPOCHS),
     # a checkpoint written mid-epoch (Ctrl-C on the NumPy loop) resumes on the NumPy loop
-    "A-mid-epoch": (dataclasses.replace(A, checkpoint=True, mid_epoch=True),
-                    {"*": "fused_step", "none": "reference", "numba": "reference"}),
-    **{
-        f"A-{flag}": (dataclasses.replace(A, **{flag: value}), {"*": "reference"})
-        for flag, value in (("numpy", False),)
-    },
-    # the compiled loops and epochs sum the gradient norms; the fused step and blocks do not
-    "A-track_gradients": (dataclasses.replace(A, track_gradients=True),
-                          {"*": "compiled_loops", "none": "reference", "scipy": "reference",
-                           "mkl-no-numba": "reference"}),
-    "D-track_gradients": (dataclasses.replace(D, track_gradients=True), {"*": "reference"}),
-    # so do they keep the parameters of freeze (updates.FROZEN); the fused step and blocks not
-    "A-frozen": (dataclasses.replace(A, frozen=True), {"*": "compiled_loops",
-                 "none": "reference", "scipy": "reference", "mkl-no-numba": "reference"}),
-    "D-frozen": (dataclasses.replace(D, frozen=True), {"*": "reference"}),
+    "A-mid-epoch": (dataclasses.replace(A, checkpoint=True, mid_epoch=True), REF),
+    "A-not-numpy": (dataclasses.replace(A, numpy=False), REF),
+    # the compiled loops and epochs sum the gradient norms and keep the parameters of
+    # freeze (updates.FROZEN)
+    "A-track_gradients": (dataclasses.replace(A, track_gradients=True), LOOPS),
+    "B-track_gradients": (dataclasses.replace(B, track_gradients=True), EPOCHS),
+    "A-frozen": (dataclasses.replace(A, frozen=True), LOOPS),
+    "C-frozen": (dataclasses.replace(C, frozen=True), WHOLE),
     # layer-wise updates change W_k inside the backward pass: no fast path has that loop
-    **{
-        f"{name}-layerwise": (dataclasses.replace(config, update="layerwise"), {"*": "reference"})
-        for name, config in (("A", A), ("B", B), ("C", C), ("D", D))
-    },
-    "A-leaky-relu": (dataclasses.replace(A, hidden=("leaky_relu", "leaky_relu")),
-                     {"*": "fused_step", "none": "reference", "numba": "reference"}),
+    **{f"{name}-layerwise": (dataclasses.replace(config, update="layerwise"), REF)
+       for name, config in (("A", A), ("B", B), ("C", C), ("D", D))},
+    "A-leaky-relu": (dataclasses.replace(A, hidden=("leaky_relu", "leaky_relu")), REF),
     # log-loss has compiled epochs (compiled_blas), not the tiny loops
-    "A-logloss": (dataclasses.replace(A, output="sigmoid", loss="logloss"),
-                  {"*": "compiled_epochs", "none": "reference", "scipy": "fused_step",
-                   "mkl-no-numba": "fused_step"}),
-    "A-sum-reduction": (dataclasses.replace(A, loss_default_reduction=False),
-                        {"*": "fused_step", "none": "reference", "numba": "reference"}),
-    "B": (B, {"*": "compiled_epochs", "none": "reference", "scipy": "fused_step",
-              "mkl-no-numba": "fused_step"}),
-    "B-blas-mkl": (dataclasses.replace(B, blas="mkl"), {"*": "compiled_epochs",
-                   "none": "reference", "scipy": "fused_step", "mkl-no-numba": "fused_step"}),
-    "C": (C, {"*": "fused_step", "none": "reference", "numba": "reference",
-              "mkl": "compiled_epochs", "old-mkl": "compiled_epochs"}),
-    "C-blas-scipy": (dataclasses.replace(C, blas="scipy"),
-                     {"*": "fused_step", "none": "reference", "numba": "reference"}),
-    "C-blas-mkl": (dataclasses.replace(C, blas="mkl"), {"*": "fused_step", "none": "reference",
-                   "numba": "reference", "mkl": "compiled_epochs", "old-mkl": "compiled_epochs"}),
-    "C-float32": (dataclasses.replace(C, dtype="float32"), {"*": "fused_step",
-                  "none": "reference", "numba": "reference", "mkl": "compiled_epochs",
-                  "old-mkl": "compiled_epochs"}),
-    "D": (D, {"*": "fused_step", "none": "reference", "numba": "reference", "mkl": "blocked"}),
-    "D-blas-scipy": (dataclasses.replace(D, blas="scipy"),
-                     {"*": "fused_step", "none": "reference", "numba": "reference"}),
-    "D-batch-1024": (dataclasses.replace(D, batch=1024),
-                     {"*": "fused_step", "none": "reference", "numba": "reference"}),
-    "D-adam": (dataclasses.replace(D, optimizer="adam"), {"*": "reference"}),
+    "A-logloss": (dataclasses.replace(A, output="sigmoid", loss="logloss"), EPOCHS),
+    "A-sum-reduction": (dataclasses.replace(A, loss_default_reduction=False), REF),
+    "B": (B, EPOCHS),
+    "B-blas-mkl": (dataclasses.replace(B, blas="mkl"), EPOCHS),
+    "C": (C, WHOLE),
+    "C-blas-scipy": (dataclasses.replace(C, blas="scipy"), REF),
+    "C-blas-mkl": (dataclasses.replace(C, blas="mkl"), WHOLE),
+    "C-float32": (dataclasses.replace(C, dtype="float32"), WHOLE),
+    # D's products are beyond the compiled epochs' (limits.WHOLE_UP_TO): the reference path
+    "D": (D, REF),
+    "D-batch-1024": (dataclasses.replace(D, batch=1024), REF),
+    "D-adam": (dataclasses.replace(D, optimizer="adam"), REF),
 }  # fmt: skip
 
 
@@ -152,7 +121,7 @@ def test_plan_chooses_each_path_by_configuration_and_installed_libraries(
     assert chosen.path == expected.get(caps, expected["*"])
     assert chosen.path in PATHS
     assert chosen.reason
-    assert chosen.compiled is (chosen.path in ("compiled_loops", "compiled_epochs", "blocked"))
+    assert chosen.compiled is (chosen.path in ("compiled_loops", "compiled_epochs"))
 
 
 def test_plan_follows_the_thresholds_of_the_limits_module(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -162,9 +131,7 @@ def test_plan_follows_the_thresholds_of_the_limits_module(monkeypatch: pytest.Mo
     assert plan(A, MKL).path == "compiled_epochs"
     monkeypatch.setattr(limits, "PARTS_UP_TO", -1)
     monkeypatch.setattr(limits, "WHOLE_UP_TO", -1)
-    assert plan(A, MKL).path == "fused_step"
-    monkeypatch.setattr(limits, "BLOCKED_FROM_ROWS", 1)
-    assert plan(A, MKL).path == "blocked"
+    assert plan(A, MKL).path == "reference"
 
 
 def test_config_of_names_what_fit_knows() -> None:
@@ -250,15 +217,10 @@ def test_history_path_is_the_plan_of_the_run(
     assert history.path == str(expected)
 
 
-def _kernel_setup(kernel: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """fit's settings (and the limits) that send a tiny network to ``kernel``."""
+def _kernel_setup(kernel: str) -> dict[str, Any]:
+    """fit's settings that send a tiny network to ``kernel``."""
     if kernel == "compiled_loops":
         return {"shuffle": False}
-    if kernel == "compiled_epochs":
-        return {"shuffle": True, "batch_size": 16}
-    monkeypatch.setattr(limits, "PARTS_UP_TO", -1)  # as tests/test_blocked.py does
-    monkeypatch.setattr(limits, "BLOCKED_FROM_ROWS", 1)
-    monkeypatch.setattr(limits, "BLOCK_BYTES", 1)
     return {"shuffle": True, "batch_size": 16}
 
 
@@ -269,7 +231,7 @@ def test_every_activation_is_covered_by_a_kernel_or_keeps_it_out(
 ) -> None:
     """A covered activation trains as on the reference path (to 1e-10 relative, float64);
     an uncovered one never reaches the kernel, whatever is installed."""
-    settings = _kernel_setup(kernel, monkeypatch)
+    settings = _kernel_setup(kernel)
     sizes = (3, 4, 2) if kernel == "compiled_loops" else (3, 5, 4, 2)
     X, y = _data(sizes[0], sizes[-1])
     config = Config(
@@ -281,7 +243,7 @@ def test_every_activation_is_covered_by_a_kernel_or_keeps_it_out(
         assert all(plan(config, caps).path != kernel for caps in CAPS.values())
         return
     assert plan(config, MKL).path == kernel
-    if not _speed.detect().numba or (kernel == "blocked" and not _speed.detect().mkl_packed):
+    if not _speed.detect().numba:
         return  # the decision is checked above; this machine cannot run the kernel
     runs = []
     for switch in ("1", "0"):
@@ -308,7 +270,7 @@ def test_the_coverage_table_and_the_kernels_codes_agree() -> None:
         assert cover.hidden <= set(ACTIVATION_CODES), kernel
         assert cover.optimizers <= set(RULES), kernel
     uncovered = dataclasses.replace(A, hidden=("softplus", "softplus"))
-    assert plan(uncovered, MKL).path == "fused_step"
+    assert plan(uncovered, MKL).path == "reference"
 
 
 def test_plan_asks_for_the_capabilities_only_when_they_matter() -> None:

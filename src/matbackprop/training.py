@@ -61,7 +61,7 @@ class History:
     ``grad_norms[e][k-1]`` is ‖∂L/∂W_k‖ (Frobenius) averaged over the epoch's batches,
     recorded when ``track_gradients=True``.
     ``path`` is the speed path that trained (:mod:`matbackprop._speed`) and why, as
-    ``"name (reason)"``: ``"reference (MATBACKPROP_FAST=0)"``, ``"fused_step (...)"``, ...;
+    ``"name (reason)"``: ``"reference (MATBACKPROP_FAST=0)"``, ``"compiled_epochs (...)"``, ...;
     it is not part of :meth:`to_dict`.
     """
 
@@ -288,8 +288,6 @@ def fit(
     compiled = _speed.epoch_trainer(
         chosen, net, X_, y_, loss_fn, eta, batch, opt, state, track_gradients, frozen
     )
-    fused_sgd = chosen.path == "fused_step"
-    from ._speed import fast
 
     # A compiled trainer keeps its own copy of the last good weights; a checkpoint of its
     # runs, written between epochs, takes the weights of that moment as the last good ones.
@@ -386,20 +384,16 @@ def fit(
                 else:
                     rows = run.perm[start : start + batch]
                     Xb, yb = _rows(X_, rows), _rows(y_, rows)
-                if fused_sgd:
-                    value = fast.sgd_step(net, Xb, yb, loss_fn, eta)  # the update included
-                    state.t += 1
-                elif layerwise:  # the update included, layer by layer
+                if layerwise:  # the update included, layer by layer
                     value, grads = net._layerwise_step(Xb, yb, loss_fn, opt, state, eta, frozen)
                 else:
                     value, grads = net._value_and_gradients(Xb, yb, loss_fn, reuse=True)
                 if not math.isfinite(value):
                     raise diverged(run.epoch, value, eta, history, params, run.last_good)
-                if not fused_sgd:
-                    if track_gradients:
-                        run.norms += [_norm(g) for g in grads.weights]
-                    if not layerwise:
-                        update_selected(opt, params, grads.parameters(), state, eta, frozen)
+                if track_gradients:
+                    run.norms += [_norm(g) for g in grads.weights]
+                if not layerwise:
+                    update_selected(opt, params, grads.parameters(), state, eta, frozen)
                 run.total += value * loss_fn.rows_divisor(Xb.shape[0])  # Σ_i ℓ_i of the batch
                 run.position = start + Xb.shape[0]
                 if interrupted():

@@ -11,18 +11,12 @@ path; **why** it exists (the measurement, and where it is written down).
 
 ``reference`` (:func:`.fast.value_and_gradients`, the engine's passes in reused buffers)
     *when*: ``MATBACKPROP_FAST=0``; data not in NumPy arrays; ``update="layerwise"``;
-    an optimizer no kernel has a rule for (RMSprop,
-    AdaGrad, any subclass); a run resumed from the middle of an epoch; and whatever no
-    path below covers (plain SGD only without SciPy or MKL). *tolerance*: bitwise (the
+    an optimizer no kernel has a rule for (RMSprop, AdaGrad, any subclass); a run resumed
+    from the middle of an epoch; and whatever no path below covers: steps whose largest
+    product is beyond the compiled epochs' (``limits.WHOLE_UP_TO``, such as D's), where the
+    products are the time and BLAS makes them as fast from NumPy. *tolerance*: bitwise (the
     same ufuncs in the same order, ``tests/test_fastpath.py``). *why*: the exact path, kept
     by ``MATBACKPROP_FAST=0``.
-``fused_step`` (:func:`.fast.sgd_step`, :mod:`.blas`, :mod:`.fused`)
-    *when*: plain SGD with SciPy or MKL where no compiled path below applies.
-    *tolerance*: 1e-12 relative in float64, float32 rounding (``tests/test_fastpath.py``).
-    *why*: the update inside its ``gemm`` (β = 1) saved a pass over the weights, "on the
-    mnist-like workload of ``benchmarks/``, a fifth of the step" (:mod:`.fast`); MKL from
-    2²² multiply-adds, "its products of workloads C and D run 10-25% faster than
-    OpenBLAS's" (:mod:`.blas`).
 ``compiled_loops`` (:mod:`.compiled`, :mod:`.compiled_loops`, :mod:`.vecmath`, :mod:`.updates`)
     *when*: Numba; ≤ 64 weights (``limits.TINY_WEIGHTS``); MSE with an identity output;
     rows in order; plain SGD, momentum, Nesterov or Adam. *tolerance*: 1e-12 relative
@@ -30,25 +24,16 @@ path; **why** it exists (the measurement, and where it is written down).
     network (10 weights) gains 4x" (``limits.TINY_WEIGHTS``): a NumPy step of 2-2-2-1 is
     about forty calls of a microsecond around less than a microsecond of arithmetic
     (:mod:`.compiled`).
-``compiled_epochs`` (:mod:`.compiled_blas`, :mod:`.cblas`, :mod:`.updates`)
+``compiled_epochs`` (:mod:`.compiled_blas`, :mod:`.heads`, :mod:`.cblas`, :mod:`.blas`, ...)
     *when*: Numba; MSE/identity, cross-entropy/softmax or log-loss/sigmoid; plain SGD,
-    momentum, Nesterov or Adam; a step whose largest product is ≤ 2²² multiply-adds, or
-    ≤ 2²⁷ with MKL.
+    momentum, Nesterov or Adam; MKL or SciPy; a step whose largest product is ≤ 2²²
+    multiply-adds, or ≤ 2²⁷ with MKL.
     *tolerance*: 1e-12 relative (``tests/test_compiled_blas.py``,
     ``tests/test_compiled_optimizers.py``). *why*: B's 20-64-64-1 on 256 rows "spent half
-    its time in the fused NumPy step's thirty-odd calls"; in parts, "two halves take 63 µs
+    its time in the NumPy step's thirty-odd calls"; in parts, "two halves take 63 µs
     a step in float32, one batch 83 µs" (``limits.PARTS_UP_TO``); with Adam, B ran at
     0.48-0.64x and C at 0.60-0.79x the reference path's time per step
     (``benchmarks/path_vs_reference.py``, docs/benchmarks.md).
-``blocked`` (:mod:`.blocked`)
-    *when*: as ``compiled_epochs``, but plain SGD and MSE or cross-entropy only, with MKL's
-    packed products, a hidden layer, and a batch of ≥ 2,048 rows whose largest product is
-    > 2²² (D). *tolerance*:
-    1e-12 relative (``tests/test_blocked.py``). *why*: "two threads' packed products ran
-    at 317-347 GFLOP/s where MKL's own two-threaded product of all 8,192 rows ran at 306",
-    and the blocks "took half the time at 2,048 rows" of the compiled epochs
-    (``limits.BLOCK_BYTES``, ``limits.BLOCKED_FROM_ROWS``; docs/benchmarks.md).
-
 The compiled loops and epochs also sum the gradient norms of ``track_gradients`` and keep
 the parameters of ``freeze`` (:data:`.updates.FROZEN`). The
 compiled paths take validation data or a split, early stopping and checkpoints: ``fit``
@@ -57,7 +42,10 @@ checkpoint is always written between epochs, so it resumes on the same path, bit
 
 ``matbackprop.training.fit`` builds the compiled trainers through :func:`epoch_trainer`;
 the modules that import Numba (all but :mod:`.paths`, :mod:`.limits`, :mod:`.blas` and
-:mod:`.fast`) are imported only on a path that needs them.
+:mod:`.fast`) are imported only on a path that needs them. Two paths that once served
+larger steps, MKL-packed row blocks and plain SGD's update fused into ``gemm``, were removed
+when neither ran 15% faster than the reference path on C or D on an AMD EPYC
+(docs/benchmarks.md, "One speed layer").
 """
 
 from __future__ import annotations
@@ -102,27 +90,17 @@ def epoch_trainer(
         state=optimizer.bound_state(params) if state is None else state,
         track_gradients=track_gradients, frozen=frozen,
     )  # fmt: skip
+    settings: dict[str, Any] = dict(
+        layer_sizes=sizes, activations=acts, bias=net.bias, mse_scale=scale, **rule
+    )
     if chosen.path == "compiled_loops":
         from . import compiled
 
-        return compiled.Trainer(
-            params, X, y, layer_sizes=sizes, activations=acts, bias=net.bias, mse_scale=scale,
-            **rule,
-        )  # fmt: skip
-    from . import blocked, compiled_blas  # import Numba
+        return compiled.Trainer(params, X, y, **settings)
+    from . import compiled_blas  # imports Numba
 
-    settings: dict[str, Any] = dict(
-        layer_sizes=sizes, activations=acts, bias=net.bias, mse_scale=scale,
-        head={"identity": "mse", "sigmoid": "logloss"}.get(acts[-1], "softmax_ce"), **rule,
-    )  # fmt: skip
-    if chosen.path == "blocked":
-        # the network keeps the blocks' arrays for its next fit (see blocked.Trainer)
-        trainer = blocked.Trainer(
-            params, X, y, buffers=net.__dict__.get("_blocked_buffers"), **settings
-        )
-        net.__dict__["_blocked_buffers"] = trainer.buffers
-        return trainer
-    return compiled_blas.Trainer(params, X, y, **settings)
+    head = {"identity": "mse", "sigmoid": "logloss"}.get(acts[-1], "softmax_ce")
+    return compiled_blas.Trainer(params, X, y, head=head, **settings)
 
 
 def compiled_trainer(

@@ -1,5 +1,4 @@
-"""Calls to C functions by address from Numba-compiled code: CBLAS ``?gemm``, MKL's packed
-products ``cblas_?gemm_pack`` and ``cblas_?gemm_compute``, and MKL's
+"""Calls to C functions by address from Numba-compiled code: MKL's CBLAS ``?gemm`` and
 ``MKL_Set_Num_Threads_Local`` (imports Numba).
 
 Numba can take a ctypes function as an argument, but its dispatcher then types every
@@ -18,9 +17,9 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
-from .blas import B_MATRIX, NO_TRANS, PACKED, ROW_MAJOR, TRANS
+from .blas import NO_TRANS, ROW_MAJOR, TRANS
 
-__all__ = ["NO_TRANS", "TRANS", "gemm", "pack", "packed_gemm", "set_threads"]
+__all__ = ["NO_TRANS", "TRANS", "gemm", "set_threads"]
 
 
 def _gemm_typing(
@@ -56,57 +55,6 @@ def _gemm_typing(
     return sig, codegen
 
 
-def _pack_typing(
-    typingctx: Any, addr: Any, trans: Any, m: Any, k: Any, n: Any, src: Any, ld: Any,
-    dest: Any, alpha: Any,
-) -> Any:  # fmt: skip
-    if not isinstance(alpha, types.Float):
-        return None
-    sig = types.void(addr, trans, m, k, n, src, ld, dest, alpha)
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        i32, real = ir.IntType(32), context.get_value_type(alpha)
-        ptr = ir.IntType(8).as_pointer()
-        # layout, identifier, trans, m, n, k, alpha, src, ld, dest
-        fnty = ir.FunctionType(ir.VoidType(), [i32] * 6 + [real, ptr, i32, ptr])
-        fn = builder.inttoptr(args[0], fnty.as_pointer())
-        _, trans_, m_, k_, n_, src_, ld_, dest_, alpha_ = args
-        builder.call(fn, [
-            ir.Constant(i32, ROW_MAJOR), ir.Constant(i32, B_MATRIX), builder.trunc(trans_, i32),
-            builder.trunc(m_, i32), builder.trunc(n_, i32), builder.trunc(k_, i32), alpha_,
-            builder.inttoptr(src_, ptr), builder.trunc(ld_, i32), builder.inttoptr(dest_, ptr),
-        ])  # fmt: skip
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
-def _packed_gemm_typing(
-    typingctx: Any, addr: Any, m: Any, n: Any, k: Any, a: Any, lda: Any, b: Any, beta: Any,
-    c: Any, ldc: Any,
-) -> Any:  # fmt: skip
-    if not isinstance(beta, types.Float):
-        return None
-    sig = types.void(addr, m, n, k, a, lda, b, beta, c, ldc)
-
-    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        i32, real = ir.IntType(32), context.get_value_type(beta)
-        ptr = ir.IntType(8).as_pointer()
-        # layout, transa, transb, m, n, k, A, lda, B, ldb, beta, C, ldc
-        fnty = ir.FunctionType(ir.VoidType(), [i32] * 6 + [ptr, i32, ptr, i32, real, ptr, i32])
-        fn = builder.inttoptr(args[0], fnty.as_pointer())
-        _, m_, n_, k_, a_, lda_, b_, beta_, c_, ldc_ = args
-        builder.call(fn, [
-            ir.Constant(i32, ROW_MAJOR), ir.Constant(i32, NO_TRANS), ir.Constant(i32, PACKED),
-            builder.trunc(m_, i32), builder.trunc(n_, i32), builder.trunc(k_, i32),
-            builder.inttoptr(a_, ptr), builder.trunc(lda_, i32), builder.inttoptr(b_, ptr),
-            builder.trunc(n_, i32), beta_, builder.inttoptr(c_, ptr), builder.trunc(ldc_, i32),
-        ])  # fmt: skip
-        return context.get_dummy_value()
-
-    return sig, codegen
-
-
 def _set_threads_typing(typingctx: Any, addr: Any, n: Any) -> Any:
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         i32 = ir.IntType(32)
@@ -121,13 +69,5 @@ def _set_threads_typing(typingctx: Any, addr: Any, n: Any) -> Any:
 #: ``cblas_?gemm`` at ``addr``; ``A``, ``B``, ``C`` are addresses (``arr.ctypes.data``), and
 #: ``alpha``, ``beta`` of the arrays' dtype.
 gemm: Any = intrinsic(_gemm_typing)
-#: ``pack(addr, trans, m, k, n, src, ld, dest, alpha)``: ``cblas_?gemm_pack`` at ``addr`` packs
-#: α·op(src), a (k, n) right-hand factor (``src`` row-major with leading dimension ``ld``,
-#: ``op`` the transpose when ``trans`` is TRANS), into the buffer at ``dest``, for products
-#: with left factors of about ``m`` rows (MKL packs a transpose 12x slower for m = 1).
-pack: Any = intrinsic(_pack_typing)
-#: ``packed_gemm(addr, m, n, k, A, lda, B, beta, C, ldc)``: ``cblas_?gemm_compute`` at ``addr``,
-#: ``C ← A·B + β·C`` with ``A`` (m, k) row-major and ``B`` a factor that :data:`pack` packed.
-packed_gemm: Any = intrinsic(_packed_gemm_typing)
 #: ``set_threads(addr, n)``: ``MKL_Set_Num_Threads_Local(n)`` at ``addr``; returns the old value.
 set_threads: Any = intrinsic(_set_threads_typing)

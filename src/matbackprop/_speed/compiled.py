@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 Array = NDArray[np.floating]
 
-# The activations whose f' needs only O, as the compiled loops (here and in _fused) number
+# The activations whose f' needs only O, as the compiled kernels number
 # them: sigmoid O·(1 − O), tanh 1 − O·O, ReLU [O > 0], identity 1
 ACTIVATION_CODES = {"identity": 0, "sigmoid": 1, "tanh": 2, "relu": 3}
 
@@ -136,15 +136,12 @@ class EpochTrainer:
         self.scale = float(mse_scale)
         self.eta = self.rule.eta  # η in the weights' dtype, as NumPy's `eta * dW` uses it
         self.batch = batch
-        self.good_W, self.good_b = self.room_for_good_weights()
+        # the last good weights and biases
+        self.good_W = tuple(np.empty_like(W) for W in self.W)
+        self.good_b = tuple(np.empty_like(b) for b in self.b)
         if not self.saves_at_epoch_start:
             for good, now in zip((*self.good_W, *self.good_b), (*self.W, *self.b)):
                 np.copyto(good, now)
-
-    def room_for_good_weights(self) -> tuple[tuple[Array, ...], tuple[Array, ...]]:
-        """Arrays for the last good weights and biases (:mod:`matbackprop._speed.blocked` keeps
-        them from one fit to the next)."""
-        return tuple(np.empty_like(W) for W in self.W), tuple(np.empty_like(b) for b in self.b)
 
     def run(
         self, epochs: int, order: NDArray[np.intp] | None = None

@@ -1,7 +1,7 @@
 """Whole epochs of mini-batch gradient descent in one compiled call, products by BLAS.
 
 A step of a small network, such as 20-64-64-1 on 256 rows, spent half its time in the
-fused NumPy step's thirty-odd calls around its six matrix products. With Numba installed,
+NumPy step's thirty-odd calls around its six matrix products. With Numba installed,
 :func:`fit` hands such a network to :class:`Trainer`: the seed's two passes and the
 update, for every batch of one or more epochs, in one compiled function. The products
 ``H_k = O_{k-1}·W_k``, ``d·W_kᵀ`` and ``O_{k-1}ᵀ·d`` are BLAS calls with no Python around
@@ -33,6 +33,8 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import os
+import types
 from typing import Any
 
 import numba
@@ -45,14 +47,49 @@ from . import limits
 from . import paths as _plan
 from .cblas import NO_TRANS, TRANS
 from .compiled import DIVERGED_LOSS, DIVERGED_WEIGHTS, OK, EpochTrainer
-from .fused import _logloss_head, _mse_head, _softmax_cross_entropy, compiled_twice, parallel_ok
+from .heads import logloss_head, mse_head, softmax_cross_entropy
 from .updates import FROZEN, SGD, adam_step, update
 from .vecmath import sigmoid, tanh
 
 Array = NDArray[np.floating]
 
 
-__all__ = ["OK", "Trainer", "eligible"]
+__all__ = ["OK", "Trainer", "compiled_twice", "parallel_ok"]
+
+
+_parallel = {"safe": True}
+
+
+def parallel_ok() -> bool:
+    """Whether a ``prange`` loop may run on several threads in this process: not in a child
+    forked after its parent ran one with Numba's OpenMP layer (GNU's runtime), where
+    Numba stops the child ("fork() called from a process already using GNU OpenMP")."""
+    return _parallel["safe"]
+
+
+def _after_fork_in_child() -> None:
+    try:
+        layer = numba.threading_layer()  # type: ignore[attr-defined]
+    except ValueError:  # no parallel loop has run: the child may start the threads itself
+        return
+    if layer == "omp":
+        _parallel["safe"] = False
+        _blas.one_thread_in_this_child()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def compiled_twice(f: Any, **options: Any) -> tuple[Any, Any]:
+    """``f`` compiled with its ``prange`` loop split over the cores, and without (a range).
+
+    The serial twin is a copy of ``f`` under another name: Numba's on-disk cache is keyed
+    by the function's name, and with one name each twin could load the other's machine code.
+    """
+    serial = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_serial")
+    serial.__qualname__ = f.__qualname__ + "_serial"
+    options = {"cache": True, "nogil": True, "boundscheck": False, **options}
+    return numba.njit(parallel=True, **options)(f), numba.njit(**options)(serial)
 
 
 def parallel_parts() -> int:
@@ -72,11 +109,6 @@ def _fast_threading() -> bool:
 def _probe(a: Any) -> None:
     for i in numba.prange(a.size):
         a[i] += 1
-
-
-def eligible(layer_sizes: tuple[int, ...], batch: int) -> bool:
-    """Whether a step's products are small enough for the compiled epochs to win."""
-    return _parts_mode(layer_sizes, batch) is not None
 
 
 def _parts_mode(layer_sizes: tuple[int, ...], batch: int) -> str | None:
@@ -317,10 +349,9 @@ def _times_df_over(g: Any, O: Any, f: int, col: Any) -> None:
     """``O ← g * f'(O)`` and ``col += 1ᵀ·O``: :func:`_times_df_sums` with ``out = O``.
 
     Given one array twice, that loop's vectorized body is guarded by a check that the two do
-    not overlap, which fails, so the scalar loop runs; here LLVM sees one array. On the
-    blocked epochs' blocks of D (2048 wide, 256 rows of float32 or 128 of float64): 0.28
-    against 0.69 ns an entry (float32), 0.57 against 0.84 (float64); on a quarter of a
-    block, 0.12 against 0.63 and 0.32 against 0.68 (``benchmarks/blocked_phases.py``).
+    not overlap, which fails, so the scalar loop runs; here LLVM sees one array. On row
+    blocks of D's layers (2048 wide, 256 rows of float32 or 128 of float64): 0.28 against
+    0.69 ns an entry (float32), 0.57 against 0.84 (float64).
     Shapes: g, O (r, n); col (n,)."""
     m, n = g.shape
     one, zero = g.dtype.type(1), g.dtype.type(0)
@@ -499,10 +530,10 @@ def _head(
     and ``d_L = ∂L/∂H_L`` into ``d_L``. ``y_hat`` holds ``O_L`` (MSE: the identity's, with
     ``b_L`` added) or ``H_L`` (softmax, sigmoid), then ``O_L``. Shapes: (r, n_L)."""
     if head == _MSE:
-        return _mse_head(y_hat, y, d_L, scale, m)
+        return mse_head(y_hat, y, d_L, scale, m)
     if head == _LOGLOSS:
-        return _logloss_head(y_hat, b, bias, y, d_L, m)
-    return _softmax_cross_entropy(y_hat, b, bias, y, y_hat, d_L, m)
+        return logloss_head(y_hat, b, bias, y, d_L, m)
+    return softmax_cross_entropy(y_hat, b, bias, y, y_hat, d_L, m)
 
 
 @_jit

@@ -19,29 +19,18 @@ same operations, in the same order, on buffers that live from one step to the ne
 The same ufuncs and matrix products in the same order give bitwise the same numbers as the
 reference path (``tests/test_fastpath.py`` checks it in both dtypes). The gradients returned
 here are views of the buffers: they are valid until the next step on the same network.
-
-:func:`sgd_step`, plain SGD's step with SciPy or MKL (the ``fast`` or ``mkl`` extra), goes
-one further: it never stores ``∂L/∂W_k`` but updates ``W_k`` inside the product that
-computes it, one BLAS ``gemm`` with β = 1 (:mod:`matbackprop._speed.blas`), and with Numba it
-makes the element-wise work fewer loops (:mod:`matbackprop._speed.fused`). The update alone
-saved a pass over the weights and their gradient per step (on the mnist-like workload of
-``benchmarks/``, a fifth of the step) at the price of bitwise equality: BLAS rounds
-``W_k − η·O_{k-1}ᵀ·d`` once, NumPy twice.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..losses import MSE, CrossEntropy, Loss
+from ..losses import Loss
 from ..network import Gradients  # network.py imports this module only inside a method
-from . import blas as _blas
-from . import limits
 
 if TYPE_CHECKING:
     from ..network import Network
@@ -81,14 +70,6 @@ class StepBuffers:
         self.db = [np.empty(b, dt) for b in sizes[1:]] if net.bias else []
         self._sizes = sizes
         self._views: dict[int, _Views] = {}
-        self._scratch: Array | None = None  # sgd_step's d·W_kᵀ, made on first use
-        self.blas: dict[int, Any] = {}  # sgd_step's BLAS backend, per batch size
-
-    def scratch(self, n: int, k: int) -> Array:
-        """A second (n, n_k) scratch array, for :func:`sgd_step`."""
-        if self._scratch is None:
-            self._scratch = np.empty(self.rows * max(self._sizes[1:]), self.dtype)
-        return self._scratch[: n * self._sizes[k]].reshape(n, self._sizes[k])
 
     def views(self, n: int) -> _Views:
         """``(H, O, d_L, tmp, mask)`` for ``n <= rows`` rows, seed-indexed (slot 0 unused)."""
@@ -162,20 +143,9 @@ def value_and_gradients(net: Network, X: Array, y: Array, loss: Loss) -> tuple[f
 
 
 def _forward_and_loss(
-    net: Network,
-    bufs: StepBuffers,
-    X: Array,
-    y: Array,
-    loss: Loss,
-    matmul: Any = None,
-    fused: Any = None,
+    net: Network, bufs: StepBuffers, X: Array, y: Array, loss: Loss
 ) -> tuple[float, Array]:
-    """The forward pass into the buffers: ``(L(y, y_hat), d_L = ∂L/∂H_L)``. Shapes: (n, n_L).
-
-    ``matmul``: NumPy's unless given (:func:`sgd_step` passes its BLAS backend's);
-    ``fused``: the :mod:`matbackprop._speed.fused` module, for :func:`sgd_step`'s fused loops.
-    """
-    matmul = np.matmul if matmul is None else matmul
+    """The forward pass into the buffers: ``(L(y, y_hat), d_L = ∂L/∂H_L)``. Shapes: (n, n_L)."""
     H, O, d_L, tmp, _ = bufs.views(X.shape[0])
     W, b, f = net._weights, net._biases, net._f
     L = len(W)
@@ -184,21 +154,7 @@ def _forward_and_loss(
     O_prev = X  # O_0 = X
     for k in range(1, L + 1):
         f_k = f[k - 1]
-        matmul(O_prev, W[k - 1], out=H[k])  # (n, n_{k-1})·(n_{k-1}, n_k) = (n, n_k)
-        # the fused heads cover the losses' default reductions only (Loss.default_reduction)
-        covered = fused is not None and k == L and loss.default_reduction
-        if covered and f_k.name == "softmax" and type(loss) is CrossEntropy:
-            # + b_L, softmax, the loss and d_L = ∂L/∂H_L in one loop over the rows
-            value = fused.softmax_cross_entropy(H[k], b[k - 1] if b else None, y, O[k], d_L)
-            return value, d_L
-        if covered and f_k.name == "identity" and type(loss) is MSE:
-            if b:
-                np.add(H[k], b[k - 1], out=H[k])
-            return fused.mse_head(H[k], y, d_L, 0.5 if loss.half else 1.0), d_L
-        if fused is not None and f_k.name == "relu" and H[k].size >= limits.FUSED_MIN_SIZE:
-            fused.bias_relu(H[k], b[k - 1] if b else None)  # one pass for + b_k and max(·, 0)
-            O_prev = O[k]
-            continue
+        np.matmul(O_prev, W[k - 1], out=H[k])  # (n, n_{k-1})·(n_{k-1}, n_k) = (n, n_k)
         if b:
             np.add(H[k], b[k - 1], out=H[k])  # + b_k broadcast over rows: (n, n_k)
         if f_k.f_into is not None:
@@ -215,82 +171,3 @@ def _forward_and_loss(
         np.copyto(d_L, f[-1].backprop(loss.grad(y_hat, y), H[L], y_hat))
     # H[L] still holds H_L unless the output is the identity, where it is y_hat itself
     return loss.value_at(f[-1].name, H[L], y_hat, y), d_L
-
-
-def sgd_step(net: Network, X: Array, y: Array, loss: Loss, eta: float) -> float:
-    """One plain gradient-descent step in place; returns the loss before it.
-
-    The same passes as :func:`value_and_gradients`, but ``∂L/∂W_k`` is never stored: one
-    BLAS call computes ``W_k ← W_k − η·O_{k-1}ᵀ·d`` (``gemm`` with β = 1), so the update
-    costs no pass over ``W_k`` of its own and no ``(n_{k-1}, n_k)`` temporary. BLAS rounds
-    ``W_k + (−η)·Σ`` once where NumPy's ``W_k -= η·dW_k`` rounds twice: the weights equal
-    the reference path's to rounding (``tests/test_fastpath.py``), not bitwise.
-    """
-    bufs = buffers_for(net, X.shape[0])
-    blas = bufs.blas.get(X.shape[0])
-    if blas is None:  # chosen once per batch size: the choice costs ~10 µs
-        blas = bufs.blas[X.shape[0]] = _blas.for_step(net.layer_sizes, X.shape[0])
-    assert blas is not None, "fit takes this path only with SciPy or MKL"
-    fused = _fused_module()
-    value, d = _forward_and_loss(net, bufs, X, y, loss, matmul=blas.matmul, fused=fused)
-    H, O, _, tmp, mask = bufs.views(X.shape[0])
-    W, b, f = net._weights, net._biases, net._f
-    have_db = False  # the fused pass below also summed d's columns
-    for k in range(len(W), 0, -1):
-        O_prev = X if k == 1 else O[k - 1]
-        one_pass = (  # a large layer below, f' from O: product by f' and 1ᵀ·d in one loop
-            k > 1 and fused is not None and f[k - 2].name in fused.ACTIVATION_CODES
-            and O_prev.size >= limits.FUSED_MIN_SIZE and H[k - 1] is O[k - 1]
-        )  # fmt: skip
-        if k > 1:
-            # d_{k-1} = d·W_kᵀ * f'(H_{k-1}) needs the old W_k and the update needs O_{k-1}:
-            # d·W_kᵀ goes to scratch first (or W_k's one column is kept, n_k = 1), and
-            # d_{k-1} over O_{k-1} after the update
-            f_prev, g = f[k - 2], bufs.scratch(X.shape[0], k - 1)
-            if one_pass and d.shape[1] == 1:
-                w_k = W[k - 1].copy()  # (n_{k-1}, 1): d·W_kᵀ is built in the fused pass
-            elif f_prev.df_into is not None:
-                if not one_pass:
-                    df = mask[k - 1] if f_prev.df_is_step else tmp[k - 1]
-                    f_prev.df_into(H[k - 1], O[k - 1], df)  # f'(H_{k-1}): (n, n_{k-1})
-                if d.shape[1] == 1:
-                    np.multiply(d, W[k - 1].T, out=g)  # n_k = 1, as value_and_gradients
-                else:
-                    blas.matmul(d, W[k - 1].T, out=g)  # (n, n_k)·(n_k, n_{k-1}) = (n, n_{k-1})
-            else:
-                np.copyto(g, f_prev.backprop(d @ W[k - 1].T, H[k - 1], O[k - 1]))
-        blas.gemm_update(W[k - 1], O_prev, d, eta)  # W_k ← W_k − η·O_{k-1}ᵀ·d: (n_{k-1}, n_k)
-        if b:
-            db = bufs.db[k - 1]
-            if not have_db:
-                np.add.reduce(d, axis=0, out=db)  # ∂L/∂b_k = 1ᵀ·d: (n_k,)
-            np.multiply(db, eta, out=db)
-            np.subtract(b[k - 1], db, out=b[k - 1])  # b_k ← b_k − η·∂L/∂b_k, as the reference
-        have_db = False
-        if k > 1:
-            if one_pass:
-                db_prev = bufs.db[k - 2] if b else None
-                name = f_prev.name
-                if d.shape[1] == 1:
-                    fused.backprop(name, None, d, w_k, O[k - 1], O[k - 1], db_prev)
-                else:
-                    fused.backprop(name, g, None, None, O[k - 1], O[k - 1], db_prev)
-                have_db = bool(b)
-            elif f_prev.df_into is not None:
-                np.multiply(g, df, out=O[k - 1])  # d_{k-1}, over O_{k-1}: (n, n_{k-1})
-            else:
-                np.copyto(O[k - 1], g)
-            d = O[k - 1]
-    return value
-
-
-@functools.cache
-def _fused_module() -> Any:
-    """:mod:`matbackprop._speed.fused` when Numba is installed, else None."""
-    from .compiled import available
-
-    if not available():
-        return None
-    from . import fused as _fused
-
-    return _fused

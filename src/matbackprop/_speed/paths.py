@@ -11,6 +11,7 @@ optimizers each compiled kernel has branches for: anything else takes another pa
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 from collections.abc import Callable, Mapping
@@ -32,7 +33,6 @@ __all__ = [
     "Coverage",
     "Plan",
     "batch_mode",
-    "blocked_fits",
     "detect",
     "is_tiny",
     "n_weights",
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 #: The top-level paths, simplest first (see the table of :mod:`matbackprop._speed`).
-PATHS = ("reference", "fused_step", "compiled_loops", "compiled_epochs", "blocked")
+PATHS = ("reference", "compiled_loops", "compiled_epochs")
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,6 @@ _RULES = frozenset({"sgd", "momentum", "nesterov", "adam"})
 COVERAGE: Mapping[str, Coverage] = {
     "compiled_loops": Coverage(_F_FROM_O, _MSE_HEADS, _RULES),  # compiled_loops.run_epochs
     "compiled_epochs": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD | _LOGLOSS_HEAD, _RULES),
-    # blocked and compiled_blas's passes; its updates are inside MKL's products
-    "blocked": Coverage(_F_FROM_O, _MSE_HEADS | _CE_HEAD, gradient_norms=False, frozen=False),
 }
 
 
@@ -164,24 +162,21 @@ def optimizer_name(optimizer: Optimizer) -> str:
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What is installed: Numba, SciPy's BLAS, MKL, and MKL's packed products."""
+    """What is installed: Numba, SciPy (whose BLAS Numba's ``np.dot`` calls) and MKL."""
 
     numba: bool = False
     scipy: bool = False
     mkl: bool = False
-    mkl_packed: bool = False
 
 
 def detect() -> Capabilities:
     """This process's :class:`Capabilities` (each library is looked up once, then cached)."""
     from . import blas, compiled
 
-    mkl = blas._mkl()
     return Capabilities(
         numba=compiled.available(),
-        scipy=blas._scipy() is not None,
-        mkl=mkl is not None,
-        mkl_packed=mkl is not None and mkl.packed is not None,
+        scipy=importlib.util.find_spec("scipy") is not None,
+        mkl=blas.mkl_available(),
     )
 
 
@@ -224,14 +219,6 @@ def batch_mode(layer_sizes: tuple[int, ...], batch: int, *, mkl: bool) -> str | 
     return "whole" if largest <= limits.WHOLE_UP_TO and mkl else None
 
 
-def blocked_fits(layer_sizes: tuple[int, ...], batch: int, *, mkl_packed: bool) -> bool:
-    """Whether a step is large enough for the blocks to pay (``limits.BLOCKED_FROM_ROWS``),
-    with a hidden layer and MKL's packed products."""
-    large = batch >= limits.BLOCKED_FROM_ROWS
-    large = large and _largest_product(layer_sizes, batch) > limits.PARTS_UP_TO
-    return len(layer_sizes) > 2 and large and mkl_packed
-
-
 def uncovered(kernel: str, config: Config) -> str | None:
     """What of ``config`` the kernel has no branches for (:data:`COVERAGE`), or None."""
     cover = COVERAGE[kernel]
@@ -263,21 +250,11 @@ def plan(config: Config, capabilities: Capabilities | Callable[[], Capabilities]
         return Plan(
             "reference", f"update {c.update}: the fast paths update after the backward pass"
         )
-    if c.optimizer != "sgd" and not any(c.optimizer in k.optimizers for k in COVERAGE.values()):
+    if not any(c.optimizer in k.optimizers for k in COVERAGE.values()):
         return Plan("reference", f"optimizer {c.optimizer}: no kernel has its update rule")
     caps = capabilities() if callable(capabilities) else capabilities
     compiled = _compiled_path(c, caps)
-    if isinstance(compiled, Plan):
-        return compiled
-    if c.optimizer != "sgd":
-        return Plan("reference", f"optimizer {c.optimizer}; {compiled}")
-    if c.track_gradients:
-        return Plan("reference", f"track_gradients (the fused step forms no gradient); {compiled}")
-    if c.frozen:
-        return Plan("reference", f"frozen parameters (the fused step updates all); {compiled}")
-    if caps.scipy or caps.mkl:
-        return Plan("fused_step", f"plain SGD, updates fused into gemm; {compiled}")
-    return Plan("reference", f"plain SGD without SciPy or MKL; {compiled}")
+    return compiled if isinstance(compiled, Plan) else Plan("reference", compiled)
 
 
 def _compiled_path(c: Config, caps: Capabilities) -> Plan | str:
@@ -291,15 +268,12 @@ def _compiled_path(c: Config, caps: Capabilities) -> Plan | str:
     if missing is None and in_order and is_tiny(c.layer_sizes):
         return Plan("compiled_loops", f"tiny network (≤ {limits.TINY_WEIGHTS} weights)")
     missing = uncovered("compiled_epochs", c)
-    if missing is not None:  # the blocks cover no more than the compiled epochs
+    if missing is not None:
         return f"no compiled kernel for {missing}"
-    m = min(c.batch, c.rows)
     mkl = caps.mkl and c.blas != "scipy"  # MATBACKPROP_BLAS=scipy keeps MKL out
-    if uncovered("blocked", c) is None and blocked_fits(
-        c.layer_sizes, m, mkl_packed=mkl and caps.mkl_packed
-    ):
-        return Plan("blocked", f"batch of {m} ≥ {limits.BLOCKED_FROM_ROWS} rows, large products")
-    mode = batch_mode(c.layer_sizes, m, mkl=mkl)
+    if not (mkl or caps.scipy):
+        return "the compiled epochs' products need MKL or SciPy"
+    mode = batch_mode(c.layer_sizes, min(c.batch, c.rows), mkl=mkl)
     if mode == "parts":
         return Plan("compiled_epochs", "small products, the batch in parts")
     if mode == "whole":
