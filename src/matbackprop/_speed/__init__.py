@@ -27,7 +27,9 @@ path; **why** it exists (the measurement, and where it is written down).
 ``compiled_epochs`` (:mod:`.compiled_blas`, :mod:`.heads`, :mod:`.cblas`, :mod:`.blas`, ...)
     *when*: Numba; MSE/identity, cross-entropy/softmax or log-loss/sigmoid; plain SGD,
     momentum, Nesterov or Adam; MKL or SciPy; a step whose largest product is ≤ 2²²
-    multiply-adds, or ≤ 2²⁷ with MKL.
+    multiply-adds, or ≤ 2²⁷ with MKL where a few steps of it, timed once on this machine
+    for the run's shapes, beat the reference path (:mod:`.measure`; issue 15: the MKL
+    path took up to 2.1x the reference path's time on an AMD EPYC).
     *tolerance*: 1e-12 relative (``tests/test_compiled_blas.py``,
     ``tests/test_compiled_optimizers.py``). *why*: B's 20-64-64-1 on 256 rows "spent half
     its time in the NumPy step's thirty-odd calls"; in parts, "two halves take 63 µs

@@ -5,7 +5,8 @@ the others (how to cut a batch, when to start threads, how long one compiled cal
 They are read as ``limits.NAME`` at call time, so that a test may move one with
 ``monkeypatch.setattr(limits, "NAME", ...)``. They were measured on the benchmark machine
 (an Intel Xeon, ``benchmarks/``, docs/benchmarks.md); issue 15 reports that on an AMD EPYC
-the MKL thresholds choose badly (docs/benchmarks.md has both machines' measurements).
+the MKL thresholds chose badly, so whether a whole batch on MKL pays is now measured on the
+machine that runs it (:mod:`matbackprop._speed.measure`), once per shape.
 """
 
 from __future__ import annotations

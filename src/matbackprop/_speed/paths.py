@@ -162,21 +162,26 @@ def optimizer_name(optimizer: Optimizer) -> str:
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What is installed: Numba, SciPy (whose BLAS Numba's ``np.dot`` calls) and MKL."""
+    """What is installed: Numba, SciPy (whose BLAS Numba's ``np.dot`` calls) and MKL; and
+    ``whole_batch_wins``, whether a configuration runs faster as whole batches on MKL's
+    threads than on the reference path on this machine (:func:`.measure.whole_batch_wins`;
+    None: assumed so)."""
 
     numba: bool = False
     scipy: bool = False
     mkl: bool = False
+    whole_batch_wins: Callable[[Config], bool] | None = None
 
 
 def detect() -> Capabilities:
     """This process's :class:`Capabilities` (each library is looked up once, then cached)."""
-    from . import blas, compiled
+    from . import blas, compiled, measure
 
     return Capabilities(
         numba=compiled.available(),
         scipy=importlib.util.find_spec("scipy") is not None,
         mkl=blas.mkl_available(),
+        whole_batch_wins=measure.whole_batch_wins,
     )
 
 
@@ -277,5 +282,8 @@ def _compiled_path(c: Config, caps: Capabilities) -> Plan | str:
     if mode == "parts":
         return Plan("compiled_epochs", "small products, the batch in parts")
     if mode == "whole":
-        return Plan("compiled_epochs", "medium products, each batch whole on MKL")
+        wins = caps.whole_batch_wins
+        if c.blas == "mkl" or wins is None or wins(c):  # MATBACKPROP_BLAS=mkl: no measuring
+            return Plan("compiled_epochs", "medium products, each batch whole on MKL")
+        return "a whole batch on MKL measured slower than the reference path on this machine"
     return "products too large for the compiled epochs"
