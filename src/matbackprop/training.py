@@ -179,6 +179,77 @@ def fit(
 
     Shapes: ``X``: (n, n_0); ``y``: (n, n_L), or (n,) for one output or class labels.
     """
+    # check: every argument and the data, before anything changes
+    c = _check(
+        net, X, y, loss=loss, optimizer=optimizer, learning_rate=learning_rate, epochs=epochs,
+        freeze=freeze, update=update, batch_size=batch_size, shuffle=shuffle, seed=seed,
+        validation_data=validation_data, validation_split=validation_split,
+        early_stopping=early_stopping, patience=patience, min_delta=min_delta,
+        progress=progress, track_gradients=track_gradients, checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every, resume=resume,
+    )  # fmt: skip
+    # plan: resume from the checkpoint, then choose the speed path (matbackprop._speed)
+    loop = _Loop(net, c)
+    # loop: whole epochs per compiled call, or step by step on the reference path
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        total=c.n_epochs, initial=loop.run.epoch, disable=not c.progress, unit="epoch",
+        leave=False, dynamic_ncols=True,
+    )  # fmt: skip
+    # Overflow is expected when a run diverges; it is caught in the loop, not printed.
+    with bar, _sigint_stops() as interrupted, np.errstate(over="ignore", invalid="ignore"):
+        loop.bar = bar
+        if loop.compiled is not None:
+            loop.compiled_epochs(interrupted)
+        else:
+            loop.reference_epochs(interrupted)
+    # stop: keep the best weights of early stopping; say what the network was trained with
+    return loop.stop()
+
+
+@dataclass
+class _Checked:
+    """fit's arguments once checked, and its data: training rows ``X``, ``y`` (after a
+    validation split), validation rows ``Xv``, ``yv`` or None, and a checkpoint to resume."""
+
+    loss: Loss
+    opt: Optimizer
+    eta: float
+    frozen: frozenset[int]
+    mode: str  # update="after" or "layerwise"
+    n_epochs: int
+    batch: int  # rows per step, n for full batch
+    shuffle: bool
+    early_stopping: bool
+    patience: int
+    min_delta: float
+    every: int  # checkpoint_every
+    track_gradients: bool
+    progress: bool
+    ck_path: Path | None
+    rng: np.random.Generator
+    rng_start: dict[str, Any]  # replays the validation split on resume
+    X: Any
+    y: Any
+    Xv: Any
+    yv: Any
+    settings: dict[str, Any]  # what a checkpoint must match to resume
+    ck: Checkpoint | None
+    fingerprint: str
+
+
+def _check(
+    net: Network, X: Any, y: Any, *, loss: str | Loss, optimizer: str | Optimizer,
+    learning_rate: float, epochs: int, freeze: str | Sequence[str] | None, update: str,
+    batch_size: int | None, shuffle: bool, seed: int | np.random.Generator | None,
+    validation_data: tuple[Any, Any] | None, validation_split: float, early_stopping: bool,
+    patience: int, min_delta: float, progress: bool, track_gradients: bool,
+    checkpoint: str | os.PathLike[str] | None, checkpoint_every: int, resume: bool,
+) -> _Checked:  # fmt: skip
+    """Every argument of :func:`fit` checked, the data checked and split, the checkpoint
+    loaded when it resumes: a :class:`ConfigError` (or the data's error) before anything
+    changes."""
     loss_fn = get_loss(loss)
     opt = get_optimizer(optimizer)
     eta = _checks.learning_rate(learning_rate)
@@ -264,161 +335,190 @@ def fit(
     n = X_.shape[0]
     if batch is None or batch >= n:
         batch = n  # full batch
-    params = net.parameters()
-    state = opt.bound_state(params)  # fresh for a name; the object's own state continues
-    run = _Run(history=History(), last_good=[], norms=np.zeros(net.n_layers))
-    if ck is None:
-        _warn_if_symmetric(net)
-    else:
-        run.last_good = [_copy(p) for p in params]
-        _set_rng_state(rng, ck.rng_now, ck_path)
-        run.restore(ck, params, state, ck_path)
-    # The speed path (matbackprop._speed, whose docstring tables them): chosen once, here
-    chosen = _speed.plan(
-        _speed.Config.of(
-            net, X_, loss_fn, opt, batch=batch, shuffle=shuffle, validation=Xv is not None,
-            early_stopping=early_stopping, checkpoint=ck_path is not None,
-            track_gradients=track_gradients, frozen=bool(frozen), update=mode,
-            mid_epoch=run.position > 0,
-        ),
-        _speed.detect,
+    return _Checked(
+        loss=loss_fn, opt=opt, eta=eta, frozen=frozenset(frozen), mode=mode,
+        n_epochs=n_epochs, batch=batch, shuffle=bool(shuffle),
+        early_stopping=bool(early_stopping), patience=patience_, min_delta=min_delta_,
+        every=every, track_gradients=bool(track_gradients), progress=bool(progress),
+        ck_path=ck_path, rng=rng, rng_start=rng_start, X=X_, y=y_, Xv=Xv, yv=yv,
+        settings=settings, ck=ck, fingerprint=fingerprint,
     )  # fmt: skip
-    run.history.path = str(chosen)
-    # built after a resume has put the checkpoint's weights and state in place
-    compiled = _speed.epoch_trainer(
-        chosen, net, X_, y_, loss_fn, eta, batch, opt, state, track_gradients, frozen
-    )
 
-    # A compiled trainer keeps its own copy of the last good weights; a checkpoint of its
-    # runs, written between epochs, takes the weights of that moment as the last good ones.
-    if compiled is None and not run.last_good:
-        run.last_good = [_copy(p) for p in params]
-    # one epoch per compiled call when something happens after each (else many per call)
-    epoch_by_epoch = Xv is not None or early_stopping or ck_path is not None
 
-    def save() -> None:
-        if ck_path is not None:
-            if compiled is not None:  # between epochs: the weights are the last good ones
-                if run.last_good:
-                    _restore(run.last_good, params)
-                else:  # the first save: one copy, not an allocation then a copy
-                    run.last_good = [_copy(p) for p in params]
-            save_checkpoint(
-                ck_path, run.checkpoint(net, settings, fingerprint, params, state, rng_start, rng)
-            )
+class _Loop:
+    """One ``fit`` call's loop: the network, the checked arguments, where the run stands
+    (:class:`_Run`), and the speed path chosen for it, with the loop helpers that both
+    paths share (the end of an epoch, the checkpoint, the end of the run)."""
 
-    from tqdm.auto import tqdm
+    bar: Any = None  # the progress bar, set by fit
 
-    bar = tqdm(
-        total=n_epochs,
-        initial=run.epoch,
-        disable=not progress,
-        unit="epoch",
-        leave=False,
-        dynamic_ncols=True,
-    )
-    # Overflow is expected when a run diverges; it is caught below, not printed.
-    quiet = np.errstate(over="ignore", invalid="ignore")
-    history = run.history
+    def __init__(self, net: Network, c: _Checked) -> None:
+        self.net, self.c = net, c
+        self.params = net.parameters()
+        # fresh for a name; the object's own state continues
+        self.state = c.opt.bound_state(self.params)
+        run = self.run = _Run(history=History(), last_good=[], norms=np.zeros(net.n_layers))
+        self.history = run.history
+        if c.ck is None:
+            _warn_if_symmetric(net)
+        else:
+            run.last_good = [_copy(p) for p in self.params]
+            _set_rng_state(c.rng, c.ck.rng_now, c.ck_path)
+            run.restore(c.ck, self.params, self.state, c.ck_path)
+        # The speed path (matbackprop._speed, whose docstring tables them): chosen once, here
+        chosen = _speed.plan(
+            _speed.Config.of(
+                net, c.X, c.loss, c.opt, batch=c.batch, shuffle=c.shuffle,
+                validation=c.Xv is not None, early_stopping=c.early_stopping,
+                checkpoint=c.ck_path is not None, track_gradients=c.track_gradients,
+                frozen=bool(c.frozen), update=c.mode, mid_epoch=run.position > 0,
+            ),
+            _speed.detect,
+        )  # fmt: skip
+        self.history.path = str(chosen)
+        # built after a resume has put the checkpoint's weights and state in place
+        self.compiled = _speed.epoch_trainer(
+            chosen, net, c.X, c.y, c.loss, c.eta, c.batch, c.opt, self.state,
+            c.track_gradients, c.frozen,
+        )  # fmt: skip
+        # A compiled trainer keeps its own copy of the last good weights; a checkpoint of
+        # its runs, written between epochs, takes the weights of that moment as those.
+        if self.compiled is None and not run.last_good:
+            run.last_good = [_copy(p) for p in self.params]
 
-    def stopped_early() -> bool:
-        return history.stop_reason == "early_stopping"
+    def unfinished(self) -> bool:
+        return self.run.epoch < self.c.n_epochs and self.history.stop_reason != "early_stopping"
 
-    def after_epoch() -> None:
+    def save(self) -> None:
+        """The checkpoint, when there is one."""
+        c, run, params = self.c, self.run, self.params
+        if c.ck_path is None:
+            return
+        if self.compiled is not None:  # between epochs: the weights are the last good ones
+            if run.last_good:
+                _restore(run.last_good, params)
+            else:  # the first save: one copy, not an allocation then a copy
+                run.last_good = [_copy(p) for p in params]
+        save_checkpoint(
+            c.ck_path,
+            run.checkpoint(
+                self.net, c.settings, c.fingerprint, params, self.state, c.rng_start, c.rng
+            ),
+        )
+
+    def after_epoch(self) -> None:
         """Validation loss, best epoch, progress bar, early stopping and checkpoint, once an
         epoch ends."""
-        if Xv is not None and yv is not None:
-            value = None if compiled is None else compiled.loss_at(Xv, yv)
+        c, run, history, params = self.c, self.run, self.history, self.params
+        if c.Xv is not None and c.yv is not None:
+            value = None if self.compiled is None else self.compiled.loss_at(c.Xv, c.yv)
             if value is None:
-                value = net._loss_value(net._forward(Xv), yv, loss_fn)
+                value = self.net._loss_value(self.net._forward(c.Xv), c.yv, c.loss)
             history.val_loss.append(value)
         monitored = history.val_loss[-1] if history.val_loss else history.loss[-1]
-        if run.best_value is None or monitored < run.best_value - min_delta_:
+        if run.best_value is None or monitored < run.best_value - c.min_delta:
             run.best_value, run.bad_epochs = monitored, 0
             history.best_epoch = run.epoch
-            if early_stopping:  # only early stopping restores them: no copy otherwise
+            if c.early_stopping:  # only early stopping restores them: no copy otherwise
                 run.best = [_copy(p) for p in params]
         else:
             run.bad_epochs += 1
-        if progress:  # formatting the postfix costs as much as a tiny network's step
+        if c.progress:  # formatting the postfix costs as much as a tiny network's step
             postfix = {"loss": f"{history.loss[-1]:.4g}"}
             if history.val_loss:
                 postfix["val"] = f"{history.val_loss[-1]:.4g}"
-            bar.set_postfix(postfix, refresh=False)
-        bar.update(1)
-        stop = early_stopping and run.bad_epochs >= patience_
+            self.bar.set_postfix(postfix, refresh=False)
+        self.bar.update(1)
+        stop = c.early_stopping and run.bad_epochs >= c.patience
         if stop:
             history.stop_reason = "early_stopping"  # ends the loop, checkpoint or not
-        if stop or run.epoch % every == 0 or run.epoch == n_epochs:
-            save()
+        if stop or run.epoch % c.every == 0 or run.epoch == c.n_epochs:
+            self.save()
 
-    with bar, _sigint_stops() as interrupted, quiet:
-        while compiled is not None and run.epoch < n_epochs and not stopped_early():
-            if shuffle and batch < n:  # one epoch per call, its rows drawn as below
-                losses, status, bad = compiled.run(1, rng.permutation(n))
+    def compiled_epochs(self, interrupted: Any) -> None:
+        """Whole epochs per call of the compiled trainer; the bookkeeping between calls."""
+        c, run, history, compiled = self.c, self.run, self.history, self.compiled
+        assert compiled is not None
+        n = c.X.shape[0]
+        steps = math.ceil(n / c.batch)  # an epoch's, as the reference loop counts them
+        # one epoch per call when something happens after each (else many per call)
+        epoch_by_epoch = c.Xv is not None or c.early_stopping or c.ck_path is not None
+        while self.unfinished():
+            if c.shuffle and c.batch < n:  # one epoch per call, its rows drawn as below
+                losses, status, bad = compiled.run(1, c.rng.permutation(n))
             else:
                 per_call = 1 if epoch_by_epoch else compiled.per_call
-                losses, status, bad = compiled.run(min(per_call, n_epochs - run.epoch))
-            steps = math.ceil(n / batch)  # an epoch's, as the loop below counts them
+                losses, status, bad = compiled.run(min(per_call, c.n_epochs - run.epoch))
             for i, value in enumerate(losses):
                 history.loss.append(value)
-                if track_gradients:  # Σ_steps ‖∂L/∂W_k‖ / steps, as end_epoch averages
+                if c.track_gradients:  # Σ_steps ‖∂L/∂W_k‖ / steps, as end_epoch averages
                     history.grad_norms.append((compiled.grad_norm_sums[i] / steps).tolist())
                 run.epoch += 1
-                state.t += steps
-                after_epoch()
+                self.state.t += steps
+                self.after_epoch()
             if status != _compiled.OK:  # the weights are already those of the last good epoch
                 value = bad if status == _compiled.DIVERGED_LOSS else math.inf
-                raise diverged(run.epoch, value, eta, history)
+                raise diverged(run.epoch, value, c.eta, history)
             if interrupted():
                 history.stop_reason = "interrupted"
-                save()  # between epochs, as every compiled call ends
-                break
-        while compiled is None and run.epoch < n_epochs and not stopped_early():
+                self.save()  # between epochs, as every compiled call ends
+                return
+
+    def reference_epochs(self, interrupted: Any) -> None:
+        """Step by step: the engine's passes in reused buffers, then the optimizer."""
+        c, run, history, params, net = self.c, self.run, self.history, self.params, self.net
+        n, batch, layerwise = c.X.shape[0], c.batch, c.mode == "layerwise"
+        while self.unfinished():
             if run.position == 0:  # a fresh epoch; else continue the interrupted one
-                run.perm = rng.permutation(n) if shuffle and batch < n else None
+                run.perm = c.rng.permutation(n) if c.shuffle and batch < n else None
                 run.total, run.norms = 0.0, np.zeros(net.n_layers)
             for start in range(run.position, n, batch):
                 if run.perm is None:
-                    Xb, yb = X_[start : start + batch, ...], y_[start : start + batch, ...]
+                    Xb, yb = c.X[start : start + batch, ...], c.y[start : start + batch, ...]
                 else:
                     rows = run.perm[start : start + batch]
-                    Xb, yb = _rows(X_, rows), _rows(y_, rows)
+                    Xb, yb = _rows(c.X, rows), _rows(c.y, rows)
                 if layerwise:  # the update included, layer by layer
-                    value, grads = net._layerwise_step(Xb, yb, loss_fn, opt, state, eta, frozen)
+                    value, grads = net._layerwise_step(
+                        Xb, yb, c.loss, c.opt, self.state, c.eta, c.frozen
+                    )
                 else:
-                    value, grads = net._value_and_gradients(Xb, yb, loss_fn, reuse=True)
+                    value, grads = net._value_and_gradients(Xb, yb, c.loss, reuse=True)
                 if not math.isfinite(value):
-                    raise diverged(run.epoch, value, eta, history, params, run.last_good)
-                if track_gradients:
+                    raise diverged(run.epoch, value, c.eta, history, params, run.last_good)
+                if c.track_gradients:
                     run.norms += [_norm(g) for g in grads.weights]
                 if not layerwise:
-                    update_selected(opt, params, grads.parameters(), state, eta, frozen)
-                run.total += value * loss_fn.rows_divisor(Xb.shape[0])  # Σ_i ℓ_i of the batch
+                    update_selected(c.opt, params, grads.parameters(), self.state, c.eta, c.frozen)
+                run.total += value * c.loss.rows_divisor(Xb.shape[0])  # Σ_i ℓ_i of the batch
                 run.position = start + Xb.shape[0]
                 if interrupted():
                     break
             if interrupted():
                 history.stop_reason = "interrupted"
-                save()  # mid-epoch: a partial epoch is not in the history
-                break
+                self.save()  # mid-epoch: a partial epoch is not in the history
+                return
             if not _all_finite(params):
-                raise diverged(run.epoch, math.inf, eta, history, params, run.last_good)
-            run.end_epoch(params, loss_fn.rows_divisor(n), n, batch, track_gradients)
-            after_epoch()
-    if early_stopping and run.best is not None:
-        _restore(params, run.best)  # keep the best weights seen, not the last
-    net.training_info = {
-        "loss": loss_fn.to_config(),
-        "optimizer": opt.to_config(),
-        "learning_rate": eta,
-        "epochs": history.epochs,
-        "batch_size": None if batch == n else batch,
-        "freeze": settings["freeze"],
-        "update": mode,
-        "stop_reason": history.stop_reason,
-    }
-    return history
+                raise diverged(run.epoch, math.inf, c.eta, history, params, run.last_good)
+            run.end_epoch(params, c.loss.rows_divisor(n), n, batch, c.track_gradients)
+            self.after_epoch()
+
+    def stop(self) -> History:
+        """The end of the run: early stopping's best weights, ``net.training_info``."""
+        c, run, history = self.c, self.run, self.history
+        if c.early_stopping and run.best is not None:
+            _restore(self.params, run.best)  # keep the best weights seen, not the last
+        self.net.training_info = {
+            "loss": c.loss.to_config(),
+            "optimizer": c.opt.to_config(),
+            "learning_rate": c.eta,
+            "epochs": history.epochs,
+            "batch_size": None if c.batch == c.X.shape[0] else c.batch,
+            "freeze": c.settings["freeze"],
+            "update": c.mode,
+            "stop_reason": history.stop_reason,
+        }
+        return history
 
 
 @dataclass
