@@ -490,7 +490,7 @@ def _run_epochs(
                     sq = _descend(
                         Ws[k], dW[k], bs[k], db[k], bias, parts, codes[k], codes[L + k], c, s_adam,
                         root,
-                        slots_W[0][k], slots_W[1][k], slots_b[0][k], slots_b[1][k],
+                        slots_W[0][k], slots_W[1][k], slots_b[0][k], slots_b[1][k], track,
                     )  # fmt: skip
                     if track:
                         norms[epoch, k] += math.sqrt(sq)
@@ -568,22 +568,29 @@ def _all_finite(Ws: Any, bs: Any) -> bool:
 @_jit
 def _descend(
     W: Any, dW: Any, b: Any, db: Any, bias: bool, parts: int, rule: int, rule_b: int, c: Any,
-    s: float, root: Any, A_W: Any, B_W: Any, A_b: Any, B_b: Any,
+    s: float, root: Any, A_W: Any, B_W: Any, A_b: Any, B_b: Any, track: bool,
 ) -> float:  # fmt: skip
     """``W ← W − η·Σ_t dW[t]``, and ``b`` likewise, or rule ``rule`` (``rule_b``) of
     :mod:`.updates` with its slots ``A_W``, ``B_W`` (``A_b``, ``B_b``) and step
     coefficients ``s``, ``root``.
-    Returns ‖Σ_t dW[t]‖², the gradient's. Shapes: dW (T, n_{k-1}, n_k)."""
+    Returns ‖Σ_t dW[t]‖², the gradient's, when ``track`` (else 0).
+    Shapes: dW (T, n_{k-1}, n_k)."""
     n_prev, n_k = W.shape
-    sq = 0.0
     G = dW[0]  # the parts' sum, over the first part's: (n_{k-1}, n_k)
-    for p in range(n_prev):
-        for j in range(n_k):
-            g = G[p, j]
-            for t in range(1, parts):
-                g += dW[t, p, j]
-            G[p, j] = g
-            sq += g * g
+    if parts > 1:
+        for p in range(n_prev):
+            for j in range(n_k):
+                g = G[p, j]
+                for t in range(1, parts):
+                    g += dW[t, p, j]
+                G[p, j] = g
+    # ‖G‖² only for track_gradients: a sequential sum does not vectorize, and with one part
+    # (C's whole batches) it was a pass over every gradient of its own
+    sq = 0.0
+    if track:
+        for p in range(n_prev):
+            for j in range(n_k):
+                sq += G[p, j] * G[p, j]
     # The rule in a loop of its own, with no test inside: a branch on FROZEN in the loop
     # above kept Adam's arithmetic from vectorizing (C: 23 ms a step against 10,
     # benchmarks/path_vs_reference.py)
