@@ -18,6 +18,7 @@ import pytest
 import matbackprop as mb
 from matbackprop import training
 from matbackprop._speed import compiled as _compiled
+from matbackprop._speed.paths import is_tiny
 
 pytest.importorskip("numba", reason="the compiled path needs the 'fast' extra (numba)")
 
@@ -231,6 +232,6 @@ def test_everything_else_takes_the_numpy_path(
 
 
 def test_a_tiny_network_is_eligible_a_wider_one_is_not() -> None:
-    assert _compiled.is_tiny((2, 2, 2, 1))
-    assert _compiled.is_tiny((8, 4, 4, 1))
-    assert not _compiled.is_tiny((20, 64, 64, 1))
+    assert is_tiny((2, 2, 2, 1))
+    assert is_tiny((8, 4, 4, 1))
+    assert not is_tiny((20, 64, 64, 1))

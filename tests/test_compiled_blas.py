@@ -21,6 +21,7 @@ import matbackprop as mb
 from matbackprop import _speed
 from matbackprop._speed import blas as _blas
 from matbackprop._speed import compiled as _compiled
+from matbackprop._speed.paths import is_tiny
 
 pytest.importorskip("numba", reason="the compiled path needs the 'fast' extra (numba)")
 from matbackprop._speed import compiled_blas as _compiled_blas  # (imports numba)
@@ -201,10 +202,15 @@ def test_the_tiny_networks_keep_their_own_loops() -> None:
     X, y = _data(2, 1, 100, np.float64)
     net = mb.Network([2, 2, 2, 1], "sigmoid", bias=False, seed=0)
     loss = mb.MSE()
-    tiny = _speed.compiled_trainer(net, X, y, loss, 0.5, 100, True)
-    assert isinstance(tiny, _compiled.Trainer)
-    shuffled = _speed.compiled_trainer(net, X, y, loss, 0.5, 10, True)
-    assert isinstance(shuffled, _compiled_blas.Trainer)  # the tiny loops take rows in order
+
+    def trainer(batch: int) -> Any:
+        config = _speed.Config.of(net, X, loss, mb.SGD(), batch=batch, shuffle=True)
+        return _speed.epoch_trainer(
+            _speed.plan(config, _speed.detect()), net, X, y, loss, 0.5, batch
+        )
+
+    assert isinstance(trainer(100), _compiled.Trainer)
+    assert isinstance(trainer(10), _compiled_blas.Trainer)  # the tiny loops take rows in order
 
 
 def _fit_in_child(queue: Any) -> None:
@@ -263,7 +269,7 @@ def test_random_architectures_equal_the_numpy_path(
     the whole set: the compiled epochs give the NumPy path's weights to 1e-12 (float64)."""
     case = _random_case(seed)
     sizes, act, bias = case.pop("sizes"), case.pop("act"), case.pop("bias")
-    tiny_loops = _compiled.is_tiny(sizes) and case["output"] == "identity" and not case["shuffle"]
+    tiny_loops = is_tiny(sizes) and case["output"] == "identity" and not case["shuffle"]
     (net, hist), (ref, ref_hist) = _fit_both(
         monkeypatch, sizes, act, bias, np.float64, n=300, epochs=3, learning_rate=0.05, **case
     )  # fmt: skip

@@ -446,8 +446,8 @@ def test_fit_with_a_reduction_is_the_reference_loop(
     net = mb.Network([3, 6, 3], "tanh", output_activation=out, seed=2)
     X = rng.normal(size=(10, 3))
     y = _target(loss, rng, (10, 3))
-    y_ = loss.prepare_target(y, 3)
-    assert _speed.compiled_trainer(net, X, y_, loss, 0.01, 10, False) is None
+    config = _speed.Config.of(net, X, loss, mb.SGD(), batch=10, shuffle=False)
+    assert _speed.plan(config, _speed.detect()).path == "reference"
     ref = net.copy()
     values = []
     for start in range(0, 10, 4):  # the reference: net.step on each batch, in order

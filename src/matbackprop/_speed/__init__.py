@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from ..optimizers import Optimizer, OptimizerState
     from .compiled import EpochTrainer
 
-__all__ = ["Capabilities", "Config", "Plan", "compiled_trainer", "detect", "epoch_trainer", "plan"]
+__all__ = ["Capabilities", "Config", "Plan", "detect", "epoch_trainer", "plan"]
 
 
 def epoch_trainer(
@@ -103,15 +103,3 @@ def epoch_trainer(
 
     head = {"identity": "mse", "sigmoid": "logloss"}.get(acts[-1], "softmax_ce")
     return compiled_blas.Trainer(params, X, y, head=head, **settings)
-
-
-def compiled_trainer(
-    net: Network, X: NDArray[Any], y: NDArray[Any], loss: Loss, eta: float, batch: int,
-    shuffle: bool,
-) -> EpochTrainer | None:  # fmt: skip
-    """The compiled trainer that plain SGD without options gets here, or None: what ``fit``
-    runs, for the tests and the benchmarks."""
-    from ..optimizers import SGD
-
-    config = Config.of(net, X, loss, SGD(), batch=batch, shuffle=shuffle)
-    return epoch_trainer(plan(config, detect()), net, X, y, loss, eta, batch)

@@ -59,13 +59,9 @@ def available() -> bool:
     return True
 
 
-_n_weights = _plan.n_weights
-is_tiny = _plan.is_tiny
-
-
 def epochs_per_call(n: int, layer_sizes: tuple[int, ...]) -> int:
     """Epochs per compiled call: about ``limits.TINY_WORK_PER_CALL`` multiply-adds."""
-    return max(1, limits.TINY_WORK_PER_CALL // max(1, n * _n_weights(layer_sizes)))
+    return max(1, limits.TINY_WORK_PER_CALL // max(1, n * _plan.n_weights(layer_sizes)))
 
 
 class EpochTrainer:

@@ -51,9 +51,7 @@ class Coverage:
 
     hidden: frozenset[str]
     heads: frozenset[tuple[str, str]]
-    optimizers: frozenset[str] = frozenset({"sgd"})
-    gradient_norms: bool = True  # whether it sums ‖∂L/∂W_k‖ for track_gradients
-    frozen: bool = True  # whether it keeps the parameters of fit(freeze=...)
+    optimizers: frozenset[str]
 
 
 # f' from O in every kernel: sigmoid O·(1 − O), tanh 1 − O·O, ReLU [O > 0], identity 1
@@ -232,11 +230,7 @@ def uncovered(kernel: str, config: Config) -> str | None:
     if (config.loss, config.output) not in cover.heads or not config.loss_default_reduction:
         return f"loss {config.loss} with a {config.output} output"
     missing = [a for a in config.hidden if a not in cover.hidden]
-    if missing:
-        return f"hidden activation {missing[0]}"
-    if config.track_gradients and not cover.gradient_norms:
-        return "gradient norms"
-    return "frozen parameters" if config.frozen and not cover.frozen else None
+    return f"hidden activation {missing[0]}" if missing else None
 
 
 def plan(config: Config, capabilities: Capabilities | Callable[[], Capabilities]) -> Plan:
