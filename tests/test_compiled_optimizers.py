@@ -240,3 +240,37 @@ def test_a_checkpointed_compiled_run_resumes_bitwise(tmp_path: Any, opt: str) ->
     assert saved.position == 0
     for p, q in zip(saved.last_good, resumed.parameters()):
         np.testing.assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize("opt", ["sgd", "momentum", "nesterov", "adam"])
+@pytest.mark.parametrize("track", [False, True], ids=["", "gradient-norms"])
+def test_whole_batches_on_mkl_update_by_every_rule(
+    monkeypatch: pytest.MonkeyPatch, opt: str, track: bool
+) -> None:
+    """C's mode, a batch whole on MKL's threads (here forced on a small network): plain SGD
+    updates inside its products, the other rules in a loop after them; both as the
+    reference path, with and without the gradient norms."""
+    from matbackprop._speed import limits
+
+    assert _speed.detect().mkl, "mkl is in the test extra and must load"
+    monkeypatch.setattr(limits, "PARTS_UP_TO", -1)  # every batch whole (limits.WHOLE_UP_TO)
+    sizes, act, bias, X, y = _problem(5, "softmax-ce", np.float64)
+    runs = []
+    for switch in ("1", "0"):
+        monkeypatch.setenv("MATBACKPROP_FAST", switch)
+        net = mb.Network(sizes, act, "softmax", bias=bias, seed=2)
+        history = net.fit(
+            X, y, loss="cross_entropy", optimizer=OPTIMIZERS[opt](), learning_rate=0.05,
+            epochs=20, batch_size=16, seed=3, progress=False, validation_split=0.25,
+            track_gradients=track,
+        )  # fmt: skip
+        runs.append((net, history))
+    (net, history), (ref, ref_history) = runs
+    assert history.path == "compiled_epochs (medium products, each batch whole on MKL)"
+    assert _rel(history.loss, ref_history.loss) <= 1e-12
+    assert _rel(history.val_loss, ref_history.val_loss) <= 1e-12
+    assert len(history.grad_norms) == (20 if track else 0)
+    if track:
+        assert _rel(history.grad_norms, ref_history.grad_norms) <= 1e-12
+    for p, q in zip(net.parameters(), ref.parameters()):
+        assert _rel(p, q) <= 1e-12
