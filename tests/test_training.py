@@ -330,3 +330,35 @@ def test_fit_accepts_a_one_dimensional_target() -> None:
     a.fit(X, y, epochs=3, progress=False)
     b.fit(X, y[:, 0], epochs=3, progress=False)
     assert a == b
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "one-fortran-array", "float32"])
+def test_last_good_keeps_only_finite_parameters(layout: str) -> None:
+    """The keeper of fit, the estimators and Dask: kept values are copies, a NaN or an inf
+    anywhere keeps the last good ones, in one flat array or one array at a time."""
+    from matbackprop.training import LastGood
+
+    dtype = np.float32 if layout == "float32" else np.float64
+    params = [np.arange(6, dtype=dtype).reshape(2, 3), np.ones(3, dtype), np.full((3, 1), 2, dtype)]
+    if layout == "one-fortran-array":  # not a view of itself when flattened: per array
+        params[0] = np.asfortranarray(params[0])
+    keeper = LastGood(params)
+    assert [a.shape for a in keeper.arrays] == [(2, 3), (3,), (3, 1)]
+    assert all(a.dtype == dtype for a in keeper.arrays)
+    for p in params:
+        p += 1.0
+    assert keeper.keep()
+    for a, p in zip(keeper.arrays, params):
+        np.testing.assert_array_equal(a, p)
+        assert not np.shares_memory(a, p)
+    kept = [a.copy() for a in keeper.arrays]
+    for bad in (np.nan, np.inf, -np.inf):
+        params[1][2] = bad
+        params[0][0, 0] += 5.0
+        assert not keeper.keep()
+        for a, k in zip(keeper.arrays, kept):
+            np.testing.assert_array_equal(a, k)
+    params[1][2] = 0.5
+    assert keeper.keep()
+    assert keeper.arrays[1][2] == 0.5
+    assert keeper.arrays[0][0, 0] == params[0][0, 0]

@@ -57,7 +57,7 @@ from .errors import (
 )
 from .losses import Loss, check_pairing, get_loss
 from .optimizers import Optimizer, get_optimizer
-from .training import History, _all_finite, _sigint_stops, diverged
+from .training import History, LastGood, _sigint_stops, diverged
 
 if TYPE_CHECKING:
     import os
@@ -286,7 +286,7 @@ def fit_full_batch(
     params = net.parameters()
     state = opt.bound_state(params)  # fresh for a name; a given optimizer continues
     history = History()
-    last_good = [p.copy() for p in params]
+    last_good = LastGood(params)  # put back if a step (an epoch) diverges
     blocks = _row_blocks(Xd, yd)
     n_in = Xd.shape[1]
     starts = np.cumsum((0, *Xd.chunks[0]))
@@ -308,14 +308,12 @@ def fit_full_batch(
             value, grads = total.result()
             del futures, total  # release the partial sums held on the workers
             if not math.isfinite(value):
-                raise diverged(epoch, value, eta, history, params, last_good)
+                raise diverged(epoch, value, eta, history, params, last_good.arrays)
             if track_gradients:
                 history.grad_norms.append([float(np.linalg.norm(g)) for g in grads[: net.n_layers]])
             opt.update(params, grads, state, eta)  # W_k ← W_k − η·∂L/∂W_k (or Adam, ...)
-            if not _all_finite(params):
-                raise diverged(epoch, math.inf, eta, history, params, last_good)
-            for p, keep in zip(params, last_good):
-                np.copyto(keep, p)
+            if not last_good.keep():
+                raise diverged(epoch, math.inf, eta, history, params, last_good.arrays)
             history.loss.append(value)
             bars.step_done(value)
             if on_step is not None:
@@ -501,7 +499,7 @@ def fit_streaming(
     params = net.parameters()
     state = opt.bound_state(params)  # fresh for a name; a given optimizer continues
     history = History()
-    last_good = [p.copy() for p in params]
+    last_good = LastGood(params)  # put back if a step (an epoch) diverges
     n_chunks = len(Xd.chunks[0])
     bars = _Bars(progress, n_epochs, n_chunks)
     quiet = np.errstate(over="ignore", invalid="ignore")
@@ -533,7 +531,7 @@ def fit_streaming(
                         b = rows[start : start + batch]
                         value, grads = net._value_and_gradients(Xc[b], yc[b], loss_fn, reuse=True)
                         if not math.isfinite(value):
-                            raise diverged(epoch, value, eta, history, params, last_good)
+                            raise diverged(epoch, value, eta, history, params, last_good.arrays)
                         opt.update(params, grads.parameters(), state, eta)
                         total += value * loss_fn.rows_divisor(len(b))
                         step += 1
@@ -547,10 +545,8 @@ def fit_streaming(
                 if interrupted():
                     history.stop_reason = "interrupted"  # a partial epoch is not recorded
                     break
-                if not _all_finite(params):
-                    raise diverged(epoch, math.inf, eta, history, params, last_good)
-                for p, keep in zip(params, last_good):
-                    np.copyto(keep, p)
+                if not last_good.keep():
+                    raise diverged(epoch, math.inf, eta, history, params, last_good.arrays)
                 history.loss.append(total / loss_fn.rows_divisor(n))
                 bars.step_done(history.loss[-1])
         finally:

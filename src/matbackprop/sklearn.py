@@ -55,7 +55,7 @@ from .errors import ConfigError, DataError, DTypeError
 from .losses import MSE, CrossEntropy, LogLoss, Loss, check_pairing, get_loss
 from .network import Network
 from .optimizers import SGD, Adam, Optimizer, OptimizerState
-from .training import _all_finite, diverged
+from .training import LastGood, diverged
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -343,21 +343,21 @@ class _BaseMLP(BaseEstimator):  # type: ignore[misc]
         params = net.parameters()
         rows = np.arange(n)
         self.n_iter_ = 0
+        last_good = LastGood(params)  # put back if an epoch diverges
         for _ in range(1 if incremental else self.max_iter):
             if self.shuffle:  # scikit-learn permutes the previous order, from its random state
                 rows = sk_shuffle(rows, random_state=self._random_state)
             total = 0.0
-            last_good = [p.copy() for p in params]  # put back if this epoch diverges
             for start in range(0, n, batch):
                 part = rows[start : start + batch]
                 value = self._step(net, params, X[part], Y[part])
                 if not math.isfinite(value):  # fit's rule (training.diverged)
-                    raise diverged(self.n_iter_, value, self._eta, None, params, last_good,
-                                   rate="learning_rate_init")  # fmt: skip
+                    raise diverged(self.n_iter_, value, self._eta, None, params,
+                                   last_good.arrays, rate="learning_rate_init")  # fmt: skip
                 total += value * self._loss.rows_divisor(part.size)  # Σ over the batch's rows
-            if not _all_finite(params):
-                raise diverged(self.n_iter_, math.inf, self._eta, None, params, last_good,
-                               rate="learning_rate_init")  # fmt: skip
+            if not last_good.keep():
+                raise diverged(self.n_iter_, math.inf, self._eta, None, params,
+                               last_good.arrays, rate="learning_rate_init")  # fmt: skip
             self.n_iter_ += 1
             self.t_ += n
             self.loss_ = total / self._loss.rows_divisor(n)
