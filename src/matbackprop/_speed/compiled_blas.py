@@ -173,7 +173,7 @@ class Trainer(EpochTrainer):
         r = self.rule
         norms = self.grad_norm_sums = np.zeros((epochs, len(self.W)))
         done, status = kernel(
-            self.gemm, self.set_threads, self.parts, self.X, self.y,
+            self.gemm, self.set_threads, self.parts, limits.PART_ROWS, self.X, self.y,
             self._in_order if order is None else order, self.W, self.b, self.acts, self.bias,
             self.head, self.scale, r.code, r.c, r.beta1, r.beta2, r.eta_float, self.state.t,
             self.codes, self._in_product(), self.slots_W, self.slots_b, self.track, norms,
@@ -192,10 +192,6 @@ class Trainer(EpochTrainer):
         return loss_at(self, self.gemm, X, y)
 
 
-# Rows per forward pass of loss_at: its buffers stay a few MB on D's 2048-wide layers
-_LOSS_ROWS = 256
-
-
 def loss_at(trainer: Any, gemm: int, X: Array, y: Array) -> float:
     """The loss of ``trainer``'s network at ``(X, y)``, by the products of its kernel.
 
@@ -204,7 +200,7 @@ def loss_at(trainer: Any, gemm: int, X: Array, y: Array) -> float:
     needs (on B with Adam, 16 ms an epoch against 5.5 ms; with NumPy's BLAS on one thread,
     6.0 ms: ``benchmarks/options_cost.py``). Shapes: ``X``: (n, n_0); ``y``: (n, n_L).
     """
-    rows = min(_LOSS_ROWS, X.shape[0])
+    rows = min(limits.LOSS_ROWS, X.shape[0])
     dt, sizes = trainer.W[0].dtype, [W.shape[1] for W in trainer.W]
     buffers = trainer.__dict__.get("_loss_buffers")
     if buffers is None or buffers[0][0].shape[0] < rows:
@@ -221,9 +217,6 @@ _jit = numba.njit(
     cache=True, nogil=True, boundscheck=False, error_model="numpy", fastmath={"contract"}
 )
 
-
-# Rows of a part at least: below, a thread's share costs more to hand out than it saves
-_PART_ROWS = 64
 
 _MSE, _SOFTMAX_CE, _LOGLOSS = 0, 1, 2  # the output layer and loss (head)
 
@@ -437,7 +430,8 @@ def _part(
 
 
 def _run_epochs(
-    gemm: int, set_threads: int, parts_max: int, X: Any, y: Any, order: Any, Ws: Any,
+    gemm: int, set_threads: int, parts_max: int, part_rows: int, X: Any, y: Any, order: Any,
+    Ws: Any,
     bs: Any, acts: Any, bias: bool, head: int, scale: float, rule: int, c: Any,
     beta1: float, beta2: float, eta: float, t: int, codes: Any, in_product: bool, slots_W: Any,
     slots_b: Any, track: bool,
@@ -451,10 +445,10 @@ def _run_epochs(
     :func:`.compiled_loops.run_epochs` takes them.
 
     ``order``: the rows' order for one epoch, or empty for the rows as they are. Each batch
-    is cut into up to ``parts_max`` parts of rows, whose passes run in parallel, each on
-    one thread with one-threaded BLAS; their gradients are summed for the update. With
-    ``set_threads`` 0, a batch is one part whose BLAS calls use all threads and update
-    the weights in place (CBLAS) or through ``dW`` (Numba's ``np.dot``).
+    is cut into up to ``parts_max`` parts of at least ``part_rows`` rows, whose passes run
+    in parallel, each on one thread with one-threaded BLAS; their gradients are summed for
+    the update. With ``set_threads`` 0, a batch is one part whose BLAS calls use all
+    threads and update the weights in place (CBLAS) or through ``dW`` (Numba's ``np.dot``).
     """
     L = len(Ws)
     n = X.shape[0]
@@ -464,7 +458,7 @@ def _run_epochs(
         for s in range(0, n, batch):
             m = min(batch, n - s)
             X_m, y_m = batch_rows(X, y, order, s, m, Xb, yb)
-            parts = max(1, min(parts_max, m // _PART_ROWS))
+            parts = max(1, min(parts_max, m // part_rows))
             rows = -(-m // parts)
             in_place = parts == 1 and gemm != 0 and in_product
             cast[0] = 0.0

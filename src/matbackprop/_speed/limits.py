@@ -38,3 +38,21 @@ TINY_WORK_PER_CALL = 3_000_000
 # (B: 2 ms of work; at least one epoch): Ctrl-C and the progress bar wait for a call to
 # end. Shuffled rows take one epoch per call. (Was _compiled_blas._WORK_PER_CALL.)
 BLAS_WORK_PER_CALL = 50_000_000
+
+# Rows of a part of a batch at least: a batch of m rows runs in min(threads, m // PART_ROWS)
+# parts (B's 256-row batches: two parts of 128 on two threads, the "two halves" above).
+# Below, handing a thread its share was judged to cost more than the share saves; not
+# measured on its own (it was _compiled_blas._PART_ROWS).
+PART_ROWS = 64
+# Rows per forward pass of the compiled epochs' validation loss (loss_at): its buffers stay
+# a few MB on wide layers (256 × 2048 float64 is 4 MB). A bound on memory, not a speed.
+LOSS_ROWS = 256
+
+# -- the first-use measurement (matbackprop._speed.measure) ---------------------------------
+
+# Steps of each path per timing, and timings per path, the best counting: C's four steps
+# take ~20 ms on either path, so the measurement takes a fraction of a second once per
+# machine and shape; the best of five is the least disturbed by other work (timings on the
+# 2-core AMD EPYC of issue 15 moved by ±30% from run to run, docs/benchmarks.md).
+MEASURE_STEPS = 4
+MEASURE_REPEATS = 5

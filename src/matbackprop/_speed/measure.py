@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import limits
+
 if TYPE_CHECKING:
     from .paths import Config
 
 __all__ = ["cache_file", "whole_batch_wins"]
 
-_STEPS = 4  # steps per timing; the best of _REPEATS timings is the least disturbed
-_REPEATS = 5
 _memo: dict[str, bool] = {}
 
 
@@ -84,7 +84,7 @@ def _measure(c: Config) -> bool:
 
     m, dt = min(c.batch, c.rows), np.dtype(c.dtype)
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((_STEPS * m, c.layer_sizes[0])).astype(dt)
+    X = rng.standard_normal((limits.MEASURE_STEPS * m, c.layer_sizes[0])).astype(dt)
     n_out = c.layer_sizes[-1]
     if c.output == "softmax":
         y = np.eye(n_out, dtype=dt)[rng.integers(0, n_out, len(X))]
@@ -117,7 +117,7 @@ def _measure(c: Config) -> bool:
 def _best(run: Any) -> float:
     run()  # warm: threads started, pages touched
     best = float("inf")
-    for _ in range(_REPEATS):
+    for _ in range(limits.MEASURE_REPEATS):
         t0 = time.perf_counter()
         run()
         best = min(best, time.perf_counter() - t0)
