@@ -18,20 +18,19 @@ fast path shows up.
 
 from __future__ import annotations
 
-import argparse
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import matbackprop as mb
 
-# (layers, activation, head, rows, batch): B and C of benchmarks/workloads.py, shuffled
-WORKLOADS = {
-    "B": ([20, 64, 64, 1], "relu", "mse", 8192, 256),
-    "C": ([784, 512, 512, 10], "relu", "cross_entropy", 4096, 128),
-}
-QUICK = {"B": ([20, 16, 1], "relu", "mse", 512, 64)}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from workloads import FitSpec, fit_cells
+
 VARIANTS = ("plain", "+val", "+val+es")
 
 
@@ -44,7 +43,7 @@ def _data(layers: list[int], head: str, rows: int, dtype: str, seed: int) -> tup
 
 
 def _epoch_ms(
-    spec: tuple[list[int], str, str, int, int], optimizer: str, dtype: str, variant: str,
+    spec: FitSpec, optimizer: str, dtype: str, variant: str,
     epochs: int, repeats: int,
 ) -> tuple[float, str]:  # fmt: skip
     """Best ms per epoch over ``repeats`` fits of ``epochs`` epochs, and the path taken."""
@@ -70,27 +69,20 @@ def _epoch_ms(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one small workload, one repeat")
-    parser.add_argument("--optimizers", default="sgd,adam")
-    parser.add_argument("--dtypes", default="float64,float32")
-    opts = parser.parse_args(argv)
-    workloads = QUICK if opts.quick else WORKLOADS
-    epochs, repeats = (1, 1) if opts.quick else (3, 5)
+    quick, cells = fit_cells(__doc__.splitlines()[0], argv)
+    epochs, repeats = (1, 1) if quick else (3, 5)
     print(f"{'cell':<18} " + " ".join(f"{v + ' ms':>11}" for v in VARIANTS)
           + "   +val/plain  +val+es/plain  path")  # fmt: skip
-    for key, spec in workloads.items():
-        for optimizer in opts.optimizers.split(","):
-            for dtype in opts.dtypes.split(","):
-                times, paths = zip(
-                    *(_epoch_ms(spec, optimizer, dtype, v, epochs, repeats) for v in VARIANTS)
-                )
-                path = paths[0] if len(set(paths)) == 1 else "/".join(paths)
-                print(
-                    f"{key} {optimizer} {dtype:<10} "
-                    + " ".join(f"{t:>11.2f}" for t in times)
-                    + f"   {times[1] / times[0]:>10.3f}  {times[2] / times[0]:>13.3f}  {path}"
-                )
+    for key, spec, optimizer, dtype in cells:
+        times, paths = zip(
+            *(_epoch_ms(spec, optimizer, dtype, v, epochs, repeats) for v in VARIANTS)
+        )
+        path = paths[0] if len(set(paths)) == 1 else "/".join(paths)
+        print(
+            f"{key} {optimizer} {dtype:<10} "
+            + " ".join(f"{t:>11.2f}" for t in times)
+            + f"   {times[1] / times[0]:>10.3f}  {times[2] / times[0]:>13.3f}  {path}"
+        )
     return 0
 
 

@@ -12,19 +12,15 @@ asserted; read the ratio.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-# (layers, activation, head, rows, batch): B and C of benchmarks/workloads.py, shuffled
-# mini-batches as fit does by default
-WORKLOADS = {
-    "B": ([20, 64, 64, 1], "relu", "mse", 8192, 256),
-    "C": ([784, 512, 512, 10], "relu", "cross_entropy", 4096, 128),
-}
-QUICK = {"B": ([20, 16, 1], "relu", "mse", 512, 64)}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from workloads import fit_cells
 
 _CHILD = r"""
 import json, sys, time
@@ -68,24 +64,17 @@ def _time(args: list[object], reference: bool) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one small workload, one repeat")
-    parser.add_argument("--optimizers", default="sgd,adam")
-    parser.add_argument("--dtypes", default="float64,float32")
-    opts = parser.parse_args(argv)
-    workloads = QUICK if opts.quick else WORKLOADS
-    epochs, repeats = (1, 1) if opts.quick else (2, 3)
+    quick, cells = fit_cells(__doc__.splitlines()[0], argv)
+    epochs, repeats = (1, 1) if quick else (2, 3)
     print(f"{'cell':<22} {'chosen ms':>10} {'ref ms':>8} {'ratio':>6}  chosen path")
-    for key, (layers, act, head, rows, batch) in workloads.items():
-        for optimizer in opts.optimizers.split(","):
-            for dtype in opts.dtypes.split(","):
-                args = [layers, act, head, rows, batch, optimizer, dtype, epochs, repeats]
-                chosen, ref = _time(args, False), _time(args, True)
-                ratio = float(chosen["ms"]) / float(ref["ms"])  # type: ignore[arg-type]
-                print(
-                    f"{key} {optimizer} {dtype:<12} {chosen['ms']:>10.3f} {ref['ms']:>8.3f} "
-                    f"{ratio:>6.2f}  {chosen['path']}"
-                )
+    for key, (layers, act, head, rows, batch), optimizer, dtype in cells:
+        args = [layers, act, head, rows, batch, optimizer, dtype, epochs, repeats]
+        chosen, ref = _time(args, False), _time(args, True)
+        ratio = float(chosen["ms"]) / float(ref["ms"])  # type: ignore[arg-type]
+        print(
+            f"{key} {optimizer} {dtype:<12} {chosen['ms']:>10.3f} {ref['ms']:>8.3f} "
+            f"{ratio:>6.2f}  {chosen['path']}"
+        )
     return 0
 
 

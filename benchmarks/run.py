@@ -77,26 +77,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--json", metavar="PATH", help="also write every measurement to this file")
     args = p.parse_args(argv)
-    args.tools = [t.strip() for t in args.tools.split(",") if t.strip()]
-    args.workloads = [k.strip().upper() for k in args.workloads.split(",") if k.strip()]
-    args.dtypes = [d.strip() for d in args.dtypes.split(",") if d.strip()]
-    args.optimizers = [o.strip().lower() for o in args.optimizers.split(",") if o.strip()]
-    args.order = [o.strip().lower() for o in args.order.split(",") if o.strip()]
-    for t in args.tools:
-        if t not in TOOLS:
-            p.error(f"--tools: unknown tool {t!r}; expected some of {', '.join(TOOLS)}")
-    for k in args.workloads:
-        if k not in WORKLOADS:
-            p.error(f"--workloads: unknown workload {k!r}; expected some of A, B, C, D")
-    for d in args.dtypes:
-        if d not in ("float64", "float32"):
-            p.error(f"--dtypes: expected float64 and/or float32, got {d!r}")
-    for o in args.optimizers:
-        if o not in OPTIMIZERS:
-            p.error(f"--optimizers: expected sgd and/or adam, got {o!r}")
-    for o in args.order:
-        if o not in ORDERS:
-            p.error(f"--order: expected shuffled and/or in-order, got {o!r}")
+    # each comma-separated option: (how to read a value, the values allowed, the message)
+    lists = {
+        "tools": (str, TOOLS, "unknown tool {!r}; expected some of " + ", ".join(TOOLS)),
+        "workloads": (str.upper, WORKLOADS, "unknown workload {!r}; expected some of A, B, C, D"),
+        "dtypes": (str, ("float64", "float32"), "expected float64 and/or float32, got {!r}"),
+        "optimizers": (str.lower, OPTIMIZERS, "expected sgd and/or adam, got {!r}"),
+        "order": (str.lower, ORDERS, "expected shuffled and/or in-order, got {!r}"),
+    }
+    for name, (read, allowed, message) in lists.items():
+        values = [read(v.strip()) for v in getattr(args, name).split(",") if v.strip()]
+        for v in values:
+            if v not in allowed:
+                p.error(f"--{name}: " + message.format(v))
+        setattr(args, name, values)
     if not args.optimizers or not args.order:
         p.error("--optimizers and --order need at least one value each")
     if args.repeats < 1:

@@ -9,6 +9,7 @@ by each tool's own generator, as ``fit`` does by default).
 
 from __future__ import annotations
 
+import argparse
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -175,3 +176,35 @@ def numpy_epochs(w: Workload, X: Array, y: Array, rng: np.random.Generator) -> I
         for lo, hi in plan:
             idx = perm[lo:hi]
             yield X[idx], y[idx]
+
+
+# -- fit's own runs: benchmarks/path_vs_reference.py and benchmarks/options_cost.py -----
+
+#: (layers, activation, head, rows, batch): B and C sized for ``fit`` alone, shuffled
+#: mini-batches as ``fit`` does by default
+FitSpec = tuple[list[int], str, str, int, int]
+FIT_CELLS: dict[str, FitSpec] = {
+    "B": ([20, 64, 64, 1], "relu", "mse", 8192, 256),
+    "C": ([784, 512, 512, 10], "relu", "cross_entropy", 4096, 128),
+}
+FIT_CELLS_QUICK: dict[str, FitSpec] = {"B": ([20, 16, 1], "relu", "mse", 512, 64)}
+
+
+def fit_cells(
+    description: str, argv: list[str] | None
+) -> tuple[bool, list[tuple[str, FitSpec, str, str]]]:
+    """The command line of those scripts (``--quick``, ``--optimizers``, ``--dtypes``):
+    whether it is a quick run, and its cells ``(key, spec, optimizer, dtype)`` in order."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="one small workload, one repeat")
+    parser.add_argument("--optimizers", default="sgd,adam")
+    parser.add_argument("--dtypes", default="float64,float32")
+    opts = parser.parse_args(argv)
+    specs = FIT_CELLS_QUICK if opts.quick else FIT_CELLS
+    cells = [
+        (key, spec, optimizer, dtype)
+        for key, spec in specs.items()
+        for optimizer in opts.optimizers.split(",")
+        for dtype in opts.dtypes.split(",")
+    ]
+    return opts.quick, cells
