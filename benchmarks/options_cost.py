@@ -18,6 +18,7 @@ fast path shows up.
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from pathlib import Path
@@ -42,41 +43,47 @@ def _data(layers: list[int], head: str, rows: int, dtype: str, seed: int) -> tup
     return X, rng.standard_normal((rows, layers[-1])).astype(dtype)
 
 
-def _epoch_ms(
-    spec: FitSpec, optimizer: str, dtype: str, variant: str,
-    epochs: int, repeats: int,
-) -> tuple[float, str]:  # fmt: skip
-    """Best ms per epoch over ``repeats`` fits of ``epochs`` epochs, and the path taken."""
+def _fits(spec: FitSpec, optimizer: str, dtype: str, epochs: int) -> list[Any]:
+    """One ``fit`` of ``epochs`` epochs per variant, each on a new network, warmed up;
+    a call returns its ``History``."""
     layers, act, head, rows, batch = spec
     X, y = _data(layers, head, rows, dtype, 0)
-    extra: dict[str, Any] = {}
-    if variant != "plain":
-        extra["validation_data"] = _data(layers, head, rows // 10, dtype, 1)
-    if variant == "+val+es":
-        extra.update(early_stopping=True, patience=10**6)
     out = "softmax" if head == "cross_entropy" else "identity"
-    settings = dict(loss=head, optimizer=optimizer, learning_rate=1e-3, batch_size=batch,
-                    progress=False, seed=0, **extra)  # fmt: skip
-    best, path = float("inf"), ""
-    for _ in range(repeats):
+    fits = []
+    for variant in VARIANTS:
+        extra: dict[str, Any] = {}
+        if variant != "plain":
+            extra["validation_data"] = _data(layers, head, rows // 10, dtype, 1)
+        if variant == "+val+es":
+            extra.update(early_stopping=True, patience=10**6)
+        settings = dict(loss=head, optimizer=optimizer, learning_rate=1e-3, batch_size=batch,
+                        progress=False, seed=0, **extra)  # fmt: skip
         net = mb.Network(layers, activation=act, output_activation=out, dtype=dtype, seed=0)
         net.fit(X[: 2 * batch], y[: 2 * batch], epochs=1, **settings)  # compile, warm up
-        start = time.perf_counter()
-        history = net.fit(X, y, epochs=epochs, **settings)
-        best = min(best, time.perf_counter() - start)
-        path = history.path
-    return best / epochs * 1e3, path.split(" (")[0]
+        fits.append(functools.partial(net.fit, X, y, epochs=epochs, **settings))
+    return fits
+
+
+def _epoch_ms(fits: list[Any], epochs: int, repeats: int) -> tuple[list[float], list[str]]:
+    """Best ms per epoch of each variant, the variants taking turns within each repeat (so
+    that a slow spell of the machine falls on all of them alike), and the paths taken."""
+    best, paths = [float("inf")] * len(fits), [""] * len(fits)
+    for _ in range(repeats):
+        for i, fit in enumerate(fits):
+            start = time.perf_counter()
+            history = fit()
+            best[i] = min(best[i], time.perf_counter() - start)
+            paths[i] = history.path.split(" (")[0]
+    return [b / epochs * 1e3 for b in best], paths
 
 
 def main(argv: list[str] | None = None) -> int:
     quick, cells = fit_cells(__doc__.splitlines()[0], argv)
-    epochs, repeats = (1, 1) if quick else (3, 5)
+    epochs, repeats = (1, 1) if quick else (3, 9)
     print(f"{'cell':<18} " + " ".join(f"{v + ' ms':>11}" for v in VARIANTS)
           + "   +val/plain  +val+es/plain  path")  # fmt: skip
     for key, spec, optimizer, dtype in cells:
-        times, paths = zip(
-            *(_epoch_ms(spec, optimizer, dtype, v, epochs, repeats) for v in VARIANTS)
-        )
+        times, paths = _epoch_ms(_fits(spec, optimizer, dtype, epochs), epochs, repeats)
         path = paths[0] if len(set(paths)) == 1 else "/".join(paths)
         print(
             f"{key} {optimizer} {dtype:<10} "
