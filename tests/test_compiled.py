@@ -18,6 +18,7 @@ import pytest
 import matbackprop as mb
 from matbackprop import training
 from matbackprop._speed import compiled as _compiled
+from matbackprop._speed import limits
 from matbackprop._speed.paths import is_tiny
 
 pytest.importorskip("numba", reason="the compiled path needs the 'fast' extra (numba)")
@@ -138,7 +139,7 @@ def test_many_epochs_run_per_call(calls: list[int]) -> None:
     X, y = _data(2, 1, 100, np.float64)
     net = mb.Network([2, 2, 2, 1], "sigmoid", bias=False, seed=0)
     history = net.fit(X, y, optimizer="sgd", epochs=5000, progress=False)
-    per_call = _compiled.epochs_per_call(100, net.layer_sizes)
+    per_call = _compiled.epochs_per_call(100, net.layer_sizes, limits.TINY_WORK_PER_CALL)
     assert per_call > 100
     assert calls == [per_call] * (5000 // per_call) + [5000 % per_call] * (5000 % per_call > 0)
     assert history.epochs == 5000

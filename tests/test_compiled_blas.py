@@ -21,7 +21,7 @@ import matbackprop as mb
 from matbackprop import _speed
 from matbackprop._speed import blas as _blas
 from matbackprop._speed import compiled as _compiled
-from matbackprop._speed.paths import is_tiny
+from matbackprop._speed.paths import batch_mode, is_tiny
 
 pytest.importorskip("numba", reason="the compiled path needs the 'fast' extra (numba)")
 from matbackprop._speed import compiled_blas as _compiled_blas  # (imports numba)
@@ -188,14 +188,14 @@ ELIGIBLE = [
 ]
 
 
+@pytest.mark.parametrize("mkl", [True, False], ids=["mkl", "no-mkl"])
 @pytest.mark.parametrize(("sizes", "batch", "mode"), ELIGIBLE)
 def test_small_products_run_in_parts_medium_whole_large_ones_not_here(
-    sizes: tuple[int, ...], batch: int, mode: str | None
+    sizes: tuple[int, ...], batch: int, mode: str | None, mkl: bool
 ) -> None:
     """Medium products (C's) need MKL: without it, the reference path takes them."""
-    if mode == "whole" and _blas.cblas_gemm_address(np.dtype(np.float64)) == 0:
-        mode = None
-    assert _compiled_blas._parts_mode(sizes, batch) == mode
+    expected = None if mode == "whole" and not mkl else mode
+    assert batch_mode(sizes, batch, mkl=mkl) == expected
 
 
 def test_the_tiny_networks_keep_their_own_loops() -> None:

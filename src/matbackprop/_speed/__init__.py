@@ -12,42 +12,37 @@ path; **why** it exists (the measurement, and where it is written down).
 ``reference`` (:func:`.fast.value_and_gradients`, the engine's passes in reused buffers)
     *when*: ``MATBACKPROP_FAST=0``; data not in NumPy arrays; ``update="layerwise"``;
     an optimizer no kernel has a rule for (RMSprop, AdaGrad, any subclass); a run resumed
-    from the middle of an epoch; and whatever no path below covers: steps whose largest
-    product is beyond the compiled epochs' (``limits.WHOLE_UP_TO``, such as D's), where the
-    products are the time and BLAS makes them as fast from NumPy. *tolerance*: bitwise (the
-    same ufuncs in the same order, ``tests/test_fastpath.py``). *why*: the exact path, kept
-    by ``MATBACKPROP_FAST=0``.
+    from the middle of an epoch; whatever no path below covers, such as D's products
+    beyond ``limits.WHOLE_UP_TO``, where BLAS makes them as fast from NumPy. *tolerance*:
+    bitwise (the same ufuncs in the same order, ``tests/test_fastpath.py``). *why*: the
+    exact path, kept by ``MATBACKPROP_FAST=0``.
 ``compiled_loops`` (:mod:`.compiled`, :mod:`.compiled_loops`, :mod:`.vecmath`, :mod:`.updates`)
     *when*: Numba; ≤ 64 weights (``limits.TINY_WEIGHTS``); MSE with an identity output;
-    rows in order; plain SGD, momentum, Nesterov or Adam. *tolerance*: 1e-12 relative
-    (``tests/test_compiled.py``, ``tests/test_compiled_optimizers.py``). *why*: "the seed's
-    network (10 weights) gains 4x" (``limits.TINY_WEIGHTS``): a NumPy step of 2-2-2-1 is
-    about forty calls of a microsecond around less than a microsecond of arithmetic
-    (:mod:`.compiled`).
+    rows in order. *tolerance*: 1e-12 relative (``tests/test_compiled.py``,
+    ``tests/test_compiled_optimizers.py``). *why*: the seed's network gains 4x: a NumPy
+    step of 2-2-2-1 is about forty calls of a microsecond around less than a microsecond
+    of arithmetic (:mod:`.compiled`).
 ``compiled_epochs`` (:mod:`.compiled_blas`, :mod:`.heads`, :mod:`.cblas`, :mod:`.blas`, ...)
-    *when*: Numba; MSE/identity, cross-entropy/softmax or log-loss/sigmoid; plain SGD,
-    momentum, Nesterov or Adam; MKL or SciPy; a step whose largest product is ≤ 2²²
-    multiply-adds, or ≤ 2²⁷ with MKL where a few steps of it, timed once on this machine
-    for the run's shapes, beat the reference path (:mod:`.measure`; issue 15: the MKL
-    path took up to 2.1x the reference path's time on an AMD EPYC).
+    *when*: Numba; MSE/identity, cross-entropy/softmax or log-loss/sigmoid; MKL or SciPy;
+    a step whose largest product is ≤ 2²² multiply-adds, or ≤ 2²⁷ with MKL where a few
+    steps, timed once on this machine for the run's shapes, beat the reference path
+    (:mod:`.measure`: on an AMD EPYC the MKL path took up to 2.1x its time).
     *tolerance*: 1e-12 relative (``tests/test_compiled_blas.py``,
-    ``tests/test_compiled_optimizers.py``). *why*: B's 20-64-64-1 on 256 rows "spent half
-    its time in the NumPy step's thirty-odd calls"; in parts, "two halves take 63 µs
-    a step in float32, one batch 83 µs" (``limits.PARTS_UP_TO``); with Adam, B ran at
+    ``tests/test_compiled_optimizers.py``). *why*: B's step "spent half its time in the
+    NumPy step's thirty-odd calls" (``limits.PARTS_UP_TO``); with Adam, B ran at
     0.48-0.64x and C at 0.60-0.79x the reference path's time per step
     (``benchmarks/path_vs_reference.py``, docs/benchmarks.md).
-The compiled loops and epochs also sum the gradient norms of ``track_gradients`` and keep
-the parameters of ``freeze`` (:data:`.updates.FROZEN`). The
-compiled paths take validation data or a split, early stopping and checkpoints: ``fit``
-then runs them one epoch per call and does the epoch's bookkeeping between calls (a
-checkpoint is always written between epochs, so it resumes on the same path, bitwise).
+Both compiled paths update by plain SGD, momentum, Nesterov or Adam (:mod:`.updates`), sum
+the gradient norms of ``track_gradients``, keep the parameters of ``freeze``, and take
+validation, early stopping and checkpoints: ``fit`` then runs them one epoch per call and
+does the epoch's bookkeeping between calls (a checkpoint, always written between epochs,
+resumes on the same path, bitwise).
 
-``matbackprop.training.fit`` builds the compiled trainers through :func:`epoch_trainer`;
-the modules that import Numba (all but :mod:`.paths`, :mod:`.limits`, :mod:`.blas` and
-:mod:`.fast`) are imported only on a path that needs them. Two paths that once served
-larger steps, MKL-packed row blocks and plain SGD's update fused into ``gemm``, were removed
-when neither ran 15% faster than the reference path on C or D on an AMD EPYC
-(docs/benchmarks.md, "One speed layer").
+``fit`` builds the compiled trainers through :func:`epoch_trainer`; the modules that import
+Numba (all but :mod:`.paths`, :mod:`.limits`, :mod:`.blas`, :mod:`.measure` and
+:mod:`.fast`) are imported only on a path that needs them. Two paths that served larger
+steps, MKL-packed row blocks and plain SGD's update fused into ``gemm``, were removed when
+neither ran 15% faster than the reference path on an AMD EPYC (docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -17,9 +17,8 @@ rounding, not bitwise: ``tests/test_compiled.py`` bounds the difference of the t
 weights at 1e-12 (float64, relative).
 
 Supported: plain SGD, momentum, Nesterov and Adam (:mod:`.updates`); MSE with an identity
-output; hidden activations in :data:`ACTIVATION_CODES`; biases or not; rows in order. Larger
-networks, and shuffled rows, go to the compiled epochs with BLAS products of
-:mod:`matbackprop._speed.compiled_blas`; anything else to the NumPy loop.
+output; hidden activations in :data:`ACTIVATION_CODES`; biases or not; rows in order
+(:data:`matbackprop._speed.paths.COVERAGE`).
 """
 
 from __future__ import annotations
@@ -59,9 +58,9 @@ def available() -> bool:
     return True
 
 
-def epochs_per_call(n: int, layer_sizes: tuple[int, ...]) -> int:
-    """Epochs per compiled call: about ``limits.TINY_WORK_PER_CALL`` multiply-adds."""
-    return max(1, limits.TINY_WORK_PER_CALL // max(1, n * _plan.n_weights(layer_sizes)))
+def epochs_per_call(n: int, layer_sizes: tuple[int, ...], work: int) -> int:
+    """Epochs per compiled call: about ``work`` multiply-adds (rows × weights), at least one."""
+    return max(1, work // max(1, n * _plan.n_weights(layer_sizes)))
 
 
 class EpochTrainer:
@@ -130,7 +129,6 @@ class EpochTrainer:
         self.acts = np.array([*hidden, ACTIVATION_CODES["identity"]], np.int64)
         self.bias = bias
         self.scale = float(mse_scale)
-        self.eta = self.rule.eta  # η in the weights' dtype, as NumPy's `eta * dW` uses it
         self.batch = batch
         # the last good weights and biases
         self.good_W = tuple(np.empty_like(W) for W in self.W)
@@ -169,7 +167,7 @@ class Trainer(EpochTrainer):
         dt, sizes = X.dtype, settings["layer_sizes"]
         self.XT = np.ascontiguousarray(X.T)  # (n_0, n)
         self.yT = np.ascontiguousarray(y.T)  # (n_L, n)
-        self.per_call = epochs_per_call(X.shape[0], sizes)
+        self.per_call = epochs_per_call(X.shape[0], sizes, limits.TINY_WORK_PER_CALL)
         self.OT = tuple(np.empty((s, self.batch), dt) for s in sizes[1:])
         self.dT = tuple(np.empty((s, self.batch), dt) for s in sizes[1:])
 
@@ -188,8 +186,7 @@ class Trainer(EpochTrainer):
         norms = self.grad_norm_sums = np.zeros((epochs, len(self.W)))
         done, status = _kernel()(
             self.XT, self.yT, self.W, self.b, self.acts, self.bias, self.scale, r.code, r.c,
-            r.beta1, r.beta2, float(r.eta_float), self.state.t, self.codes, self.slots_W,
-            self.slots_b,
+            r.beta1, r.beta2, r.eta, self.state.t, self.codes, self.slots_W, self.slots_b,
             self.track, norms, self.batch, epochs, self.OT, self.dT, self.good_W, self.good_b,
             losses,
         )  # fmt: skip

@@ -22,16 +22,13 @@ order): ``tests/test_compiled_blas.py`` bounds the trained weights' difference a
 (float64, relative).
 
 Supported: plain SGD, momentum, Nesterov and Adam (:mod:`.updates`; only plain SGD updates
-inside a product); MSE with an identity output, cross-entropy with a softmax output or
-log-loss with a sigmoid output;
-hidden activations in :data:`ACTIVATION_CODES`; rows in order or shuffled (:func:`fit`
-draws their order from its generator as the NumPy path does).
+inside a product); MSE/identity, cross-entropy/softmax and log-loss/sigmoid heads; hidden
+activations in :data:`ACTIVATION_CODES`; rows in order or shuffled (by ``fit``'s generator).
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import os
 import types
@@ -46,7 +43,7 @@ from . import cblas as _cblas
 from . import limits
 from . import paths as _plan
 from .cblas import NO_TRANS, TRANS
-from .compiled import DIVERGED_LOSS, DIVERGED_WEIGHTS, OK, EpochTrainer
+from .compiled import DIVERGED_LOSS, DIVERGED_WEIGHTS, OK, EpochTrainer, epochs_per_call
 from .heads import logloss_head, mse_head, softmax_cross_entropy
 from .updates import FROZEN, SGD, adam_step, update
 from .vecmath import sigmoid, tanh
@@ -111,12 +108,6 @@ def _probe(a: Any) -> None:
         a[i] += 1
 
 
-def _parts_mode(layer_sizes: tuple[int, ...], batch: int) -> str | None:
-    """``"parts"``, ``"whole"`` (see limits.PARTS_UP_TO) or None: not for the compiled epochs."""
-    mkl = _blas.cblas_gemm_address(np.dtype(np.float64)) != 0
-    return _plan.batch_mode(layer_sizes, batch, mkl=mkl)
-
-
 class Trainer(EpochTrainer):
     """The compiled epochs' arrays for one ``fit`` call.
 
@@ -135,15 +126,13 @@ class Trainer(EpochTrainer):
         self.X, self.y = np.ascontiguousarray(X), np.ascontiguousarray(y)
         self.head = {"mse": _MSE, "softmax_ce": _SOFTMAX_CE, "logloss": _LOGLOSS}[head]
         n = X.shape[0]
-        weights = sum(a * b for a, b in itertools.pairwise(layer_sizes))
-        # epochs per call, rows in order
-        self.per_call = max(1, limits.BLAS_WORK_PER_CALL // max(1, n * weights))
+        self.per_call = epochs_per_call(n, layer_sizes, limits.BLAS_WORK_PER_CALL)
         m = min(batch, n)
         # the address of MKL's cblas_?gemm, when installed; else 0, for Numba's np.dot
         self.gemm = _blas.cblas_gemm_address(dt)
         # parts of a batch run on as many threads, with one-threaded MKL each (see
         # limits.PARTS_UP_TO); SciPy's BLAS, called from several threads at once, gets one part
-        parts = self.gemm != 0 and _parts_mode(layer_sizes, m) == "parts"
+        parts = self.gemm != 0 and _plan.batch_mode(layer_sizes, m, mkl=True) == "parts"
         T = self.parts = parallel_parts() if parts else 1
         self.set_threads = _blas.mkl_set_threads_local_address() if parts else 0
         rows = m  # a part's rows at most: a short last batch may run as one part
@@ -175,7 +164,7 @@ class Trainer(EpochTrainer):
         done, status = kernel(
             self.gemm, self.set_threads, self.parts, limits.PART_ROWS, self.X, self.y,
             self._in_order if order is None else order, self.W, self.b, self.acts, self.bias,
-            self.head, self.scale, r.code, r.c, r.beta1, r.beta2, r.eta_float, self.state.t,
+            self.head, self.scale, r.code, r.c, r.beta1, r.beta2, r.eta, self.state.t,
             self.codes, self._in_product(), self.slots_W, self.slots_b, self.track, norms,
             self.batch, epochs, self.Xb, self.yb, self.O, self.D, self.G, self.dW, self.db,
             self.shares, self.good_W, self.good_b, losses,

@@ -75,7 +75,8 @@ def _machine() -> str:
 
 
 def _measure(c: Config) -> bool:
-    """A few steps on each path from copies of one random network, best of three each."""
+    """A few steps on each path from copies of one random network, the best of a few
+    timings each (limits.MEASURE_STEPS, MEASURE_REPEATS)."""
     from ..losses import MSE, get_loss
     from ..network import Network
     from ..optimizers import SGD, get_optimizer
@@ -103,16 +104,13 @@ def _measure(c: Config) -> bool:
     params = reference_net.parameters()
     state = opt.init_state(params)
 
-    def compiled() -> None:
-        trainer.run(1)
-
     def reference() -> None:
         for start in range(0, len(X), m):
             rows = slice(start, start + m)
             _, grads = reference_net._value_and_gradients(X[rows], y[rows], loss, reuse=True)
             opt.update(params, grads.parameters(), state, eta)
 
-    return _best(compiled) < _best(reference)
+    return _best(lambda: trainer.run(1)) < _best(reference)
 
 
 def _best(run: Any) -> float:

@@ -59,8 +59,7 @@ class Rule:
         from ..optimizers import Adam
 
         self.code = RULES[name]
-        self.eta = dtype.type(eta)
-        self.eta_float = float(eta)  # Adam's step size is formed from η itself, in float64
+        self.eta = float(eta)  # Adam's step size is formed from η itself, in float64
         self.beta1 = self.beta2 = 0.0
         if isinstance(optimizer, Adam):  # name "adam": exactly Adam (paths.optimizer_name)
             b1, b2 = float(optimizer.beta1), float(optimizer.beta2)
