@@ -470,7 +470,9 @@ def peak_beside_d(
     quick: bool, emit: Any,
 ) -> None:  # fmt: skip
     """Measure the peak again beside D, keep the best, and print each tool's share of it:
-    load on a shared machine varies, and a low peak would flatter D's percentage."""
+    load on a shared machine varies, and a low peak would flatter D's percentage. The peak
+    is the best of its tries, so each tool's fastest step is printed beside its median: the
+    like-for-like share, where a slow spell of the machine counts against neither."""
     again = matmul_peak(dtype, quick)
     peaks[dtype] = max(peaks[dtype], *again.values())
     emit(f"  matmul peak ({dtype}) measured again: {fmt_peaks(again)}; "
@@ -479,8 +481,15 @@ def peak_beside_d(
     for r in results:
         if r.get("seconds"):
             g = flops / statistics.median(r["seconds"]) / 1e9
-            emit(f"    {r['tool']:9} {g:8.1f} GFLOP/s = {g / peaks[dtype]:6.1%} of "
-                 f"the matmul peak (6·n·weights per step)")  # fmt: skip
+            fastest = flops / min(r["seconds"]) / 1e9
+            share, best_share = g / peaks[dtype], fastest / peaks[dtype]
+            met = {True: "met", False: "NOT met"}
+            goal = ""
+            if r["tool"] == "ours":
+                goal = (f"; goal >= {GOAL_PEAK:.0%}: median {met[share >= GOAL_PEAK]}, "
+                        f"fastest {met[best_share >= GOAL_PEAK]}")  # fmt: skip
+            emit(f"    {r['tool']:9} {g:8.1f} GFLOP/s = {share:6.1%} of the matmul peak "
+                 f"(6·n·weights per step; fastest step {best_share:.1%}{goal})")  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
