@@ -27,13 +27,14 @@ def rng() -> np.random.Generator:
 
 
 @pytest.fixture(autouse=True)
-def _whole_batches_on_mkl_win(
+def _whole_batches_on_the_first_blas(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each test sees one path for one configuration: the measurement that picks between a
-    whole batch on MKL and the reference path (a timing, so it may go either way) answers
-    "MKL" here; tests/test_speed_measure.py measures for real (marked ``measure``)."""
+    """Each test sees one path for one configuration: the measurement that picks a BLAS for
+    whole batches, or the reference path (a timing, so it may go any way), answers its first
+    candidate here (MKL where installed, else SciPy's BLAS); tests/test_speed_measure.py
+    measures for real (marked ``measure``)."""
     if request.node.get_closest_marker("measure") is None:
         from matbackprop._speed import measure
 
-        monkeypatch.setattr(measure, "whole_batch_wins", lambda config: True)
+        monkeypatch.setattr(measure, "whole_batch_blas", lambda config, candidates: candidates[0])

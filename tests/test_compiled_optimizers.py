@@ -242,14 +242,15 @@ def test_a_checkpointed_compiled_run_resumes_bitwise(tmp_path: Any, opt: str) ->
         np.testing.assert_array_equal(p, q)
 
 
+@pytest.mark.parametrize("blas", ["mkl", "scipy"])
 @pytest.mark.parametrize("opt", ["sgd", "momentum", "nesterov", "adam"])
 @pytest.mark.parametrize("track", [False, True], ids=["", "gradient-norms"])
-def test_whole_batches_on_mkl_update_by_every_rule(
-    monkeypatch: pytest.MonkeyPatch, opt: str, track: bool
+def test_whole_batches_on_either_blas_update_by_every_rule(
+    monkeypatch: pytest.MonkeyPatch, opt: str, track: bool, blas: str
 ) -> None:
-    """C's mode, a batch whole on MKL's threads (here forced on a small network): plain SGD
-    updates inside its products, the other rules in a loop after them; both as the
-    reference path, with and without the gradient norms."""
+    """C's mode, a batch whole on a BLAS's threads (here forced on a small network): on MKL
+    plain SGD updates inside its products, the other rules (and every rule on SciPy's BLAS)
+    in a loop after them; all as the reference path, with and without the gradient norms."""
     from matbackprop._speed import limits
 
     assert _speed.detect().mkl, "mkl is in the test extra and must load"
@@ -258,6 +259,7 @@ def test_whole_batches_on_mkl_update_by_every_rule(
     runs = []
     for switch in ("1", "0"):
         monkeypatch.setenv("MATBACKPROP_FAST", switch)
+        monkeypatch.setenv("MATBACKPROP_BLAS", blas)
         net = mb.Network(sizes, act, "softmax", bias=bias, seed=2)
         history = net.fit(
             X, y, loss="cross_entropy", optimizer=OPTIMIZERS[opt](), learning_rate=0.05,
@@ -266,7 +268,8 @@ def test_whole_batches_on_mkl_update_by_every_rule(
         )  # fmt: skip
         runs.append((net, history))
     (net, history), (ref, ref_history) = runs
-    assert history.path == "compiled_epochs (medium products, each batch whole on MKL)"
+    name = {"mkl": "MKL", "scipy": "SciPy's BLAS"}[blas]
+    assert history.path == f"compiled_epochs (medium products, each batch whole on {name})"
     assert _rel(history.loss, ref_history.loss) <= 1e-12
     assert _rel(history.val_loss, ref_history.val_loss) <= 1e-12
     assert len(history.grad_norms) == (20 if track else 0)

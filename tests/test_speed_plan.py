@@ -53,13 +53,15 @@ C = _config(
 D = _config((256, 2048, 2048, 1), hidden=("relu", "relu"), rows=8192, batch=8192)
 
 # {capabilities: path} of each kind of run: the tiny loops need Numba; the compiled epochs
-# Numba and MKL or SciPy (Numba's np.dot calls SciPy's BLAS); a whole batch on MKL's threads
-# (C's medium products) MKL; everything else, and any of them without, the reference path
+# Numba and MKL or SciPy (Numba's np.dot calls SciPy's BLAS), in parts (B) or a whole batch
+# on the BLAS's threads (C's medium products); everything else, and any of them without,
+# the reference path
 REF = {"*": "reference"}
 NUMBA_CAPS = ("numba", "fast", "mkl", "mkl-no-scipy")
 LOOPS = {"*": "reference", **dict.fromkeys(NUMBA_CAPS, "compiled_loops")}
 EPOCHS = {"*": "reference", **dict.fromkeys(("fast", "mkl", "mkl-no-scipy"), "compiled_epochs")}
-WHOLE = {"*": "reference", **dict.fromkeys(("mkl", "mkl-no-scipy"), "compiled_epochs")}
+# the compiled epochs' BLAS on each machine that runs them: MKL where installed
+BLAS = {"fast": "scipy", "mkl": "mkl", "mkl-no-scipy": "mkl"}
 
 # (configuration, {capabilities: path}); capabilities not named take the path of "*"
 GRID: dict[str, tuple[Config, dict[str, str]]] = {
@@ -76,7 +78,7 @@ GRID: dict[str, tuple[Config, dict[str, str]]] = {
                    "MyAdam (a subclass of adam)")},
     "A-adam-shuffled": (dataclasses.replace(A, optimizer="adam", batch=10), EPOCHS),
     "B-adam": (dataclasses.replace(B, optimizer="adam"), EPOCHS),
-    "C-adam": (dataclasses.replace(C, optimizer="adam"), WHOLE),
+    "C-adam": (dataclasses.replace(C, optimizer="adam"), EPOCHS),
     # the compiled trainers run epoch by epoch for validation, early stopping, checkpoints
     **{f"A-{flag}": (dataclasses.replace(A, **{flag: True}), LOOPS)
        for flag in ("validation", "early_stopping", "checkpoint")},
@@ -90,7 +92,7 @@ GRID: dict[str, tuple[Config, dict[str, str]]] = {
     "A-track_gradients": (dataclasses.replace(A, track_gradients=True), LOOPS),
     "B-track_gradients": (dataclasses.replace(B, track_gradients=True), EPOCHS),
     "A-frozen": (dataclasses.replace(A, frozen=True), LOOPS),
-    "C-frozen": (dataclasses.replace(C, frozen=True), WHOLE),
+    "C-frozen": (dataclasses.replace(C, frozen=True), EPOCHS),
     # layer-wise updates change W_k inside the backward pass: no fast path has that loop
     **{f"{name}-layerwise": (dataclasses.replace(config, update="layerwise"), REF)
        for name, config in (("A", A), ("B", B), ("C", C), ("D", D))},
@@ -100,10 +102,12 @@ GRID: dict[str, tuple[Config, dict[str, str]]] = {
     "A-sum-reduction": (dataclasses.replace(A, loss_default_reduction=False), REF),
     "B": (B, EPOCHS),
     "B-blas-mkl": (dataclasses.replace(B, blas="mkl"), EPOCHS),
-    "C": (C, WHOLE),
-    "C-blas-scipy": (dataclasses.replace(C, blas="scipy"), REF),
-    "C-blas-mkl": (dataclasses.replace(C, blas="mkl"), WHOLE),
-    "C-float32": (dataclasses.replace(C, dtype="float32"), WHOLE),
+    "C": (C, EPOCHS),
+    # MATBACKPROP_BLAS=scipy keeps MKL out: SciPy's BLAS, or the reference path without it
+    "C-blas-scipy": (dataclasses.replace(C, blas="scipy"),
+                     {"*": "reference", "fast": "compiled_epochs", "mkl": "compiled_epochs"}),
+    "C-blas-mkl": (dataclasses.replace(C, blas="mkl"), EPOCHS),
+    "C-float32": (dataclasses.replace(C, dtype="float32"), EPOCHS),
     # D's products are beyond the compiled epochs' (limits.WHOLE_UP_TO): the reference path
     "D": (D, REF),
     "D-batch-1024": (dataclasses.replace(D, batch=1024), REF),
@@ -122,6 +126,12 @@ def test_plan_chooses_each_path_by_configuration_and_installed_libraries(
     assert chosen.path in PATHS
     assert chosen.reason
     assert chosen.compiled is (chosen.path in ("compiled_loops", "compiled_epochs"))
+    if chosen.path != "compiled_epochs":
+        assert chosen.blas == ""
+    elif config.blas == "scipy":
+        assert chosen.blas == "scipy"
+    else:
+        assert chosen.blas == BLAS[caps]
 
 
 def test_plan_follows_the_thresholds_of_the_limits_module(monkeypatch: pytest.MonkeyPatch) -> None:

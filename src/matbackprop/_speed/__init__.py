@@ -24,9 +24,9 @@ path; **why** it exists (the measurement, and where it is written down).
     of arithmetic (:mod:`.compiled`).
 ``compiled_epochs`` (:mod:`.compiled_blas`, :mod:`.heads`, :mod:`.cblas`, :mod:`.blas`, ...)
     *when*: Numba; MSE/identity, cross-entropy/softmax or log-loss/sigmoid; MKL or SciPy;
-    a step whose largest product is ≤ 2²² multiply-adds, or ≤ 2²⁷ with MKL where a few
-    steps, timed once on this machine for the run's shapes, beat the reference path
-    (:mod:`.measure`: on an AMD EPYC the MKL path took up to 2.1x its time).
+    a step whose largest product is ≤ 2²² multiply-adds, or ≤ 2²⁷ where a few steps on
+    MKL's or SciPy's BLAS, timed once on this machine for the run's shapes, beat the
+    reference path (:mod:`.measure`: on an AMD EPYC the MKL path took up to 2.1x its time).
     *tolerance*: 1e-12 relative (``tests/test_compiled_blas.py``,
     ``tests/test_compiled_optimizers.py``). *why*: B's step "spent half its time in the
     NumPy step's thirty-odd calls" (``limits.PARTS_UP_TO``); with Adam, B ran at
@@ -97,4 +97,4 @@ def epoch_trainer(
     from . import compiled_blas  # imports Numba
 
     head = {"identity": "mse", "sigmoid": "logloss"}.get(acts[-1], "softmax_ce")
-    return compiled_blas.Trainer(params, X, y, head=head, **settings)
+    return compiled_blas.Trainer(params, X, y, head=head, blas=chosen.blas, **settings)

@@ -1,11 +1,11 @@
 """MKL (the ``mkl`` extra), found and loaded for the compiled epochs' products.
 
 :mod:`.compiled_blas` calls MKL's ``cblas_?gemm`` from compiled code by its address
-(:mod:`.cblas`): C's 784-512-512-10 on 128 rows runs each batch whole on MKL's threads,
+(:mod:`.cblas`): C's 784-512-512-10 on 128 rows may run each batch whole on MKL's threads,
 with plain SGD's update inside its product (``gemm`` with β = 1), and B's small batches in
 parts, one per thread, each with one-threaded MKL (``MKL_Set_Num_Threads_Local``).
-Without MKL, or with ``MATBACKPROP_BLAS=scipy``, the compiled epochs use Numba's ``np.dot``
-on SciPy's BLAS. This module imports neither Numba nor SciPy.
+Without MKL, or where SciPy's BLAS is chosen (:attr:`.paths.Plan.blas`), the compiled
+epochs use Numba's ``np.dot`` on SciPy's BLAS. This module imports neither Numba nor SciPy.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ vectorizes, ``tanh`` and the sigmoid included (:mod:`matbackprop._speed.vecmath`
 
 How a batch runs depends on its largest product (``limits.PARTS_UP_TO``): small ones are cut
 into one part of rows per thread, each part's passes on its own thread with one-threaded
-MKL, and the parts' gradients are summed for the update; medium ones (MKL only) run as
-one part on all of MKL's threads, each update inside its product (``gemm`` with β = 1).
+MKL, and the parts' gradients are summed for the update; medium ones run as one part on
+all of the BLAS's threads (MKL's or SciPy's, whichever :mod:`.measure` found faster), on
+MKL plain SGD's update inside its product (``gemm`` with β = 1).
 
 Layout and arithmetic are those of :func:`matbackprop._speed.fast.value_and_gradients`: row-major
 ``O_k`` of shape (m, n_k), ``f'`` from ``O``, no ``∂L/∂X``; ``d·W_kᵀ`` of an output of one
@@ -117,10 +118,12 @@ class Trainer(EpochTrainer):
     """
 
     def __init__(
-        self, params: list[Array], X: Array, y: Array, *, head: str = "mse", **settings: Any
-    ) -> None:
-        """``head``: ``"mse"`` (MSE with an identity output) or ``"softmax_ce"``
-        (cross-entropy with a softmax output)."""
+        self, params: list[Array], X: Array, y: Array, *, head: str = "mse", blas: str = "",
+        **settings: Any,
+    ) -> None:  # fmt: skip
+        """``head``: ``"mse"`` (MSE with an identity output), ``"softmax_ce"`` (cross-entropy
+        with a softmax output) or ``"logloss"``; ``blas``: ``"scipy"`` for SciPy's BLAS,
+        else MKL's where installed (:attr:`.paths.Plan.blas`)."""
         super().__init__(params, X, **settings)
         dt, layer_sizes, batch = X.dtype, settings["layer_sizes"], self.batch
         self.X, self.y = np.ascontiguousarray(X), np.ascontiguousarray(y)
@@ -128,11 +131,11 @@ class Trainer(EpochTrainer):
         n = X.shape[0]
         self.per_call = epochs_per_call(n, layer_sizes, limits.BLAS_WORK_PER_CALL)
         m = min(batch, n)
-        # the address of MKL's cblas_?gemm, when installed; else 0, for Numba's np.dot
-        self.gemm = _blas.cblas_gemm_address(dt)
+        # the address of MKL's cblas_?gemm, when installed and chosen; else 0, for Numba's np.dot
+        self.gemm = 0 if blas == "scipy" else _blas.cblas_gemm_address(dt)
         # parts of a batch run on as many threads, with one-threaded MKL each (see
         # limits.PARTS_UP_TO); SciPy's BLAS, called from several threads at once, gets one part
-        parts = self.gemm != 0 and _plan.batch_mode(layer_sizes, m, mkl=True) == "parts"
+        parts = self.gemm != 0 and _plan.batch_mode(layer_sizes, m) == "parts"
         T = self.parts = parallel_parts() if parts else 1
         self.set_threads = _blas.mkl_set_threads_local_address() if parts else 0
         rows = m  # a part's rows at most: a short last batch may run as one part
@@ -297,8 +300,9 @@ def _add_column_sums(d: Any, col: Any) -> None:
 @_jit
 def _times_df_sums(g: Any, O: Any, f: int, out: Any, col: Any) -> None:
     """``out = g * f'(O)`` (f' from the output O, as the activations compute it) and
-    ``col += 1ᵀ·out``, in one loop per activation so that each vectorizes. ``out`` may be
-    ``O``, but :func:`_times_df_over` is faster there. Shapes: g, O, out (r, n); col (n,)."""
+    ``col += 1ᵀ·out``, in one loop per activation so that each vectorizes. ``out`` is not
+    ``O``: given one array twice, the vectorized body's overlap check fails and the scalar
+    loop runs. Shapes: g, O, out (r, n); col (n,)."""
     m, n = g.shape
     one, zero = g.dtype.type(1), g.dtype.type(0)
     if f == 1:
@@ -323,42 +327,6 @@ def _times_df_sums(g: Any, O: Any, f: int, out: Any, col: Any) -> None:
         for i in range(m):
             for p in range(n):
                 out[i, p] = g[i, p]
-                col[p] += g[i, p]
-
-
-@_jit
-def _times_df_over(g: Any, O: Any, f: int, col: Any) -> None:
-    """``O ← g * f'(O)`` and ``col += 1ᵀ·O``: :func:`_times_df_sums` with ``out = O``.
-
-    Given one array twice, that loop's vectorized body is guarded by a check that the two do
-    not overlap, which fails, so the scalar loop runs; here LLVM sees one array. On row
-    blocks of D's layers (2048 wide, 256 rows of float32 or 128 of float64): 0.28 against
-    0.69 ns an entry (float32), 0.57 against 0.84 (float64).
-    Shapes: g, O (r, n); col (n,)."""
-    m, n = g.shape
-    one, zero = g.dtype.type(1), g.dtype.type(0)
-    if f == 1:
-        for i in range(m):
-            for p in range(n):
-                v = g[i, p] * (O[i, p] * (one - O[i, p]))
-                O[i, p] = v
-                col[p] += v
-    elif f == 2:
-        for i in range(m):
-            for p in range(n):
-                v = g[i, p] * (one - O[i, p] * O[i, p])
-                O[i, p] = v
-                col[p] += v
-    elif f == 3:
-        for i in range(m):
-            for p in range(n):
-                v = g[i, p] * (one if O[i, p] > zero else zero)  # as g·[O > 0]
-                O[i, p] = v
-                col[p] += v
-    else:
-        for i in range(m):
-            for p in range(n):
-                O[i, p] = g[i, p]
                 col[p] += g[i, p]
 
 

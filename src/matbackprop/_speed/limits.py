@@ -5,7 +5,7 @@ the others (how to cut a batch, when to start threads, how long one compiled cal
 They are read as ``limits.NAME`` at call time, so that a test may move one with
 ``monkeypatch.setattr(limits, "NAME", ...)``. They were measured on the benchmark machine
 (an Intel Xeon, ``benchmarks/``, docs/benchmarks.md); issue 15 reports that on an AMD EPYC
-the MKL thresholds chose badly, so whether a whole batch on MKL pays is now measured on the
+the MKL thresholds chose badly, so the BLAS of a whole batch, if any, is now measured on the
 machine that runs it (:mod:`matbackprop._speed.measure`), once per shape.
 """
 
@@ -21,9 +21,9 @@ TINY_WEIGHTS = 64
 # A step's largest product (rows × n_{k-1} × n_k, multiply-adds) decides how a batch runs.
 # Up to PARTS_UP_TO, in parts of rows, one per thread, each with one-threaded BLAS: for
 # B's 20-64-64-1 on 256 rows (2^20) two halves take 63 µs a step in float32, one batch
-# 83 µs on one thread and no less on MKL's two. Up to WHOLE_UP_TO, with MKL, as one part
-# on all of MKL's threads (C's 784-512-512-10 on 128 rows, 51M: 64-row halves on one
-# thread each are slower), updating in place. Above, the reference path: on an AMD EPYC
+# 83 µs on one thread and no less on MKL's two. Up to WHOLE_UP_TO, as one part on all of
+# the BLAS's threads, MKL's or SciPy's as measured (C's 784-512-512-10 on 128 rows, 51M:
+# 64-row halves on one thread each are slower). Above, the reference path: on an AMD EPYC
 # neither MKL-packed row blocks nor the update fused into gemm, the two paths that served
 # larger steps, ran 15% faster than it on C or D, and both went (docs/benchmarks.md).
 PARTS_UP_TO = 1 << 22
@@ -50,9 +50,11 @@ LOSS_ROWS = 256
 
 # -- the first-use measurement (matbackprop._speed.measure) ---------------------------------
 
-# Steps of each path per timing, and timings per path, the best counting: C's four steps
-# take ~20 ms on either path, so the measurement takes a fraction of a second once per
-# machine and shape; the best of five is the least disturbed by other work (timings on the
-# 2-core AMD EPYC of issue 15 moved by ±30% from run to run, docs/benchmarks.md).
+# Steps of each path per timing, and timings per path, the best counting, each after an
+# untimed run of its path, the paths in turns: C's four steps take ~20 ms on any path, so
+# the measurement takes about a second once per machine and shape; the best of five in turns
+# is the least disturbed by other work (timings on the 2-core AMD EPYC of issue 15 moved by
+# ±30% from run to run; measured in blocks, one path after the other, the answer for C
+# with Adam in float64 went to the reference path at 8.2 ms a step against MKL's 6.1).
 MEASURE_STEPS = 4
 MEASURE_REPEATS = 5

@@ -1,23 +1,22 @@
-"""Whether the compiled epochs' whole batch on MKL beats the reference path, measured once.
+"""Which BLAS runs the compiled epochs' whole batches fastest, or none: measured once.
 
-A whole batch on MKL's threads (the compiled epochs' ``"whole"`` mode, C's 784-512-512-10
-on 128 rows) replaces NumPy's calls around the products with compiled loops, and NumPy's
-BLAS (OpenBLAS) with MKL. Whether that pays depends on the CPU: on the Intel Xeon of
-``benchmarks/`` MKL ran C's products 10-25% faster than OpenBLAS, while on the AMD EPYC of
-issue 15 the MKL path took up to 2.1x the reference path's time; there MKL's products alone
-were slower than OpenBLAS's (5.1 against 3.4 ms for C's float32 step), while the whole
-compiled step with Adam was faster (4.6 against 6.3 ms). No fixed rule and no timing of
-the products alone holds on both, so :func:`whole_batch_wins` times a few steps of both
-paths on random data of the run's shapes, and keeps the answer per CPU, thread count and
-configuration, in memory and in a small JSON file (``$MATBACKPROP_CACHE_DIR``, else
-``$XDG_CACHE_HOME/matbackprop`` or ``~/.cache/matbackprop``), written atomically. It takes
-a fraction of a second, once per machine and shape; a cache that cannot be read or written
-only means measuring again.
+A whole batch on a BLAS's threads (C's 784-512-512-10 on 128 rows) replaces NumPy's calls
+around the products with compiled loops, and NumPy's BLAS with MKL's or SciPy's. Which pays
+depends on the CPU: on the Intel Xeon of ``benchmarks/`` MKL ran C's products 10-25% faster
+than OpenBLAS; on the AMD EPYC of issue 15 the MKL path took up to 2.1x the reference path's
+time, MKL's products alone were slower than OpenBLAS's while its whole compiled step with
+Adam was faster, and SciPy's OpenBLAS beat MKL in float32 (docs/benchmarks.md). So
+:func:`whole_batch_blas` times a few steps of each candidate and of the reference path on
+random data of the run's shapes, once per CPU, thread count and configuration, and keeps
+the answer in memory and in a small JSON file (``$MATBACKPROP_CACHE_DIR``, else
+``$XDG_CACHE_HOME/matbackprop`` or ``~/.cache/matbackprop``), written atomically; a cache
+that cannot be read or written only means measuring again.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import platform
@@ -32,9 +31,9 @@ from . import limits
 if TYPE_CHECKING:
     from .paths import Config
 
-__all__ = ["cache_file", "whole_batch_wins"]
+__all__ = ["cache_file", "whole_batch_blas"]
 
-_memo: dict[str, bool] = {}
+_memo: dict[str, str] = {}
 
 
 def cache_file() -> Path:
@@ -46,20 +45,21 @@ def cache_file() -> Path:
     return Path(base) / "matbackprop" / "blas_choice.json"
 
 
-def whole_batch_wins(config: Config) -> bool:
-    """Whether ``config``'s steps run faster as the compiled epochs' whole batches on MKL
-    than on the reference path, on this machine."""
+def whole_batch_blas(config: Config, candidates: tuple[str, ...]) -> str:
+    """Which of the BLAS ``candidates`` (``"mkl"``, ``"scipy"``) runs ``config``'s steps
+    fastest as the compiled epochs' whole batches on this machine, or ``"reference"``
+    where the reference path is faster than all of them."""
     c = config
     key = "|".join([
         _machine(), c.dtype, "-".join(map(str, c.layer_sizes)), ",".join(c.hidden), c.output,
-        c.loss, c.optimizer, str(min(c.batch, c.rows)),
+        c.loss, c.optimizer, str(min(c.batch, c.rows)), ",".join(candidates),
     ])  # fmt: skip
     if key not in _memo:
         stored = _read()
         if key not in stored:
-            stored[key] = _measure(c)
+            stored[key] = _measure(c, candidates)
             _write(stored)
-        _memo[key] = bool(stored[key])
+        _memo[key] = stored[key]
     return _memo[key]
 
 
@@ -74,9 +74,9 @@ def _machine() -> str:
     return f"{cpu}|{os.cpu_count()} cpus"
 
 
-def _measure(c: Config) -> bool:
+def _measure(c: Config, candidates: tuple[str, ...]) -> str:
     """A few steps on each path from copies of one random network, the best of a few
-    timings each (limits.MEASURE_STEPS, MEASURE_REPEATS)."""
+    timings each (limits.MEASURE_*): the fastest path's name."""
     from ..losses import MSE, get_loss
     from ..network import Network
     from ..optimizers import SGD, get_optimizer
@@ -96,10 +96,6 @@ def _measure(c: Config) -> bool:
     momentum = {"momentum": SGD(momentum=0.9), "nesterov": SGD(momentum=0.9, nesterov=True)}
     opt = momentum.get(c.optimizer) or get_optimizer(c.optimizer)
     eta = 1e-3
-    # each path's arrays made once, as fit makes them once per call: only steps are timed
-    chosen = Plan("compiled_epochs", "measured")
-    trainer = epoch_trainer(chosen, net.copy(), X, y, loss, eta, m, copy.deepcopy(opt))
-    assert trainer is not None
     reference_net = net.copy()
     params = reference_net.parameters()
     state = opt.init_state(params)
@@ -110,28 +106,36 @@ def _measure(c: Config) -> bool:
             _, grads = reference_net._value_and_gradients(X[rows], y[rows], loss, reuse=True)
             opt.update(params, grads.parameters(), state, eta)
 
-    return _best(lambda: trainer.run(1)) < _best(reference)
-
-
-def _best(run: Any) -> float:
-    run()  # warm: threads started, pages touched
-    best = float("inf")
+    runs: dict[str, Any] = {"reference": reference}
+    for blas in candidates:
+        # each path's arrays made once, as fit makes them once per call: only steps are timed
+        chosen = Plan("compiled_epochs", "measured", blas)
+        trainer = epoch_trainer(chosen, net.copy(), X, y, loss, eta, m, copy.deepcopy(opt))
+        assert trainer is not None
+        runs[blas] = functools.partial(trainer.run, 1)
+    # the paths in turns, so that a slow spell of the machine falls on all of them; each
+    # timing after an untimed run of its own path, whose threads are then awake
+    best = dict.fromkeys(runs, float("inf"))
     for _ in range(limits.MEASURE_REPEATS):
-        t0 = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - t0)
-    return best
+        for name, run in runs.items():
+            run()
+            t0 = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return min(best, key=best.__getitem__)
 
 
-def _read() -> dict[str, bool]:
+def _read() -> dict[str, str]:
     try:
         data = json.loads(cache_file().read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {str(k): bool(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if v in ("reference", "mkl", "scipy")}
 
 
-def _write(stored: dict[str, bool]) -> None:
+def _write(stored: dict[str, str]) -> None:
     from ..persistence import atomic_write_bytes
 
     path = cache_file()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ..optimizers import Optimizer
 
 __all__ = [
+    "BLAS_NAMES",
     "COVERAGE",
     "PATHS",
     "Capabilities",
@@ -42,6 +43,8 @@ __all__ = [
 
 #: The top-level paths, simplest first (see the table of :mod:`matbackprop._speed`).
 PATHS = ("reference", "compiled_loops", "compiled_epochs")
+#: The compiled epochs' BLAS, as ``History.path`` names them
+BLAS_NAMES = {"mkl": "MKL", "scipy": "SciPy's BLAS"}
 
 
 @dataclass(frozen=True)
@@ -161,14 +164,15 @@ def optimizer_name(optimizer: Optimizer) -> str:
 @dataclass(frozen=True)
 class Capabilities:
     """What is installed: Numba, SciPy (whose BLAS Numba's ``np.dot`` calls) and MKL; and
-    ``whole_batch_wins``, whether a configuration runs faster as whole batches on MKL's
-    threads than on the reference path on this machine (:func:`.measure.whole_batch_wins`;
-    None: assumed so)."""
+    ``whole_batch_blas(config, candidates)``, which of the BLAS ``candidates`` (``"mkl"``,
+    ``"scipy"``) runs a configuration's whole batches fastest on this machine, or
+    ``"reference"`` where the reference path beats them all (:func:`.measure.whole_batch_blas`;
+    None: the first candidate)."""
 
     numba: bool = False
     scipy: bool = False
     mkl: bool = False
-    whole_batch_wins: Callable[[Config], bool] | None = None
+    whole_batch_blas: Callable[[Config, tuple[str, ...]], str] | None = None
 
 
 def detect() -> Capabilities:
@@ -179,16 +183,18 @@ def detect() -> Capabilities:
         numba=compiled.available(),
         scipy=importlib.util.find_spec("scipy") is not None,
         mkl=blas.mkl_available(),
-        whole_batch_wins=measure.whole_batch_wins,
+        whole_batch_blas=measure.whole_batch_blas,
     )
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The path a ``fit`` call takes (one of :data:`PATHS`) and why, in a few words."""
+    """The path a ``fit`` call takes (one of :data:`PATHS`) and why, in a few words; for
+    the compiled epochs, the BLAS of their products: ``"mkl"`` or ``"scipy"``."""
 
     path: str
     reason: str
+    blas: str = ""
 
     @property
     def compiled(self) -> bool:
@@ -213,13 +219,13 @@ def _largest_product(layer_sizes: tuple[int, ...], batch: int) -> int:
     return max(batch * a * b for a, b in itertools.pairwise(layer_sizes))
 
 
-def batch_mode(layer_sizes: tuple[int, ...], batch: int, *, mkl: bool) -> str | None:
-    """How the compiled epochs run a batch: ``"parts"``, ``"whole"`` (MKL only) or None,
-    when its largest product is beyond both (``limits.PARTS_UP_TO``, ``WHOLE_UP_TO``)."""
+def batch_mode(layer_sizes: tuple[int, ...], batch: int) -> str | None:
+    """How the compiled epochs run a batch: ``"parts"``, ``"whole"`` or None, when its
+    largest product is beyond both (``limits.PARTS_UP_TO``, ``WHOLE_UP_TO``)."""
     largest = _largest_product(layer_sizes, batch)
     if largest <= limits.PARTS_UP_TO:
         return "parts"
-    return "whole" if largest <= limits.WHOLE_UP_TO and mkl else None
+    return "whole" if largest <= limits.WHOLE_UP_TO else None
 
 
 def uncovered(kernel: str, config: Config) -> str | None:
@@ -270,14 +276,20 @@ def _compiled_path(c: Config, caps: Capabilities) -> Plan | str:
     if missing is not None:
         return f"no compiled kernel for {missing}"
     mkl = caps.mkl and c.blas != "scipy"  # MATBACKPROP_BLAS=scipy keeps MKL out
-    if not (mkl or caps.scipy):
+    candidates = ("mkl",) * mkl + ("scipy",) * caps.scipy
+    if not candidates:
         return "the compiled epochs' products need MKL or SciPy"
-    mode = batch_mode(c.layer_sizes, min(c.batch, c.rows), mkl=mkl)
-    if mode == "parts":
-        return Plan("compiled_epochs", "small products, the batch in parts")
-    if mode == "whole":
-        wins = caps.whole_batch_wins
-        if c.blas == "mkl" or wins is None or wins(c):  # MATBACKPROP_BLAS=mkl: no measuring
-            return Plan("compiled_epochs", "medium products, each batch whole on MKL")
-        return "a whole batch on MKL measured slower than the reference path on this machine"
-    return "products too large for the compiled epochs"
+    mode = batch_mode(c.layer_sizes, min(c.batch, c.rows))
+    if mode == "parts":  # in parts on MKL's threads; SciPy's BLAS takes a batch as one part
+        return Plan("compiled_epochs", "small products, the batch in parts", candidates[0])
+    if mode is None:
+        return "products too large for the compiled epochs"
+    measured = caps.whole_batch_blas
+    if c.blas in candidates:  # MATBACKPROP_BLAS names one: no measuring
+        blas = c.blas
+    else:
+        blas = candidates[0] if measured is None else measured(c, candidates)
+    if blas == "reference":
+        on = " and ".join(BLAS_NAMES[b] for b in candidates)
+        return f"a whole batch on {on} measured slower than the reference path on this machine"
+    return Plan("compiled_epochs", f"medium products, each batch whole on {BLAS_NAMES[blas]}", blas)
