@@ -388,12 +388,10 @@ def _part(
 
 def _run_epochs(
     gemm: int, set_threads: int, parts_max: int, part_rows: int, X: Any, y: Any, order: Any,
-    Ws: Any,
-    bs: Any, acts: Any, bias: bool, head: int, scale: float, rule: int, c: Any,
+    Ws: Any, bs: Any, acts: Any, bias: bool, head: int, scale: float, rule: int, c: Any,
     beta1: float, beta2: float, eta: float, t: int, codes: Any, in_product: bool, slots_W: Any,
-    slots_b: Any, track: bool,
-    norms: Any, batch: int, n_epochs: int, Xb: Any, yb: Any, O: Any, D: Any, G: Any,
-    dW: Any, db: Any, shares: Any, good_W: Any, good_b: Any, losses: Any,
+    slots_b: Any, track: bool, norms: Any, batch: int, n_epochs: int, Xb: Any, yb: Any,
+    O: Any, D: Any, G: Any, dW: Any, db: Any, shares: Any, good_W: Any, good_b: Any, losses: Any,
 ) -> tuple[int, int]:  # fmt: skip
     """Mini-batch (or full-batch) gradient descent over ``n_epochs`` epochs.
 
