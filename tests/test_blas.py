@@ -1,5 +1,5 @@
-"""MKL as the compiled epochs call it (matbackprop._speed.blas): its ``cblas_?gemm``, by the
-address that compiled code jumps to, against NumPy's products."""
+"""MKL's and SciPy's ``?gemm`` as the compiled epochs call them (matbackprop._speed.blas and
+.cblas): by the address that compiled code jumps to, against NumPy's products."""
 
 from __future__ import annotations
 
@@ -48,6 +48,51 @@ def test_matbackprop_blas_scipy_keeps_mkl_out(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("MATBACKPROP_BLAS", "scipy")
     assert _blas.cblas_gemm_address(np.dtype(np.float64)) == 0
     assert _blas.mkl_available()  # installed, only not used
+    scipy_dgemm = (_blas.scipy_gemm_address(np.dtype(np.float64)), _blas.FORTRAN)
+    assert _blas.gemm_for("", np.dtype(np.float64)) == scipy_dgemm
+
+
+def test_each_blas_is_asked_for_by_name() -> None:
+    f32 = np.dtype(np.float32)
+    assert _blas.gemm_for("mkl", f32) == (_blas.cblas_gemm_address(f32), _blas.CBLAS)
+    assert _blas.gemm_for("scipy", f32) == (_blas.scipy_gemm_address(f32), _blas.FORTRAN)
+    assert _blas.scipy_gemm_address(f32) not in (0, _blas.scipy_gemm_address(np.dtype(np.float64)))
+
+
+@pytest.mark.parametrize("blas", ["mkl", "scipy"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("trans_a", [_blas.NO_TRANS, _blas.TRANS])
+@pytest.mark.parametrize("trans_b", [_blas.NO_TRANS, _blas.TRANS])
+def test_compiled_gemm_by_either_convention_is_alpha_a_b_plus_beta_c(
+    blas: str, dtype: Any, trans_a: int, trans_b: int
+) -> None:
+    """The call compiled code makes (:func:`.cblas.gemm`, row-major operands), to MKL's CBLAS
+    or to SciPy's Fortran ``?gemm``, against NumPy's product in float64: a mix-up of the
+    operands or of the transposes gives other numbers (m, k, n all differ)."""
+    import numba  # the test extra installs it, and MKL and SciPy
+
+    from matbackprop._speed import cblas
+
+    @numba.njit
+    def call(gemm: Any, ta: int, tb: int, m: int, n: int, k: int, alpha: Any, A: Any, lda: int,
+             B: Any, ldb: int, beta: Any, C: Any, ldc: int) -> None:  # fmt: skip
+        cblas.gemm(gemm, ta, tb, m, n, k, alpha, A.ctypes.data, lda, B.ctypes.data, ldb, beta,
+                   C.ctypes.data, ldc)  # fmt: skip
+
+    rng = np.random.default_rng(1)
+    m, k, n = 7, 5, 3
+    A = rng.standard_normal((m, k) if trans_a == _blas.NO_TRANS else (k, m)).astype(dtype)
+    B = rng.standard_normal((k, n) if trans_b == _blas.NO_TRANS else (n, k)).astype(dtype)
+    C = rng.standard_normal((m, n)).astype(dtype)
+    opA = A if trans_a == _blas.NO_TRANS else A.T
+    opB = B if trans_b == _blas.NO_TRANS else B.T
+    expected = -0.3 * (opA.astype(np.float64) @ opB.astype(np.float64)) + 0.5 * C.astype(np.float64)
+    real = np.dtype(dtype).type
+    gemm = _blas.gemm_for(blas, np.dtype(dtype))
+    assert gemm[0] != 0, "mkl and scipy are in the test extra and must load"
+    call(gemm, trans_a, trans_b, m, n, k, real(-0.3), A, A.shape[1], B, B.shape[1], real(0.5), C, n)
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    assert float(np.max(np.abs(C - expected))) <= tol * float(np.max(np.abs(expected)))
 
 
 def test_without_mkl_there_is_no_address(monkeypatch: pytest.MonkeyPatch) -> None:

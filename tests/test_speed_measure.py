@@ -137,12 +137,13 @@ def test_plan_takes_the_measured_answer_only_for_whole_batches() -> None:
 def test_the_measured_blas_is_the_one_fit_trains_with(monkeypatch: pytest.MonkeyPatch) -> None:
     """History.path names the BLAS the measurement chose, and the trainer calls it."""
     import matbackprop as mb
+    from matbackprop._speed import blas as _blas
     from matbackprop._speed import compiled_blas
 
     candidates = _installed()
     assert candidates, "SciPy (and MKL on x86-64 Linux) are in the test extra and must load"
     assert importlib.util.find_spec("numba"), "Numba is in the test extra"
-    gemms: list[int] = []
+    gemms: list[tuple[int, int]] = []
     real_init = compiled_blas.Trainer.__init__
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -159,4 +160,8 @@ def test_the_measured_blas_is_the_one_fit_trains_with(monkeypatch: pytest.Monkey
                           epochs=1, progress=False)  # fmt: skip
         name = {"mkl": "MKL", "scipy": "SciPy's BLAS"}[blas]
         assert history.path == f"compiled_epochs (medium products, each batch whole on {name})"
-        assert (gemms[-1] != 0) is (blas == "mkl")  # MKL's address, or Numba's np.dot
+        expected = {
+            "mkl": (_blas.cblas_gemm_address(np.dtype(np.float64)), _blas.CBLAS),
+            "scipy": (_blas.scipy_gemm_address(np.dtype(np.float64)), _blas.FORTRAN),
+        }[blas]
+        assert gemms[-1] == expected  # MKL's cblas_dgemm, or SciPy's Fortran dgemm

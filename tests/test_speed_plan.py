@@ -53,7 +53,7 @@ C = _config(
 D = _config((256, 2048, 2048, 1), hidden=("relu", "relu"), rows=8192, batch=8192)
 
 # {capabilities: path} of each kind of run: the tiny loops need Numba; the compiled epochs
-# Numba and MKL or SciPy (Numba's np.dot calls SciPy's BLAS), in parts (B) or a whole batch
+# Numba and MKL or SciPy (the compiled epochs call either's ?gemm), in parts (B) or a whole batch
 # on the BLAS's threads (C's medium products); everything else, and any of them without,
 # the reference path
 REF = {"*": "reference"}

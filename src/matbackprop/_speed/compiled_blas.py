@@ -5,15 +5,15 @@ NumPy step's thirty-odd calls around its six matrix products. With Numba install
 :func:`fit` hands such a network to :class:`Trainer`: the seed's two passes and the
 update, for every batch of one or more epochs, in one compiled function. The products
 ``H_k = O_{k-1}·W_k``, ``d·W_kᵀ`` and ``O_{k-1}ᵀ·d`` are BLAS calls with no Python around
-them (MKL's ``cblas_?gemm`` called by its address, :mod:`matbackprop._speed.cblas`, or Numba's
-``np.dot`` on SciPy's BLAS), and each element-wise pass is one loop that the compiler
+them (MKL's ``cblas_?gemm`` or SciPy's ``?gemm``, called by its address,
+:mod:`matbackprop._speed.cblas`), and each element-wise pass is one loop that the compiler
 vectorizes, ``tanh`` and the sigmoid included (:mod:`matbackprop._speed.vecmath`).
 
 How a batch runs depends on its largest product (``limits.PARTS_UP_TO``): small ones are cut
 into one part of rows per thread, each part's passes on its own thread with one-threaded
 MKL, and the parts' gradients are summed for the update; medium ones run as one part on
-all of the BLAS's threads (MKL's or SciPy's, whichever :mod:`.measure` found faster), on
-MKL plain SGD's update inside its product (``gemm`` with β = 1).
+all of the BLAS's threads (MKL's or SciPy's, whichever :mod:`.measure` found faster), plain
+SGD's update inside its product (``gemm`` with β = 1).
 
 Layout and arithmetic are those of :func:`matbackprop._speed.fast.value_and_gradients`: row-major
 ``O_k`` of shape (m, n_k), ``f'`` from ``O``, no ``∂L/∂X``; ``d·W_kᵀ`` of an output of one
@@ -131,11 +131,12 @@ class Trainer(EpochTrainer):
         n = X.shape[0]
         self.per_call = epochs_per_call(n, layer_sizes, limits.BLAS_WORK_PER_CALL)
         m = min(batch, n)
-        # the address of MKL's cblas_?gemm, when installed and chosen; else 0, for Numba's np.dot
-        self.gemm = 0 if blas == "scipy" else _blas.cblas_gemm_address(dt)
+        # (address, convention) of MKL's cblas_?gemm, when installed and chosen; else SciPy's
+        self.gemm = _blas.gemm_for(blas, dt)
         # parts of a batch run on as many threads, with one-threaded MKL each (see
         # limits.PARTS_UP_TO); SciPy's BLAS, called from several threads at once, gets one part
-        parts = self.gemm != 0 and _plan.batch_mode(layer_sizes, m) == "parts"
+        mkl = self.gemm[1] == _blas.CBLAS
+        parts = mkl and _plan.batch_mode(layer_sizes, m) == "parts"
         T = self.parts = parallel_parts() if parts else 1
         self.set_threads = _blas.mkl_set_threads_local_address() if parts else 0
         rows = m  # a part's rows at most: a short last batch may run as one part
@@ -144,8 +145,8 @@ class Trainer(EpochTrainer):
         self.O = tuple(np.empty((T, rows, s), dt) for s in layer_sizes[1:])
         self.D = tuple(np.empty((T, rows, s), dt) for s in layer_sizes[1:])
         self.G = np.empty((T, rows * width), dt)
-        # one part with MKL and plain SGD updates in place (gemm with β = 1): no ∂L/∂W_k to keep
-        in_place = T == 1 and self.gemm != 0 and self._in_product()
+        # one part with plain SGD updates in place (gemm with β = 1): no ∂L/∂W_k to keep
+        in_place = T == 1 and self._in_product()
         self.dW = tuple(np.empty((T, 0, 0) if in_place else (T, *W.shape), dt) for W in self.W)
         self.db = tuple(np.empty((T, s), dt) for s in layer_sizes[1:])
         self.shares = np.empty(T, np.float64)  # each part's share of a batch's loss
@@ -175,7 +176,7 @@ class Trainer(EpochTrainer):
         return self.outcome(losses, done, status)
 
     def _in_product(self) -> bool:
-        """Whether one part's updates may go inside MKL's products (``gemm`` with β = 1):
+        """Whether one part's updates may go inside its products (``gemm`` with β = 1):
         plain SGD on every parameter, and no gradient norms to sum."""
         return self.rule.in_product and not self.track and bool(np.all(self.codes == SGD))
 
@@ -184,7 +185,7 @@ class Trainer(EpochTrainer):
         return loss_at(self, self.gemm, X, y)
 
 
-def loss_at(trainer: Any, gemm: int, X: Array, y: Array) -> float:
+def loss_at(trainer: Any, gemm: tuple[int, int], X: Array, y: Array) -> float:
     """The loss of ``trainer``'s network at ``(X, y)``, by the products of its kernel.
 
     ``fit`` asks for it after every epoch with validation data: NumPy's forward pass would
@@ -214,53 +215,40 @@ _MSE, _SOFTMAX_CE, _LOGLOSS = 0, 1, 2  # the output layer and loss (head)
 
 
 @_jit
-def _matmul(gemm: int, A: Any, B: Any, C: Any) -> None:
+def _matmul(gemm: Any, A: Any, B: Any, C: Any) -> None:
     """``C = A·B``; all three C-ordered. Shapes: (m, k)·(k, n) = (m, n).
-    ``gemm``: the address of CBLAS's ``?gemm`` for the dtype, or 0 for Numba's ``np.dot``."""
-    if gemm == 0:
-        np.dot(A, B, C)
-    else:
-        (m, k), n = A.shape, B.shape[1]
-        one, zero = C.dtype.type(1), C.dtype.type(0)
-        _cblas.gemm(gemm, NO_TRANS, NO_TRANS, m, n, k, one, A.ctypes.data, k, B.ctypes.data,
-                    n, zero, C.ctypes.data, n)  # fmt: skip
+    ``gemm``: ``(address, convention)`` of the dtype's ``?gemm`` (:func:`.blas.gemm_for`)."""
+    (m, k), n = A.shape, B.shape[1]
+    one, zero = C.dtype.type(1), C.dtype.type(0)
+    _cblas.gemm(gemm, NO_TRANS, NO_TRANS, m, n, k, one, A.ctypes.data, k, B.ctypes.data, n,
+                zero, C.ctypes.data, n)  # fmt: skip
 
 
 @_jit
-def _matmul_T(gemm: int, A: Any, W: Any, C: Any) -> None:
+def _matmul_T(gemm: Any, A: Any, W: Any, C: Any) -> None:
     """``C = A·Wᵀ``, Wᵀ read in place. Shapes: (m, n_k)·(n_k, n_{k-1}) = (m, n_{k-1})."""
-    if gemm == 0:
-        np.dot(A, W.T, C)
-    else:
-        (m, n_k), n_prev = A.shape, W.shape[0]
-        one, zero = C.dtype.type(1), C.dtype.type(0)
-        _cblas.gemm(gemm, NO_TRANS, TRANS, m, n_prev, n_k, one, A.ctypes.data, n_k,
-                    W.ctypes.data, n_k, zero, C.ctypes.data, n_prev)  # fmt: skip
+    (m, n_k), n_prev = A.shape, W.shape[0]
+    one, zero = C.dtype.type(1), C.dtype.type(0)
+    _cblas.gemm(gemm, NO_TRANS, TRANS, m, n_prev, n_k, one, A.ctypes.data, n_k, W.ctypes.data,
+                n_k, zero, C.ctypes.data, n_prev)  # fmt: skip
 
 
 @_jit
-def _matmul_TN(gemm: int, O: Any, d: Any, C: Any) -> None:
+def _matmul_TN(gemm: Any, O: Any, d: Any, C: Any) -> None:
     """``C = Oᵀ·d``, Oᵀ read in place. Shapes: (n_{k-1}, r)·(r, n_k) = (n_{k-1}, n_k)."""
-    if gemm == 0:
-        np.dot(O.T, d, C)
-    else:
-        r, n_prev = O.shape
-        n_k = d.shape[1]
-        one, zero = C.dtype.type(1), C.dtype.type(0)
-        _cblas.gemm(gemm, TRANS, NO_TRANS, n_prev, n_k, r, one, O.ctypes.data, n_prev,
-                    d.ctypes.data, n_k, zero, C.ctypes.data, n_k)  # fmt: skip
+    (r, n_prev), n_k = O.shape, d.shape[1]
+    one, zero = C.dtype.type(1), C.dtype.type(0)
+    _cblas.gemm(gemm, TRANS, NO_TRANS, n_prev, n_k, r, one, O.ctypes.data, n_prev, d.ctypes.data,
+                n_k, zero, C.ctypes.data, n_k)  # fmt: skip
 
 
 @_jit
-def _update(gemm: int, W: Any, O: Any, d: Any, eta: Any) -> None:
-    """``W ← W − η·Oᵀ·d`` in place, one ``gemm`` with β = 1 (with CBLAS; without, the
-    kernel keeps ``∂L/∂W_k`` in ``dW``). Shapes: W (n_{k-1}, n_k), O (r, n_{k-1}), d (r, n_k)."""
-    if gemm == 0:
-        W -= eta * np.dot(O.T, d)  # (not reached: typed for the kernel without CBLAS)
-    else:
-        n_prev, n_k = W.shape
-        _cblas.gemm(gemm, TRANS, NO_TRANS, n_prev, n_k, O.shape[0], -eta, O.ctypes.data,
-                    n_prev, d.ctypes.data, n_k, W.dtype.type(1), W.ctypes.data, n_k)  # fmt: skip
+def _update(gemm: Any, W: Any, O: Any, d: Any, eta: Any) -> None:
+    """``W ← W − η·Oᵀ·d`` in place, one ``gemm`` with β = 1.
+    Shapes: W (n_{k-1}, n_k), O (r, n_{k-1}), d (r, n_k)."""
+    n_prev, n_k = W.shape
+    _cblas.gemm(gemm, TRANS, NO_TRANS, n_prev, n_k, O.shape[0], -eta, O.ctypes.data, n_prev,
+                d.ctypes.data, n_k, W.dtype.type(1), W.ctypes.data, n_k)  # fmt: skip
 
 
 @_jit
@@ -332,7 +320,7 @@ def _times_df_sums(g: Any, O: Any, f: int, out: Any, col: Any) -> None:
 
 @_jit
 def _part(
-    gemm: int, set_threads: int, X: Any, y: Any, Ws: Any, bs: Any, acts: Any, bias: bool,
+    gemm: Any, set_threads: int, X: Any, y: Any, Ws: Any, bs: Any, acts: Any, bias: bool,
     head: int, scale: float, m: int, eta: Any, O: Any, D: Any, G: Any, dW: Any, db: Any,
     t: int,
 ) -> float:  # fmt: skip
@@ -387,7 +375,7 @@ def _part(
 
 
 def _run_epochs(
-    gemm: int, set_threads: int, parts_max: int, part_rows: int, X: Any, y: Any, order: Any,
+    gemm: Any, set_threads: int, parts_max: int, part_rows: int, X: Any, y: Any, order: Any,
     Ws: Any, bs: Any, acts: Any, bias: bool, head: int, scale: float, rule: int, c: Any,
     beta1: float, beta2: float, eta: float, t: int, codes: Any, in_product: bool, slots_W: Any,
     slots_b: Any, track: bool, norms: Any, batch: int, n_epochs: int, Xb: Any, yb: Any,
@@ -403,7 +391,7 @@ def _run_epochs(
     is cut into up to ``parts_max`` parts of at least ``part_rows`` rows, whose passes run
     in parallel, each on one thread with one-threaded BLAS; their gradients are summed for
     the update. With ``set_threads`` 0, a batch is one part whose BLAS calls use all
-    threads and update the weights in place (CBLAS) or through ``dW`` (Numba's ``np.dot``).
+    threads, plain SGD's update in place (``in_product``), another rule's through ``dW``.
     """
     L = len(Ws)
     n = X.shape[0]
@@ -415,7 +403,7 @@ def _run_epochs(
             X_m, y_m = batch_rows(X, y, order, s, m, Xb, yb)
             parts = max(1, min(parts_max, m // part_rows))
             rows = -(-m // parts)
-            in_place = parts == 1 and gemm != 0 and in_product
+            in_place = parts == 1 and in_product
             cast[0] = 0.0
             eta_part = c[0] if in_place else cast[0]  # η for an update inside the part
             t += 1
@@ -453,7 +441,7 @@ def _run_epochs(
 
 @_jit
 def _loss_at(
-    gemm: int, X: Any, y: Any, Ws: Any, bs: Any, acts: Any, bias: bool, head: int,
+    gemm: Any, X: Any, y: Any, Ws: Any, bs: Any, acts: Any, bias: bool, head: int,
     scale: float, O: Any, d_L: Any,
 ) -> float:  # fmt: skip
     """The mean loss over the rows of ``X``: forward passes of up to ``O[0].shape[0]`` rows

@@ -163,7 +163,7 @@ def optimizer_name(optimizer: Optimizer) -> str:
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What is installed: Numba, SciPy (whose BLAS Numba's ``np.dot`` calls) and MKL; and
+    """What is installed: Numba, SciPy (whose ``?gemm`` the compiled epochs call) and MKL; and
     ``whole_batch_blas(config, candidates)``, which of the BLAS ``candidates`` (``"mkl"``,
     ``"scipy"``) runs a configuration's whole batches fastest on this machine, or
     ``"reference"`` where the reference path beats them all (:func:`.measure.whole_batch_blas`;
