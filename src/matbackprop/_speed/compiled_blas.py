@@ -215,40 +215,14 @@ _MSE, _SOFTMAX_CE, _LOGLOSS = 0, 1, 2  # the output layer and loss (head)
 
 
 @_jit
-def _matmul(gemm: Any, A: Any, B: Any, C: Any) -> None:
-    """``C = A·B``; all three C-ordered. Shapes: (m, k)·(k, n) = (m, n).
-    ``gemm``: ``(address, convention)`` of the dtype's ``?gemm`` (:func:`.blas.gemm_for`)."""
-    (m, k), n = A.shape, B.shape[1]
-    one, zero = C.dtype.type(1), C.dtype.type(0)
-    _cblas.gemm(gemm, NO_TRANS, NO_TRANS, m, n, k, one, A.ctypes.data, k, B.ctypes.data, n,
-                zero, C.ctypes.data, n)  # fmt: skip
-
-
-@_jit
-def _matmul_T(gemm: Any, A: Any, W: Any, C: Any) -> None:
-    """``C = A·Wᵀ``, Wᵀ read in place. Shapes: (m, n_k)·(n_k, n_{k-1}) = (m, n_{k-1})."""
-    (m, n_k), n_prev = A.shape, W.shape[0]
-    one, zero = C.dtype.type(1), C.dtype.type(0)
-    _cblas.gemm(gemm, NO_TRANS, TRANS, m, n_prev, n_k, one, A.ctypes.data, n_k, W.ctypes.data,
-                n_k, zero, C.ctypes.data, n_prev)  # fmt: skip
-
-
-@_jit
-def _matmul_TN(gemm: Any, O: Any, d: Any, C: Any) -> None:
-    """``C = Oᵀ·d``, Oᵀ read in place. Shapes: (n_{k-1}, r)·(r, n_k) = (n_{k-1}, n_k)."""
-    (r, n_prev), n_k = O.shape, d.shape[1]
-    one, zero = C.dtype.type(1), C.dtype.type(0)
-    _cblas.gemm(gemm, TRANS, NO_TRANS, n_prev, n_k, r, one, O.ctypes.data, n_prev, d.ctypes.data,
-                n_k, zero, C.ctypes.data, n_k)  # fmt: skip
-
-
-@_jit
-def _update(gemm: Any, W: Any, O: Any, d: Any, eta: Any) -> None:
-    """``W ← W − η·Oᵀ·d`` in place, one ``gemm`` with β = 1.
-    Shapes: W (n_{k-1}, n_k), O (r, n_{k-1}), d (r, n_k)."""
-    n_prev, n_k = W.shape
-    _cblas.gemm(gemm, TRANS, NO_TRANS, n_prev, n_k, O.shape[0], -eta, O.ctypes.data, n_prev,
-                d.ctypes.data, n_k, W.dtype.type(1), W.ctypes.data, n_k)  # fmt: skip
+def _gemm(gemm: Any, A: Any, ta: int, B: Any, tb: int, C: Any, alpha: float, beta: float) -> None:
+    """``C ← α·op(A)·op(B) + β·C``, ``op(A) = Aᵀ`` (read in place) where ``ta`` is ``TRANS``;
+    all three C-ordered. ``gemm``: ``(address, convention)`` of the dtype's ``?gemm``
+    (:func:`.blas.gemm_for`). Shapes: op(A) (m, k), op(B) (k, n), C (m, n)."""
+    (m, n), real = C.shape, C.dtype.type
+    k = A.shape[0] if ta == TRANS else A.shape[1]
+    _cblas.gemm(gemm, ta, tb, m, n, k, real(alpha), A.ctypes.data, A.shape[1], B.ctypes.data,
+                B.shape[1], real(beta), C.ctypes.data, n)  # fmt: skip
 
 
 @_jit
@@ -338,7 +312,8 @@ def _part(
     # Forward: H_k = O_{k-1}·W_k + b_k, O_k = f_k(H_k), O_k written over H_k
     for k in range(L):
         O_prev = X if k == 0 else O[k - 1][t, :r]
-        _matmul(gemm, O_prev, Ws[k], O[k][t, :r])  # (r, n_{k-1})·(n_{k-1}, n_k) = (r, n_k)
+        # (r, n_{k-1})·(n_{k-1}, n_k) = (r, n_k)
+        _gemm(gemm, O_prev, NO_TRANS, Ws[k], NO_TRANS, O[k][t, :r], 1.0, 0.0)
         if k < L - 1 or head == _MSE:
             _activate(O[k][t, :r], bs[k], bias, acts[k])
     # The part's share of the batch's loss, and d_L = ∂L/∂H_L: (r, n_L)
@@ -358,14 +333,14 @@ def _part(
                     for p in range(n_prev):
                         g[i, p] = d[i, 0] * W[p, 0]
             else:
-                _matmul_T(gemm, d, W, g)  # (r, n_k)·(n_k, n_{k-1}) = (r, n_{k-1})
+                _gemm(gemm, d, NO_TRANS, W, TRANS, g, 1.0, 0.0)  # (r, n_k)·(n_k, n_{k-1})
             db[k - 1][t][:] = 0
             _times_df_sums(g, O[k - 1][t, :r], acts[k - 1], D[k - 1][t, :r], db[k - 1][t])
         O_prev = X if k == 0 else O[k - 1][t, :r]
         if eta > 0:
-            _update(gemm, W, O_prev, d, eta)  # W_k ← W_k − η·O_{k-1}ᵀ·d
+            _gemm(gemm, O_prev, TRANS, d, NO_TRANS, W, -eta, 1.0)  # W_k ← W_k − η·O_{k-1}ᵀ·d
         else:
-            _matmul_TN(gemm, O_prev, d, dW[k][t])  # O_{k-1}ᵀ·d: (n_{k-1}, n_k)
+            _gemm(gemm, O_prev, TRANS, d, NO_TRANS, dW[k][t], 1.0, 0.0)  # O_{k-1}ᵀ·d
         if bias and eta > 0:
             for j in range(n_k):
                 bs[k][j] -= eta * db[k][t][j]  # b_k ← b_k − η·∂L/∂b_k
@@ -452,7 +427,8 @@ def _loss_at(
         r = min(rows, n - s)
         X_r, y_r = X[s : s + r], y[s : s + r]
         for k in range(L):  # H_k = O_{k-1}·W_k + b_k, O_k = f_k(H_k): (r, n_k)
-            _matmul(gemm, X_r if k == 0 else O[k - 1][:r], Ws[k], O[k][:r])
+            O_prev = X_r if k == 0 else O[k - 1][:r]
+            _gemm(gemm, O_prev, NO_TRANS, Ws[k], NO_TRANS, O[k][:r], 1.0, 0.0)
             if k < L - 1 or head == _MSE:
                 _activate(O[k][:r], bs[k], bias, acts[k])
         total += _head(head, O[L - 1][:r], bs[L - 1], bias, y_r, d_L[:r], scale, n)
