@@ -98,14 +98,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def reexec_without_openblas_env(argv: list[str]) -> None:
-    """These variables can pin OpenBLAS to a slow kernel; restart once without them."""
+def reexec_without_openblas_env(argv: list[str], script: str = __file__) -> None:
+    """These variables can pin OpenBLAS to a slow kernel; restart ``script`` once without them."""
     found = [v for v in OPENBLAS_VARS if v in os.environ]
     if not found:
         return
     env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_VARS}
     print(f"note: unsetting {', '.join(found)} for this benchmark's own processes", flush=True)
-    os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *argv], env)
+    os.execve(sys.executable, [sys.executable, str(Path(script).resolve()), *argv], env)
 
 
 # -- environment ----------------------------------------------------------------------

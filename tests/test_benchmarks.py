@@ -184,3 +184,26 @@ def test_path_against_reference_prints_each_cell(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert re.search(r"\nB sgd float64 +\d+\.\d{3} +\d+\.\d{3} +\d+\.\d\d  \w+ \(", out), out
     assert re.search(r"\nB adam float64 +\d+\.\d{3} +\d+\.\d{3} +\d+\.\d\d  \w+ \(", out), out
+
+
+def test_products_floor_prints_the_floor_and_counts_the_products_flops(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``benchmarks/products_floor.py --quick``: each line printed; the FLOPs of a step's
+    products counted by hand for 2-3-4 on 5 rows: forward 2·5·18, ∂L/∂W 2·5·18, d·W_2ᵀ 2·5·12."""
+    monkeypatch.syspath_prepend(str(RUN.parent))  # its imports: tools, run, workloads
+    spec = importlib.util.spec_from_file_location(
+        "matbackprop_bench_floor", RUN.with_name("products_floor.py")
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    products, flops = module.products_of((2, 3, 4), 5, "float64")
+    products()
+    assert flops == 180 + 180 + 120
+    assert module.main(["--quick", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    for name in ("products", "reference", "naive"):
+        assert re.search(rf"\n  {name} +\d+\.\d ms a step = +\d+\.\d% of the peak", out), out
+    assert re.search(r"products / naive step \d+\.\d\d", out), out
