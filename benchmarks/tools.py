@@ -97,7 +97,7 @@ def prepare_ours_reference(w: Workload, dtype: str) -> tuple[Chunk, str]:
 
 def _our_path(w: Workload, net: Any, X: Array, y: Array, optimizer: Any) -> str:
     """The path fit takes here with ``optimizer``, by fit's own choice (matbackprop._speed's
-    plan), with the details of its trainer or BLAS where the trainer shows them."""
+    plan: its reason names the BLAS), and the parts a batch runs in, where the trainer has them."""
     from matbackprop import _speed
     from matbackprop.losses import get_loss
     from matbackprop.optimizers import get_optimizer
@@ -114,13 +114,8 @@ def _our_path(w: Workload, net: Any, X: Array, y: Array, optimizer: Any) -> str:
         )
     except Exception as exc:  # the engine changes under the benchmarks: say so, go on
         return f"{chosen} (trainer not built here: {type(exc).__name__})"
-    if chosen.path == "compiled_epochs":
-        if getattr(compiled, "gemm", None) == 0:
-            detail = "SciPy BLAS (Numba)"
-        elif getattr(compiled, "parts", 1) > 1:
-            detail = f"batch in {compiled.parts} parts on as many threads, MKL"
-        else:
-            detail = "MKL on its threads (Numba)"
+    if chosen.path == "compiled_epochs" and getattr(compiled, "parts", 1) > 1:
+        detail += f" ({compiled.parts} parts on as many threads, one-threaded MKL each)"
     return f"{chosen.path}: {detail}"
 
 
