@@ -17,8 +17,11 @@ import pytest
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("matbackprop_bench_run", RUN)
+def _load(script: str = "run.py") -> ModuleType:
+    """A script of benchmarks/ as a module."""
+    spec = importlib.util.spec_from_file_location(
+        f"matbackprop_bench_{script[:-3]}", RUN.with_name(script)
+    )
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -173,13 +176,7 @@ def test_each_timed_chunk_follows_an_untimed_one_in_its_turn(
 def test_path_against_reference_prints_each_cell(capsys: pytest.CaptureFixture[str]) -> None:
     """``benchmarks/path_vs_reference.py --quick``: a line per cell with both times, their
     ratio and the path History reports (no timing is checked)."""
-    spec = importlib.util.spec_from_file_location(
-        "matbackprop_bench_paths", RUN.with_name("path_vs_reference.py")
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _load("path_vs_reference.py")
     assert module.main(["--quick", "--dtypes", "float64"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"\nB sgd float64 +\d+\.\d{3} +\d+\.\d{3} +\d+\.\d\d  \w+ \(", out), out
@@ -192,13 +189,7 @@ def test_products_floor_prints_the_floor_and_counts_the_products_flops(
     """``benchmarks/products_floor.py --quick``: each line printed; the FLOPs of a step's
     products counted by hand for 2-3-4 on 5 rows: forward 2·5·18, ∂L/∂W 2·5·18, d·W_2ᵀ 2·5·12."""
     monkeypatch.syspath_prepend(str(RUN.parent))  # its imports: tools, run, workloads
-    spec = importlib.util.spec_from_file_location(
-        "matbackprop_bench_floor", RUN.with_name("products_floor.py")
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _load("products_floor.py")
     products, flops = module.products_of((2, 3, 4), 5, "float64")
     products()
     assert flops == 180 + 180 + 120
