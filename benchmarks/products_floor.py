@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             f()
             best[name] = min(best[name], (time.perf_counter() - t0) / per[name])
     peak = 2.0 * m**3 / best["peak"] / 1e9
-    bench_flops = 6.0 * w.batch * w.n_weights
+    bench_flops = w.step_flops
     print(f"{w.key} {w.title}, {args.dtype}, {args.optimizer}, best of {args.repeats} in turns")
     print(f"  matmul peak (square product of {m}): {peak:,.1f} GFLOP/s")
     for name in ("products", "reference", "naive"):

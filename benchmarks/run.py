@@ -477,7 +477,7 @@ def peak_beside_d(
     peaks[dtype] = max(peaks[dtype], *again.values())
     emit(f"  matmul peak ({dtype}) measured again: {fmt_peaks(again)}; "
          f"the best of both: {peaks[dtype]:,.1f} GFLOP/s")  # fmt: skip
-    flops = 6.0 * w.n * w.n_weights
+    flops = w.step_flops
     for r in results:
         if r.get("seconds"):
             g = flops / statistics.median(r["seconds"]) / 1e9

@@ -55,6 +55,13 @@ class Workload:
         return sum(a * b for a, b in itertools.pairwise(s))
 
     @property
+    def step_flops(self) -> float:
+        """A step's FLOPs as the matmul peak is compared with them: 6·rows·weights (three
+        products per layer, each 2·rows·n_{k-1}·n_k; biases and element-wise passes not
+        counted)."""
+        return 6.0 * min(self.batch, self.n) * self.n_weights
+
+    @property
     def steps_per_epoch(self) -> int:
         return -(-self.n // self.batch)
 

@@ -22,14 +22,12 @@ import os
 import platform
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import limits
-
-if TYPE_CHECKING:
-    from .paths import Config
+from .paths import BLAS_NAMES, Config
 
 __all__ = ["cache_file", "whole_batch_blas"]
 
@@ -132,7 +130,7 @@ def _read() -> dict[str, str]:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {str(k): v for k, v in data.items() if v in ("reference", "mkl", "scipy")}
+    return {str(k): v for k, v in data.items() if v == "reference" or v in BLAS_NAMES}
 
 
 def _write(stored: dict[str, str]) -> None:
