@@ -184,15 +184,16 @@ ELIGIBLE = [
     pytest.param((20, 64, 64, 1), 256, "parts", id="B"),
     pytest.param((2, 64, 64, 1), 7, "parts", id="batch-7"),
     pytest.param((784, 512, 512, 10), 128, "whole", id="C"),
-    pytest.param((256, 2048, 2048, 1), 8192, None, id="D"),
+    pytest.param((256, 2048, 2048, 1), 8192, "large", id="D"),
 ]
 
 
 @pytest.mark.parametrize(("sizes", "batch", "mode"), ELIGIBLE)
-def test_small_products_run_in_parts_medium_whole_large_ones_not_here(
-    sizes: tuple[int, ...], batch: int, mode: str | None
+def test_small_products_run_in_parts_medium_and_large_ones_whole(
+    sizes: tuple[int, ...], batch: int, mode: str
 ) -> None:
-    """Medium products (C's) run whole, on the BLAS that measured fastest (paths.plan)."""
+    """Medium products (C's) run whole on the BLAS that measured fastest, large ones (D's)
+    whole on SciPy's BLAS (paths.plan)."""
     assert batch_mode(sizes, batch) == mode
 
 

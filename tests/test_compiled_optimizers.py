@@ -242,24 +242,27 @@ def test_a_checkpointed_compiled_run_resumes_bitwise(tmp_path: Any, opt: str) ->
         np.testing.assert_array_equal(p, q)
 
 
-@pytest.mark.parametrize("blas", ["mkl", "scipy"])
+@pytest.mark.parametrize("blas", ["mkl", "scipy", "large"])
 @pytest.mark.parametrize("opt", ["sgd", "momentum", "nesterov", "adam"])
 @pytest.mark.parametrize("track", [False, True], ids=["", "gradient-norms"])
 def test_whole_batches_on_either_blas_update_by_every_rule(
     monkeypatch: pytest.MonkeyPatch, opt: str, track: bool, blas: str
 ) -> None:
-    """C's mode, a batch whole on a BLAS's threads (here forced on a small network): on MKL
-    plain SGD updates inside its products, the other rules (and every rule on SciPy's BLAS)
-    in a loop after them; all as the reference path, with and without the gradient norms."""
+    """C's mode, a batch whole on a BLAS's threads (here forced on a small network), and D's,
+    "large" products on SciPy's BLAS unmeasured: plain SGD updates inside its products, the
+    other rules in a loop after them; all as the reference path, with and without the
+    gradient norms."""
     from matbackprop._speed import limits
 
     assert _speed.detect().mkl, "mkl is in the test extra and must load"
-    monkeypatch.setattr(limits, "PARTS_UP_TO", -1)  # every batch whole (limits.WHOLE_UP_TO)
+    monkeypatch.setattr(limits, "PARTS_UP_TO", -1)  # every batch whole (limits.MEASURED_UP_TO)
+    if blas == "large":  # beyond the measured ones: SciPy's BLAS, MATBACKPROP_BLAS unset
+        monkeypatch.setattr(limits, "MEASURED_UP_TO", -1)
     sizes, act, bias, X, y = _problem(5, "softmax-ce", np.float64)
     runs = []
     for switch in ("1", "0"):
         monkeypatch.setenv("MATBACKPROP_FAST", switch)
-        monkeypatch.setenv("MATBACKPROP_BLAS", blas)
+        monkeypatch.setenv("MATBACKPROP_BLAS", "" if blas == "large" else blas)
         net = mb.Network(sizes, act, "softmax", bias=bias, seed=2)
         history = net.fit(
             X, y, loss="cross_entropy", optimizer=OPTIMIZERS[opt](), learning_rate=0.05,
@@ -268,8 +271,10 @@ def test_whole_batches_on_either_blas_update_by_every_rule(
         )  # fmt: skip
         runs.append((net, history))
     (net, history), (ref, ref_history) = runs
-    name = {"mkl": "MKL", "scipy": "SciPy's BLAS"}[blas]
-    assert history.path == f"compiled_epochs (medium products, each batch whole on {name})"
+    name = {"mkl": "medium products, each batch whole on MKL",
+            "scipy": "medium products, each batch whole on SciPy's BLAS",
+            "large": "large products, each batch whole on SciPy's BLAS"}[blas]  # fmt: skip
+    assert history.path == f"compiled_epochs ({name})"
     assert _rel(history.loss, ref_history.loss) <= 1e-12
     assert _rel(history.val_loss, ref_history.val_loss) <= 1e-12
     assert len(history.grad_norms) == (20 if track else 0)

@@ -18,7 +18,7 @@ from matbackprop._speed.paths import Capabilities, Config, plan
 pytestmark = pytest.mark.measure
 
 # a small network whose largest product (128 × 256 × 256 ≈ 8.4M multiply-adds) is beyond
-# the parts (limits.PARTS_UP_TO) and within a whole batch (limits.WHOLE_UP_TO)
+# the parts (limits.PARTS_UP_TO) and within a measured whole batch (limits.MEASURED_UP_TO)
 MEDIUM = Config(
     layer_sizes=(64, 256, 256, 10), hidden=("relu", "relu"), output="softmax",
     loss="cross_entropy", loss_default_reduction=True, optimizer="adam", rows=1024, batch=128,

@@ -62,6 +62,8 @@ LOOPS = {"*": "reference", **dict.fromkeys(NUMBA_CAPS, "compiled_loops")}
 EPOCHS = {"*": "reference", **dict.fromkeys(("fast", "mkl", "mkl-no-scipy"), "compiled_epochs")}
 # the compiled epochs' BLAS on each machine that runs them: MKL where installed
 BLAS = {"fast": "scipy", "mkl": "mkl", "mkl-no-scipy": "mkl"}
+# large products (limits.MEASURED_UP_TO) run whole on SciPy's BLAS, unmeasured: not on MKL alone
+LARGE = {"*": "reference", "fast": "compiled_epochs", "mkl": "compiled_epochs"}
 
 # (configuration, {capabilities: path}); capabilities not named take the path of "*"
 GRID: dict[str, tuple[Config, dict[str, str]]] = {
@@ -108,10 +110,12 @@ GRID: dict[str, tuple[Config, dict[str, str]]] = {
                      {"*": "reference", "fast": "compiled_epochs", "mkl": "compiled_epochs"}),
     "C-blas-mkl": (dataclasses.replace(C, blas="mkl"), EPOCHS),
     "C-float32": (dataclasses.replace(C, dtype="float32"), EPOCHS),
-    # D's products are beyond the compiled epochs' (limits.WHOLE_UP_TO): the reference path
-    "D": (D, REF),
-    "D-batch-1024": (dataclasses.replace(D, batch=1024), REF),
-    "D-adam": (dataclasses.replace(D, optimizer="adam"), REF),
+    # D's products are too large to measure (limits.MEASURED_UP_TO): SciPy's BLAS, or, with
+    # MATBACKPROP_BLAS=mkl, MKL's
+    "D": (D, LARGE),
+    "D-batch-1024": (dataclasses.replace(D, batch=1024), LARGE),
+    "D-adam": (dataclasses.replace(D, optimizer="adam"), LARGE),
+    "D-blas-mkl": (dataclasses.replace(D, blas="mkl"), EPOCHS),
 }  # fmt: skip
 
 
@@ -128,8 +132,11 @@ def test_plan_chooses_each_path_by_configuration_and_installed_libraries(
     assert chosen.compiled is (chosen.path in ("compiled_loops", "compiled_epochs"))
     if chosen.path != "compiled_epochs":
         assert chosen.blas == ""
-    elif config.blas == "scipy":
+    elif config.blas == "scipy" or (config.blas == "mkl" and CAPS[caps].mkl):
+        assert chosen.blas == config.blas
+    elif case.startswith("D"):
         assert chosen.blas == "scipy"
+        assert chosen.reason == "large products, each batch whole on SciPy's BLAS"
     else:
         assert chosen.blas == BLAS[caps]
 
@@ -140,8 +147,9 @@ def test_plan_follows_the_thresholds_of_the_limits_module(monkeypatch: pytest.Mo
     monkeypatch.setattr(limits, "TINY_WEIGHTS", 9)  # the seed's network has 10 weights
     assert plan(A, MKL).path == "compiled_epochs"
     monkeypatch.setattr(limits, "PARTS_UP_TO", -1)
-    monkeypatch.setattr(limits, "WHOLE_UP_TO", -1)
-    assert plan(A, MKL).path == "reference"
+    monkeypatch.setattr(limits, "MEASURED_UP_TO", -1)  # large: SciPy's BLAS, not MKL's
+    assert plan(A, MKL).blas == "scipy"
+    assert plan(A, MKL_NO_SCIPY).path == "reference"
 
 
 def test_config_of_names_what_fit_knows() -> None:

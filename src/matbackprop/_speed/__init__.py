@@ -12,8 +12,8 @@ path; **why** it exists (the measurement, and where it is written down).
 ``reference`` (:func:`.fast.value_and_gradients`, the engine's passes in reused buffers)
     *when*: ``MATBACKPROP_FAST=0``; data not in NumPy arrays; ``update="layerwise"``;
     an optimizer no kernel has a rule for (RMSprop, AdaGrad, any subclass); a run resumed
-    from the middle of an epoch; whatever no path below covers, such as D's products
-    beyond ``limits.WHOLE_UP_TO``, where BLAS makes them as fast from NumPy. *tolerance*:
+    from the middle of an epoch; whatever no path below covers (D's large products
+    without SciPy). *tolerance*:
     bitwise (the same ufuncs in the same order, ``tests/test_fastpath.py``). *why*: the
     exact path, kept by ``MATBACKPROP_FAST=0``.
 ``compiled_loops`` (:mod:`.compiled`, :mod:`.compiled_loops`, :mod:`.vecmath`, :mod:`.updates`)
@@ -26,7 +26,8 @@ path; **why** it exists (the measurement, and where it is written down).
     *when*: Numba; MSE/identity, cross-entropy/softmax or log-loss/sigmoid; MKL or SciPy;
     a step whose largest product is ≤ 2²² multiply-adds, or ≤ 2²⁷ where a few steps on
     MKL's or SciPy's BLAS, timed once on this machine for the run's shapes, beat the
-    reference path (:mod:`.measure`: on an AMD EPYC the MKL path took up to 2.1x its time).
+    reference path (:mod:`.measure`: on an AMD EPYC the MKL path took up to 2.1x its time),
+    or larger, on SciPy's BLAS unmeasured (``limits.MEASURED_UP_TO``).
     *tolerance*: 1e-12 relative (``tests/test_compiled_blas.py``,
     ``tests/test_compiled_optimizers.py``). *why*: B's step "spent half its time in the
     NumPy step's thirty-odd calls" (``limits.PARTS_UP_TO``); with Adam, B ran at

@@ -1,15 +1,12 @@
 """The ``?gemm`` of the compiled epochs' products: MKL's (the ``mkl`` extra) or SciPy's.
 
-:mod:`.compiled_blas` calls ``?gemm`` from compiled code by its address (:mod:`.cblas`):
-C's 784-512-512-10 on 128 rows may run each batch whole on the BLAS's threads, with plain
-SGD's update inside its product (``gemm`` with β = 1), and B's small batches in parts, one
-per thread, each with one-threaded MKL (``MKL_Set_Num_Threads_Local``). Without MKL, or where
-SciPy's BLAS is chosen (:attr:`.paths.Plan.blas`), the address is SciPy's Fortran ``?gemm``
-(``scipy.linalg.cython_blas``, the functions Numba's ``np.dot`` calls); a product there
-can update in place as MKL's does, where ``np.dot`` could not (C with plain SGD on an AMD
-EPYC, three processes of each in turns: 1.33-1.39 against 1.47-1.49 ms a step in float32,
-3.11-4.24 against 3.74-4.72 in float64).
-This module imports neither Numba nor, until asked for SciPy's ``?gemm``, SciPy.
+:mod:`.compiled_blas` calls it from compiled code by its address (:mod:`.cblas`): a whole
+batch on the BLAS's threads, plain SGD's update inside its product (β = 1), or B's small
+batches in parts, one per thread, each with one-threaded MKL (``MKL_Set_Num_Threads_Local``).
+SciPy's is the Fortran ``?gemm`` of ``scipy.linalg.cython_blas`` that Numba's ``np.dot``
+calls; called directly, it updates in place as MKL's does (C with plain SGD, AMD EPYC, three
+processes each in turns: 1.33-1.39 against np.dot's 1.47-1.49 ms a step in float32,
+3.11-4.24 against 3.74-4.72 in float64). Imports neither Numba nor, until asked, SciPy.
 """
 
 from __future__ import annotations

@@ -1,12 +1,10 @@
-"""Calls to BLAS by address from Numba-compiled code: ``?gemm`` by MKL's CBLAS or by SciPy's
-Fortran interface, and ``MKL_Set_Num_Threads_Local`` (imports Numba).
+"""Calls to BLAS by address from Numba-compiled code (imports Numba): ``?gemm``, MKL's CBLAS
+one or SciPy's Fortran one, and MKL's ``MKL_Set_Num_Threads_Local``.
 
-Numba can take a ctypes function as an argument, but its dispatcher then types every
-call's arguments in Python (~1.5 ms for the compiled epochs' 26 arguments, a tenth of an
-epoch of the tabular workload). Here the function travels as its address, a plain
-integer that the dispatcher types in C, and the call is made through a pointer in the
-compiled code; the on-disk cache stays valid, since the address is an argument and not a
-constant of the machine code.
+Numba can take a ctypes function as an argument, but its dispatcher then types every call's
+arguments in Python (~1.5 ms for the compiled epochs' 26 arguments, a tenth of an epoch of
+the tabular workload). Here the address travels as a plain integer, typed in C, and the call
+goes through a pointer in the compiled code, whose on-disk cache then stays valid.
 """
 
 from __future__ import annotations

@@ -21,13 +21,13 @@ TINY_WEIGHTS = 64
 # A step's largest product (rows × n_{k-1} × n_k, multiply-adds) decides how a batch runs.
 # Up to PARTS_UP_TO, in parts of rows, one per thread, each with one-threaded BLAS: for
 # B's 20-64-64-1 on 256 rows (2^20) two halves take 63 µs a step in float32, one batch
-# 83 µs on one thread and no less on MKL's two. Up to WHOLE_UP_TO, as one part on all of
-# the BLAS's threads, MKL's or SciPy's as measured (C's 784-512-512-10 on 128 rows, 51M:
-# 64-row halves on one thread each are slower). Above, the reference path: on an AMD EPYC
-# neither MKL-packed row blocks nor the update fused into gemm, the two paths that served
-# larger steps, ran 15% faster than it on C or D, and both went (docs/benchmarks.md).
+# 83 µs on one thread and no less on MKL's two. Above, whole on the BLAS's threads: up to
+# MEASURED_UP_TO on MKL's or SciPy's or the reference path, as measured (C's 784-512-512-10
+# on 128 rows, 51M); beyond, on SciPy's, since such a step is too long to time at first use
+# (D's, 2^35, takes ~0.6 s) and nearly all products: D took 0.89-0.97 of the reference
+# path's time there, MKL's products half OpenBLAS's speed (docs/benchmarks.md).
 PARTS_UP_TO = 1 << 22
-WHOLE_UP_TO = 1 << 27
+MEASURED_UP_TO = 1 << 27
 
 # -- inside a path (the kernels) ---------------------------------------------------------
 

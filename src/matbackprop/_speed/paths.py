@@ -219,13 +219,14 @@ def _largest_product(layer_sizes: tuple[int, ...], batch: int) -> int:
     return max(batch * a * b for a, b in itertools.pairwise(layer_sizes))
 
 
-def batch_mode(layer_sizes: tuple[int, ...], batch: int) -> str | None:
-    """How the compiled epochs run a batch: ``"parts"``, ``"whole"`` or None, when its
-    largest product is beyond both (``limits.PARTS_UP_TO``, ``WHOLE_UP_TO``)."""
+def batch_mode(layer_sizes: tuple[int, ...], batch: int) -> str:
+    """How the compiled epochs run a batch, by its largest product: ``"parts"``, ``"whole"``
+    (its BLAS measured) or ``"large"`` (too long to measure): ``limits.PARTS_UP_TO``,
+    ``limits.MEASURED_UP_TO``."""
     largest = _largest_product(layer_sizes, batch)
     if largest <= limits.PARTS_UP_TO:
         return "parts"
-    return "whole" if largest <= limits.WHOLE_UP_TO else None
+    return "whole" if largest <= limits.MEASURED_UP_TO else "large"
 
 
 def uncovered(kernel: str, config: Config) -> str | None:
@@ -282,14 +283,17 @@ def _compiled_path(c: Config, caps: Capabilities) -> Plan | str:
     mode = batch_mode(c.layer_sizes, min(c.batch, c.rows))
     if mode == "parts":  # in parts on MKL's threads; SciPy's BLAS takes a batch as one part
         return Plan("compiled_epochs", "small products, the batch in parts", candidates[0])
-    if mode is None:
-        return "products too large for the compiled epochs"
     measured = caps.whole_batch_blas
     if c.blas in candidates:  # MATBACKPROP_BLAS names one: no measuring
         blas = c.blas
+    elif mode == "large":  # SciPy's BLAS, unmeasured (limits.MEASURED_UP_TO)
+        if not caps.scipy:
+            return "large products take SciPy's BLAS, unmeasured, and SciPy is not installed"
+        blas = "scipy"
     else:
         blas = candidates[0] if measured is None else measured(c, candidates)
     if blas == "reference":
         on = " and ".join(BLAS_NAMES[b] for b in candidates)
         return f"a whole batch on {on} measured slower than the reference path on this machine"
-    return Plan("compiled_epochs", f"medium products, each batch whole on {BLAS_NAMES[blas]}", blas)
+    size = "large" if mode == "large" else "medium"
+    return Plan("compiled_epochs", f"{size} products, each batch whole on {BLAS_NAMES[blas]}", blas)
