@@ -12,6 +12,7 @@ path does; and that a child process forked after a parallel run can still train.
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 from typing import Any
 
 import numpy as np
@@ -178,6 +179,30 @@ def test_one_epoch_per_call_when_shuffled_many_in_order(calls: list[tuple[int, i
     calls.clear()
     net.fit(X, y, optimizer="sgd", epochs=4, batch_size=64, shuffle=False, progress=False)
     assert [epochs for epochs, _ in calls] == [4]
+
+
+def test_the_buffers_stay_on_the_network_between_calls_and_train_as_the_numpy_path(
+    monkeypatch: pytest.MonkeyPatch, calls: list[tuple[int, int]]
+) -> None:
+    """``fit(epochs=1)`` in a loop reuses the compiled epochs' arrays (D's bench chunk, a
+    playground's step): the second call trains from them as the NumPy path does, another
+    batch size makes new ones, and neither pickling nor ``copy`` takes them along."""
+    X, y = _data(20, 1, 300, np.float64)
+    nets = [mb.Network([20, 64, 64, 1], "tanh", seed=0) for _ in range(2)]
+    settings: dict[str, Any] = dict(optimizer="adam", epochs=1, shuffle=False, progress=False)
+    made = []
+    for batch in (64, 64, 100):
+        nets[0].fit(X, y, batch_size=batch, **settings)
+        made.append(nets[0].__dict__["_trainer_buffers"]["arrays"])
+        with monkeypatch.context() as m:
+            m.setenv("MATBACKPROP_FAST", "0")
+            nets[1].fit(X, y, batch_size=batch, **settings)
+    assert len(calls) == 3, "the compiled path was not taken"
+    assert made[1] is made[0] and made[2] is not made[0]
+    for W, W_ref in zip(nets[0].parameters(), nets[1].parameters()):
+        assert _rel(W, W_ref) <= 1e-12
+    assert "_trainer_buffers" not in pickle.loads(pickle.dumps(nets[0])).__dict__
+    assert "_trainer_buffers" not in nets[0].copy().__dict__
 
 
 ELIGIBLE = [

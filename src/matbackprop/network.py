@@ -807,9 +807,9 @@ class Network:
         return {k: v for k, v in self.__dict__.items() if k not in _SCRATCH}
 
 
-# What fit keeps on a network between calls: matbackprop._speed.fast's buffers, made again
-# when missing
-_SCRATCH = ("_step_buffers",)
+# What fit keeps on a network between calls: the buffers of matbackprop._speed.fast and of
+# the compiled epochs (compiled_blas.Trainer), made again when missing
+_SCRATCH = ("_step_buffers", "_trainer_buffers")
 
 
 def feature_names(X: Any) -> list[str] | None:

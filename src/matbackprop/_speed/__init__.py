@@ -98,4 +98,7 @@ def epoch_trainer(
     from . import compiled_blas  # imports Numba
 
     head = {"identity": "mse", "sigmoid": "logloss"}.get(acts[-1], "softmax_ce")
-    return compiled_blas.Trainer(params, X, y, head=head, blas=chosen.blas, **settings)
+    scratch = net.__dict__.setdefault("_trainer_buffers", {})  # kept between fit calls
+    return compiled_blas.Trainer(
+        params, X, y, head=head, blas=chosen.blas, scratch=scratch, **settings
+    )

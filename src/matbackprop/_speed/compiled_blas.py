@@ -110,7 +110,7 @@ def _probe(a: Any) -> None:
 
 
 class Trainer(EpochTrainer):
-    """The compiled epochs' arrays for one ``fit`` call.
+    """The compiled epochs' arrays for one ``fit`` call, its buffers kept for the next.
 
     Shapes: ``X``: (n, n_0); ``y``: (n, n_L); ``O[k-1]``, ``D[k-1]``: (parts, batch, n_k),
     holding ``O_k`` and ``d_k = ∂L/∂H_k``; ``G``: room for (batch, n_k) per part,
@@ -119,11 +119,12 @@ class Trainer(EpochTrainer):
 
     def __init__(
         self, params: list[Array], X: Array, y: Array, *, head: str = "mse", blas: str = "",
-        **settings: Any,
+        scratch: dict[str, Any] | None = None, **settings: Any,
     ) -> None:  # fmt: skip
         """``head``: ``"mse"`` (MSE with an identity output), ``"softmax_ce"`` (cross-entropy
         with a softmax output) or ``"logloss"``; ``blas``: ``"scipy"`` for SciPy's BLAS,
-        else MKL's where installed (:attr:`.paths.Plan.blas`)."""
+        else MKL's where installed (:attr:`.paths.Plan.blas`); ``scratch``: where the
+        buffers stay between ``fit`` calls (the network's), made again for other shapes."""
         super().__init__(params, X, **settings)
         dt, layer_sizes, batch = X.dtype, settings["layer_sizes"], self.batch
         self.X, self.y = np.ascontiguousarray(X), np.ascontiguousarray(y)
@@ -139,16 +140,23 @@ class Trainer(EpochTrainer):
         parts = mkl and _plan.batch_mode(layer_sizes, m) == "parts"
         T = self.parts = parallel_parts() if parts else 1
         self.set_threads = _blas.mkl_set_threads_local_address() if parts else 0
-        rows = m  # a part's rows at most: a short last batch may run as one part
-        width = max(layer_sizes[1:])
-        self.Xb, self.yb = np.empty((m, layer_sizes[0]), dt), np.empty((m, layer_sizes[-1]), dt)
-        self.O = tuple(np.empty((T, rows, s), dt) for s in layer_sizes[1:])
-        self.D = tuple(np.empty((T, rows, s), dt) for s in layer_sizes[1:])
-        self.G = np.empty((T, rows * width), dt)
         # one part with plain SGD updates in place (gemm with β = 1): no ∂L/∂W_k to keep
         in_place = T == 1 and self._in_product()
-        self.dW = tuple(np.empty((T, 0, 0) if in_place else (T, *W.shape), dt) for W in self.W)
-        self.db = tuple(np.empty((T, s), dt) for s in layer_sizes[1:])
+        # Kept between calls: D's are 2L + 1 arrays of (8192, 2048), made again 12-16 ms of
+        # its 0.55 s step in float32 (fit(epochs=1) in a loop, as the bench's D chunk).
+        key = (dt, T, m, tuple(layer_sizes), in_place)
+        scratch = {} if scratch is None else scratch
+        if scratch.get("key") != key:  # a part's rows at most: a short last batch is one part
+            sizes, shapes_W = layer_sizes[1:], [(0, 0) if in_place else W.shape for W in self.W]
+            scratch.update(key=key, arrays=(
+                np.empty((m, layer_sizes[0]), dt), np.empty((m, sizes[-1]), dt),  # Xb, yb
+                tuple(np.empty((T, m, s), dt) for s in sizes),  # O
+                tuple(np.empty((T, m, s), dt) for s in sizes),  # D
+                np.empty((T, m * max(sizes)), dt),  # G
+                tuple(np.empty((T, *shape), dt) for shape in shapes_W),  # dW
+                tuple(np.empty((T, s), dt) for s in sizes),  # db
+            ))  # fmt: skip
+        self.Xb, self.yb, self.O, self.D, self.G, self.dW, self.db = scratch["arrays"]
         self.shares = np.empty(T, np.float64)  # each part's share of a batch's loss
         self._in_order = np.empty(0, np.intp)
 
@@ -400,12 +408,18 @@ def _run_epochs(
                 # parts' gradients summed
                 for k in range(L):
                     sq = _descend(
-                        Ws[k], dW[k], bs[k], db[k], bias, parts, codes[k], codes[L + k], c, s_adam,
-                        root,
-                        slots_W[0][k], slots_W[1][k], slots_b[0][k], slots_b[1][k], track,
+                        Ws[k], dW[k], parts, codes[k], c, s_adam, root, slots_W[0][k],
+                        slots_W[1][k], track,
                     )  # fmt: skip
                     if track:
                         norms[epoch, k] += math.sqrt(sq)
+                    if bias:  # b_k as a (1, n_k) matrix, its parts' sums db[k]: (T, 1, n_k)
+                        row = (1, bs[k].shape[0])
+                        _descend(
+                            bs[k].reshape(row), db[k].reshape((db[k].shape[0], *row)), parts,
+                            codes[L + k], c, s_adam, root, slots_b[0][k].reshape(row),
+                            slots_b[1][k].reshape(row), False,
+                        )  # fmt: skip
         losses[epoch] = total / n
         if not _all_finite(Ws, bs):
             _copy(good_W, Ws, good_b, bs)
@@ -480,12 +494,11 @@ def _all_finite(Ws: Any, bs: Any) -> bool:
 
 @_jit
 def _descend(
-    W: Any, dW: Any, b: Any, db: Any, bias: bool, parts: int, rule: int, rule_b: int, c: Any,
-    s: float, root: Any, A_W: Any, B_W: Any, A_b: Any, B_b: Any, track: bool,
+    W: Any, dW: Any, parts: int, rule: int, c: Any, s: float, root: Any, A_W: Any, B_W: Any,
+    track: bool,
 ) -> float:  # fmt: skip
-    """``W ← W − η·Σ_t dW[t]``, and ``b`` likewise, or rule ``rule`` (``rule_b``) of
-    :mod:`.updates` with its slots ``A_W``, ``B_W`` (``A_b``, ``B_b``) and step
-    coefficients ``s``, ``root``.
+    """``W ← W − η·Σ_t dW[t]``, or rule ``rule`` of :mod:`.updates` with its slots ``A_W``,
+    ``B_W`` and step coefficients ``s``, ``root``.
     Returns ‖Σ_t dW[t]‖², the gradient's, when ``track`` (else 0).
     Shapes: dW (T, n_{k-1}, n_k)."""
     n_prev, n_k = W.shape
@@ -511,24 +524,7 @@ def _descend(
         for p in range(n_prev):
             for j in range(n_k):
                 update(rule, W, p, j, G[p, j], A_W, B_W, c, s, root)
-    if bias and rule_b != FROZEN:
-        _descend_bias(b, db, parts, rule_b, c, s, root, A_b, B_b)
     return sq
-
-
-@_jit
-def _descend_bias(
-    b: Any, db: Any, parts: int, rule: int, c: Any, s: float, root: Any, A_b: Any, B_b: Any
-) -> None:  # fmt: skip
-    """``b ← b − η·Σ_t db[t]``, or rule ``rule``, as :func:`_descend`.
-    Shapes: b (n_k,), db (T, n_k)."""
-    n_k = b.shape[0]
-    b2, A2, B2 = b.reshape((1, n_k)), A_b.reshape((1, n_k)), B_b.reshape((1, n_k))
-    for j in range(n_k):
-        g = db[0, j]
-        for t in range(1, parts):
-            g += db[t, j]
-        update(rule, b2, 0, j, g, A2, B2, c, s, root)
 
 
 @_jit
