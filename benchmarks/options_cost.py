@@ -30,6 +30,7 @@ import matbackprop as mb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from run import reexec_without_openblas_env
 from workloads import FitSpec, fit_cells
 
 VARIANTS = ("plain", "+val", "+val+es")
@@ -94,4 +95,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    reexec_without_openblas_env(sys.argv[1:], __file__)
     raise SystemExit(main())

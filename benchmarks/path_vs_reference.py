@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from run import reexec_without_openblas_env
 from workloads import fit_cells
 
 _CHILD = r"""
@@ -79,4 +80,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    reexec_without_openblas_env(sys.argv[1:], __file__)
     raise SystemExit(main())
