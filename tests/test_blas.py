@@ -12,7 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+import matbackprop as mb
+from matbackprop import _speed
 from matbackprop._speed import blas as _blas
+from matbackprop.losses import get_loss
+from matbackprop.optimizers import get_optimizer
 
 DTYPES = [pytest.param(np.float64, id="float64"), pytest.param(np.float32, id="float32")]
 
@@ -45,11 +49,16 @@ def test_mkl_gemm_at_its_address_is_alpha_a_b_plus_beta_c(dtype: Any, trans_a: i
 
 
 def test_matbackprop_blas_scipy_keeps_mkl_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variable is read once, by the plan, whose BLAS picks the address."""
     monkeypatch.setenv("MATBACKPROP_BLAS", "scipy")
-    assert _blas.cblas_gemm_address(np.dtype(np.float64)) == 0
+    net, X = mb.Network([64, 256, 256, 10], seed=0), np.zeros((256, 64))
+    config = _speed.Config.of(net, X, get_loss("mse"), get_optimizer("adam"), batch=128)
+    chosen = _speed.plan(config, _speed.detect())
+    assert (chosen.path, chosen.blas) == ("compiled_epochs", "scipy")
     assert _blas.mkl_available()  # installed, only not used
     scipy_dgemm = (_blas.scipy_gemm_address(np.dtype(np.float64)), _blas.FORTRAN)
-    assert _blas.gemm_for("", np.dtype(np.float64)) == scipy_dgemm
+    assert _blas.gemm_for(chosen.blas, np.dtype(np.float64)) == scipy_dgemm
+    assert _blas.gemm_for("", np.dtype(np.float64))[1] == _blas.CBLAS  # MKL, when not kept out
 
 
 def test_each_blas_is_asked_for_by_name() -> None:

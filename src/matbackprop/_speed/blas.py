@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ctypes
 import functools
-import os
 import site
 import sys
 from pathlib import Path
@@ -26,8 +25,8 @@ CBLAS, FORTRAN = 0, 1  # how :func:`.cblas.gemm` calls the address it is given
 
 def gemm_for(blas: str, dtype: np.dtype[Any]) -> tuple[int, int]:
     """``(address, convention)`` of the ``?gemm`` the compiled epochs call for ``dtype``
-    (:func:`.cblas.gemm`): MKL's ``cblas_?gemm`` for ``blas`` ``"mkl"``, and for ``""`` where
-    MKL is installed and not kept out by ``MATBACKPROP_BLAS=scipy``; else SciPy's."""
+    (:func:`.cblas.gemm`): SciPy's for ``blas`` ``"scipy"`` (the plan's, which reads
+    ``MATBACKPROP_BLAS``) or without MKL, else MKL's ``cblas_?gemm``."""
     if blas != "scipy":
         address = cblas_gemm_address(dtype)
         if address:
@@ -53,8 +52,8 @@ def scipy_gemm_address(dtype: np.dtype[Any]) -> int:
 
 def cblas_gemm_address(dtype: np.dtype[Any]) -> int:
     """The address of MKL's ``cblas_?gemm`` for ``dtype``, which compiled code calls
-    (:mod:`matbackprop._speed.cblas`), or 0 without MKL or with ``MATBACKPROP_BLAS=scipy``."""
-    mkl = None if os.environ.get("MATBACKPROP_BLAS", "") == "scipy" else _mkl()
+    (:mod:`matbackprop._speed.cblas`), or 0 without MKL."""
+    mkl = _mkl()
     return 0 if mkl is None else _address(mkl._gemm[np.dtype(dtype)])
 
 
