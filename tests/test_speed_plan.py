@@ -116,6 +116,9 @@ GRID: dict[str, tuple[Config, dict[str, str]]] = {
     "D-batch-1024": (dataclasses.replace(D, batch=1024), LARGE),
     "D-adam": (dataclasses.replace(D, optimizer="adam"), LARGE),
     "D-blas-mkl": (dataclasses.replace(D, blas="mkl"), EPOCHS),
+    # in float32 a whole batch measured no faster (limits.LARGE_DTYPES), unless a BLAS is named
+    "D-float32": (dataclasses.replace(D, dtype="float32"), REF),
+    "D-float32-blas-scipy": (dataclasses.replace(D, dtype="float32", blas="scipy"), LARGE),
 }  # fmt: skip
 
 
@@ -139,6 +142,8 @@ def test_plan_chooses_each_path_by_configuration_and_installed_libraries(
         assert chosen.reason == "large products, each batch whole on SciPy's BLAS"
     else:
         assert chosen.blas == BLAS[caps]
+    if case == "D-float32" and caps in ("fast", "mkl", "mkl-no-scipy"):
+        assert chosen.reason == "large products in float32: a whole batch measured no faster"
 
 
 def test_plan_follows_the_thresholds_of_the_limits_module(monkeypatch: pytest.MonkeyPatch) -> None:

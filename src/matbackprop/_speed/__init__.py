@@ -12,9 +12,8 @@ path; **why** it exists (the measurement, and where it is written down).
 ``reference`` (:func:`.fast.value_and_gradients`, the engine's passes in reused buffers)
     *when*: ``MATBACKPROP_FAST=0``; data not in NumPy arrays; ``update="layerwise"``;
     an optimizer no kernel has a rule for (RMSprop, AdaGrad, any subclass); a run resumed
-    from the middle of an epoch; whatever no path below covers (D's large products
-    without SciPy). *tolerance*:
-    bitwise (the same ufuncs in the same order, ``tests/test_fastpath.py``). *why*: the
+    from the middle of an epoch; whatever no path below covers (D's large products in
+    float32, or without SciPy). *tolerance*: bitwise (the same ufuncs in the same order, ``tests/test_fastpath.py``). *why*: the
     exact path, kept by ``MATBACKPROP_FAST=0``.
 ``compiled_loops`` (:mod:`.compiled`, :mod:`.compiled_loops`, :mod:`.vecmath`, :mod:`.updates`)
     *when*: Numba; ≤ 64 weights (``limits.TINY_WEIGHTS``); MSE with an identity output;
@@ -27,7 +26,7 @@ path; **why** it exists (the measurement, and where it is written down).
     a step whose largest product is ≤ 2²² multiply-adds, or ≤ 2²⁷ where a few steps on
     MKL's or SciPy's BLAS, timed once on this machine for the run's shapes, beat the
     reference path (:mod:`.measure`: on an AMD EPYC the MKL path took up to 2.1x its time),
-    or larger, on SciPy's BLAS unmeasured (``limits.MEASURED_UP_TO``).
+    or larger, in float64, on SciPy's BLAS unmeasured (``limits.MEASURED_UP_TO``).
     *tolerance*: 1e-12 relative (``tests/test_compiled_blas.py``,
     ``tests/test_compiled_optimizers.py``). *why*: B's step "spent half its time in the
     NumPy step's thirty-odd calls" (``limits.PARTS_UP_TO``); with Adam, B ran at

@@ -12,8 +12,8 @@ vectorizes, ``tanh`` and the sigmoid included (:mod:`matbackprop._speed.vecmath`
 How a batch runs depends on its largest product (``limits.PARTS_UP_TO``): small ones are cut
 into one part of rows per thread, each part's passes on its own thread with one-threaded
 MKL, and the parts' gradients are summed for the update; medium ones run as one part on
-all of the BLAS's threads (MKL's or SciPy's, whichever :mod:`.measure` found faster), plain
-SGD's update inside its product (``gemm`` with β = 1).
+all of the BLAS's threads (MKL's or SciPy's, whichever :mod:`.measure` found faster), large
+ones (float64) on SciPy's, plain SGD's update inside its product (``gemm`` with β = 1).
 
 Layout and arithmetic are those of :func:`matbackprop._speed.fast.value_and_gradients`: row-major
 ``O_k`` of shape (m, n_k), ``f'`` from ``O``, no ``∂L/∂X``; ``d·W_kᵀ`` of an output of one
@@ -142,7 +142,7 @@ class Trainer(EpochTrainer):
         self.set_threads = _blas.mkl_set_threads_local_address() if parts else 0
         # one part with plain SGD updates in place (gemm with β = 1): no ∂L/∂W_k to keep
         in_place = T == 1 and self._in_product()
-        # Kept between calls: D's are 2L + 1 arrays of (8192, 2048), made again 12-16 ms of
+        # Kept between calls: D's are 2L + 1 arrays of (8192, 2048), made again 5-18 ms of
         # its 0.55 s step in float32 (fit(epochs=1) in a loop, as the bench's D chunk).
         key = (dt, T, m, tuple(layer_sizes), in_place)
         scratch = {} if scratch is None else scratch

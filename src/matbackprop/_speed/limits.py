@@ -23,11 +23,13 @@ TINY_WEIGHTS = 64
 # B's 20-64-64-1 on 256 rows (2^20) two halves take 63 µs a step in float32, one batch
 # 83 µs on one thread and no less on MKL's two. Above, whole on the BLAS's threads: up to
 # MEASURED_UP_TO on MKL's or SciPy's or the reference path, as measured (C's 784-512-512-10
-# on 128 rows, 51M); beyond, on SciPy's, since such a step is too long to time at first use
-# (D's, 2^35, takes ~0.6 s) and nearly all products: D took 0.89-0.97 of the reference
-# path's time there, MKL's products half OpenBLAS's speed (docs/benchmarks.md).
+# on 128 rows, 51M); beyond, too long to time at first use (D's, 2^35, ~1.3 s in float64),
+# on SciPy's in LARGE_DTYPES: D took 0.93-0.98 of the reference path's time a step in
+# float64 in make bench, 1.03 and 0.99 in float32 (SGD, Adam), where the element-wise
+# passes it saves are half the bytes; MKL's products half OpenBLAS's speed there.
 PARTS_UP_TO = 1 << 22
 MEASURED_UP_TO = 1 << 27
+LARGE_DTYPES = ("float64",)
 
 # -- inside a path (the kernels) ---------------------------------------------------------
 

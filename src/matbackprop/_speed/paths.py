@@ -287,6 +287,8 @@ def _compiled_path(c: Config, caps: Capabilities) -> Plan | str:
     if c.blas in candidates:  # MATBACKPROP_BLAS names one: no measuring
         blas = c.blas
     elif mode == "large":  # SciPy's BLAS, unmeasured (limits.MEASURED_UP_TO)
+        if c.dtype not in limits.LARGE_DTYPES:
+            return f"large products in {c.dtype}: a whole batch measured no faster"
         if not caps.scipy:
             return "large products take SciPy's BLAS, unmeasured, and SciPy is not installed"
         blas = "scipy"
