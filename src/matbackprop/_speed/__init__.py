@@ -13,8 +13,8 @@ path; **why** it exists (the measurement, and where it is written down).
     *when*: ``MATBACKPROP_FAST=0``; data not in NumPy arrays; ``update="layerwise"``;
     an optimizer no kernel has a rule for (RMSprop, AdaGrad, any subclass); a run resumed
     from the middle of an epoch; whatever no path below covers (D's large products in
-    float32, or without SciPy). *tolerance*: bitwise (the same ufuncs in the same order, ``tests/test_fastpath.py``). *why*: the
-    exact path, kept by ``MATBACKPROP_FAST=0``.
+    float32, or without SciPy). *tolerance*: bitwise (the same ufuncs in the same order,
+    ``tests/test_fastpath.py``). *why*: the exact path, kept by ``MATBACKPROP_FAST=0``.
 ``compiled_loops`` (:mod:`.compiled`, :mod:`.compiled_loops`, :mod:`.vecmath`, :mod:`.updates`)
     *when*: Numba; ≤ 64 weights (``limits.TINY_WEIGHTS``); MSE with an identity output;
     rows in order. *tolerance*: 1e-12 relative (``tests/test_compiled.py``,
